@@ -1,0 +1,10 @@
+export { freePort, isPortFree } from './free-port.js';
+export { REDIS_INSTALL_HINT, RedisNotAvailableError } from './redis-not-installed-error.js';
+export { spawnRedisServer, stopProcess } from './redis-process.js';
+export {
+  type RedisServerHandle,
+  type StartRedisServerOptions,
+  startRedisServer,
+} from './redis-server.js';
+export { type RedisClusterHandle, startRedisCluster } from './redis-cluster.js';
+export { type RedisTestContext, useRedis, useRedisCluster } from './use-redis.js';
