@@ -25,6 +25,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests spawn servers; two cores cannot run many files at once well.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });
