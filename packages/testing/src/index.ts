@@ -1,4 +1,5 @@
 export { freePort, isPortFree } from './free-port.js';
+export { type RedisClusterHandle, startRedisCluster } from './redis-cluster.js';
 export { REDIS_INSTALL_HINT, RedisNotAvailableError } from './redis-not-installed-error.js';
 export { spawnRedisServer, stopProcess } from './redis-process.js';
 export {
@@ -6,5 +7,4 @@ export {
   type StartRedisServerOptions,
   startRedisServer,
 } from './redis-server.js';
-export { type RedisClusterHandle, startRedisCluster } from './redis-cluster.js';
 export { type RedisTestContext, useRedis, useRedisCluster } from './use-redis.js';

@@ -85,7 +85,8 @@ async function waitForClusterOk(ports: number[]) {
       }),
     );
     if (states.every(Boolean)) return;
-    if (Date.now() > deadline) throw new Error('Redis Cluster did not reach cluster_state:ok in 20 s');
+    if (Date.now() > deadline)
+      throw new Error('Redis Cluster did not reach cluster_state:ok in 20 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

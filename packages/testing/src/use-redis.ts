@@ -84,7 +84,8 @@ export function useRedisCluster(): RedisTestContext<Cluster> & {
   });
   return {
     get client() {
-      if (!client) throw new Error('useRedisCluster(): the client exists only inside tests and hooks');
+      if (!client)
+        throw new Error('useRedisCluster(): the client exists only inside tests and hooks');
       return client;
     },
     get prefix() {
