@@ -8,3 +8,4 @@ export {
   startRedisServer,
 } from './redis-server.js';
 export { type RedisTestContext, useRedis, useRedisCluster } from './use-redis.js';
+export * from './fake-llm-server-exports.js';

@@ -1,0 +1,589 @@
+/**
+ * Source of the three Grafana dashboards in grafana/dashboards/. Run
+ * `pnpm --filter @breakwater/llm-gateway dashboards` after editing; a test checks the JSON
+ * files match this source, and another runs every expression against a real Prometheus.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Metric names exported by @breakwater/metrics (see docs/metrics.md). */
+export const metricNames = {
+  aiRequests: 'breakwater_ai_requests_total',
+  aiCost: 'breakwater_ai_cost_usd_total',
+  operationDuration: 'gen_ai_client_operation_duration_seconds',
+  tokenUsage: 'gen_ai_client_token_usage',
+  timeToFirstChunk: 'gen_ai_client_operation_time_to_first_chunk_seconds',
+  cacheHits: 'breakwater_response_cache_hits_total',
+  cacheMisses: 'breakwater_response_cache_misses_total',
+  cacheKeys: 'breakwater_response_cache_keys',
+  websocketConnections: 'breakwater_websocket_connections',
+  websocketMessages: 'breakwater_websocket_messages_total',
+  breakerState: 'breakwater_circuit_breaker_state',
+  rateLimitDecisions: 'breakwater_rate_limit_decisions_total',
+  httpRequests: 'breakwater_http_requests_total',
+  dbOperations: 'breakwater_db_operations_total',
+} as const;
+
+const m = metricNames;
+
+/** The datasource every panel and target points at: the dashboard's template variable. */
+const datasource = { type: 'prometheus', uid: '${datasource}' } as const;
+
+interface Target {
+  readonly expr: string;
+  readonly legend?: string;
+  /** Table and stat panels read one value per series. */
+  readonly instant?: boolean;
+}
+
+interface PanelSpec {
+  readonly type: 'timeseries' | 'stat' | 'gauge' | 'piechart' | 'table';
+  readonly title: string;
+  readonly description: string;
+  readonly targets: readonly Target[];
+  readonly unit: string;
+  readonly w: number;
+  readonly h: number;
+  /** Threshold steps after the base color, as [value, color]. */
+  readonly thresholds?: ReadonlyArray<readonly [number, string]>;
+  readonly min?: number;
+  readonly max?: number;
+  readonly decimals?: number;
+}
+
+/** One Grafana panel in the classic JSON model. */
+export interface GrafanaPanel {
+  readonly id: number;
+  readonly type: string;
+  readonly title: string;
+  readonly description: string;
+  readonly datasource: typeof datasource;
+  readonly targets: ReadonlyArray<{ refId: string; expr: string; legendFormat: string }>;
+  readonly [key: string]: unknown;
+}
+
+/** A dashboard in Grafana's classic JSON model, importable and file-provisionable. */
+export interface GrafanaDashboard {
+  readonly uid: string;
+  readonly title: string;
+  readonly refresh: string;
+  readonly panels: readonly GrafanaPanel[];
+  readonly [key: string]: unknown;
+}
+
+function panelOptions(spec: PanelSpec): Record<string, unknown> {
+  const reduce = { calcs: ['lastNotNull'], fields: '', values: false };
+  switch (spec.type) {
+    case 'timeseries':
+      return {
+        legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] },
+        tooltip: { mode: 'multi', sort: 'desc' },
+      };
+    case 'stat':
+      return {
+        reduceOptions: reduce,
+        colorMode: spec.thresholds ? 'background' : 'value',
+        graphMode: 'area',
+        justifyMode: 'auto',
+        orientation: 'auto',
+        textMode: 'auto',
+      };
+    case 'gauge':
+      return { reduceOptions: reduce, showThresholdLabels: false, showThresholdMarkers: true };
+    case 'piechart':
+      return {
+        reduceOptions: reduce,
+        pieType: 'donut',
+        displayLabels: ['name', 'percent'],
+        legend: { displayMode: 'table', placement: 'right', showLegend: true, values: ['value'] },
+        tooltip: { mode: 'single', sort: 'none' },
+      };
+    case 'table':
+      return { showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'] } };
+  }
+}
+
+function layout(specs: readonly PanelSpec[]): GrafanaPanel[] {
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  return specs.map((spec, index) => {
+    if (x + spec.w > 24) {
+      x = 0;
+      y += rowHeight;
+      rowHeight = 0;
+    }
+    const gridPos = { h: spec.h, w: spec.w, x, y };
+    x += spec.w;
+    rowHeight = Math.max(rowHeight, spec.h);
+    const steps = [
+      { color: 'green', value: null },
+      ...(spec.thresholds ?? []).map(([value, color]) => ({ color, value })),
+    ];
+    return {
+      id: index + 1,
+      type: spec.type,
+      title: spec.title,
+      description: spec.description,
+      datasource,
+      gridPos,
+      fieldConfig: {
+        defaults: {
+          unit: spec.unit,
+          ...(spec.min === undefined ? {} : { min: spec.min }),
+          ...(spec.max === undefined ? {} : { max: spec.max }),
+          ...(spec.decimals === undefined ? {} : { decimals: spec.decimals }),
+          color: { mode: spec.thresholds ? 'thresholds' : 'palette-classic' },
+          thresholds: { mode: 'absolute', steps },
+          ...(spec.type === 'timeseries'
+            ? { custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never' } }
+            : {}),
+        },
+        overrides: [],
+      },
+      options: panelOptions(spec),
+      ...(spec.type === 'table'
+        ? { transformations: [{ id: 'merge', options: {} }, { id: 'organize', options: { excludeByName: { Time: true } } }] }
+        : {}),
+      targets: spec.targets.map((target, targetIndex) => ({
+        refId: String.fromCharCode(65 + targetIndex),
+        datasource,
+        expr: target.expr,
+        legendFormat: target.legend ?? '__auto',
+        range: !target.instant,
+        instant: target.instant ?? false,
+        ...(spec.type === 'table' ? { format: 'table' } : {}),
+      })),
+    };
+  });
+}
+
+function dashboard(options: {
+  uid: string;
+  title: string;
+  description: string;
+  refresh: string;
+  from: string;
+  panels: readonly PanelSpec[];
+}): GrafanaDashboard {
+  return {
+    __requires: [
+      { type: 'grafana', id: 'grafana', name: 'Grafana', version: '10.0.0' },
+      { type: 'datasource', id: 'prometheus', name: 'Prometheus', version: '1.0.0' },
+      ...[...new Set(options.panels.map((panel) => panel.type))]
+        .sort()
+        .map((type) => ({ type: 'panel', id: type, name: type, version: '' })),
+    ],
+    annotations: {
+      list: [
+        {
+          builtIn: 1,
+          datasource: { type: 'grafana', uid: '-- Grafana --' },
+          enable: true,
+          hide: true,
+          iconColor: 'rgba(0, 211, 255, 1)',
+          name: 'Annotations & Alerts',
+          type: 'dashboard',
+        },
+      ],
+    },
+    description: options.description,
+    editable: true,
+    fiscalYearStartMonth: 0,
+    graphTooltip: 1,
+    id: null,
+    links: [],
+    panels: layout(options.panels),
+    refresh: options.refresh,
+    schemaVersion: 39,
+    tags: ['breakwater', 'llm'],
+    templating: {
+      list: [
+        {
+          name: 'datasource',
+          label: 'Data source',
+          type: 'datasource',
+          query: 'prometheus',
+          current: {},
+          hide: 0,
+          includeAll: false,
+          multi: false,
+          options: [],
+          refresh: 1,
+          regex: '',
+          skipUrlSync: false,
+        },
+      ],
+    },
+    time: { from: options.from, to: 'now' },
+    timepicker: {},
+    timezone: 'browser',
+    title: options.title,
+    uid: options.uid,
+    version: 1,
+    weekStart: '',
+  };
+}
+
+const rate = (selector: string) => `rate(${selector}[$__rate_interval])`;
+
+/** AI performance: traffic, latency, success, tokens, cost, cache, WebSockets. */
+export const aiPerformance = dashboard({
+  uid: 'breakwater-ai-performance',
+  title: 'Breakwater / AI performance',
+  description: 'Requests, latency, success rate, tokens and cost per model.',
+  refresh: '10s',
+  from: 'now-1h',
+  panels: [
+    {
+      type: 'timeseries',
+      title: 'AI requests per second by model and status',
+      description: 'Completed model calls per second, split by model and outcome.',
+      targets: [{ expr: `sum by (gen_ai_request_model, status) (${rate(m.aiRequests)})`,
+          legend: '{{gen_ai_request_model}} {{status}}',
+         }],
+      unit: 'reqps',
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Request latency p50 and p95',
+      description: 'Duration of model calls from request to last token, per model.',
+      targets: [
+        {
+          expr: `histogram_quantile(0.5, sum by (le, gen_ai_request_model) (${rate(`${m.operationDuration}_bucket`)}))`,
+          legend: 'p50 {{gen_ai_request_model}}',
+        },
+        {
+          expr: `histogram_quantile(0.95, sum by (le, gen_ai_request_model) (${rate(`${m.operationDuration}_bucket`)}))`,
+          legend: 'p95 {{gen_ai_request_model}}',
+        },
+      ],
+      unit: 's',
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Success rate by model',
+      description: 'Share of model calls that completed without error.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model) (${rate(`${m.aiRequests}{status="success"}`)}) / sum by (gen_ai_request_model) (${rate(m.aiRequests)})`,
+          legend: '{{gen_ai_request_model}}',
+        },
+      ],
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Token usage',
+      description: 'Input and output tokens per second across all models.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_token_type) (${rate(`${m.tokenUsage}_sum`)})`,
+          legend: '{{gen_ai_token_type}}',
+        },
+      ],
+      unit: 'short',
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'stat',
+      title: 'Total AI cost',
+      description: 'Spend in USD since the gateway started (counter resets restart it).',
+      targets: [{ expr: `sum(${m.aiCost})`, instant: true }],
+      unit: 'currencyUSD',
+      decimals: 4,
+      w: 6,
+      h: 5,
+    },
+    {
+      type: 'stat',
+      title: 'Total requests',
+      description: 'Model calls since the gateway started.',
+      targets: [{ expr: `sum(${m.aiRequests})`, instant: true }],
+      unit: 'short',
+      w: 6,
+      h: 5,
+    },
+    {
+      type: 'gauge',
+      title: 'Cache hit rate',
+      description: 'Share of chat requests answered from the response cache.',
+      targets: [
+        {
+          expr: `sum(${rate(m.cacheHits)}) / (sum(${rate(m.cacheHits)}) + sum(${rate(m.cacheMisses)}))`,
+          instant: true,
+        },
+      ],
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      w: 6,
+      h: 5,
+    },
+    {
+      type: 'stat',
+      title: 'Active WebSocket connections',
+      description: 'Open assistant WebSocket sessions.',
+      targets: [{ expr: `sum(${m.websocketConnections})`, instant: true }],
+      unit: 'short',
+      w: 6,
+      h: 5,
+    },
+  ],
+});
+
+/** Cost tracking: spend over time, by model and task type, and the month's projection. */
+export const costTracking = dashboard({
+  uid: 'breakwater-cost-tracking',
+  title: 'Breakwater / Cost tracking',
+  description: 'AI spend in USD by model and task type, and where the month is heading.',
+  refresh: '30s',
+  from: 'now-24h',
+  panels: [
+    {
+      type: 'timeseries',
+      title: 'Hourly AI cost',
+      description: 'Spend over the trailing hour, per model.',
+      targets: [{ expr: `sum by (gen_ai_request_model) (increase(${m.aiCost}[1h]))`,
+          legend: '{{gen_ai_request_model}}',
+         }],
+      unit: 'currencyUSD',
+      w: 24,
+      h: 8,
+    },
+    {
+      type: 'piechart',
+      title: 'Cost by model (24h)',
+      description: 'Share of the last 24 hours of spend per model.',
+      targets: [{ expr: `sum by (gen_ai_request_model) (increase(${m.aiCost}[24h]))`,
+          legend: '{{gen_ai_request_model}}',
+          instant: true,
+         }],
+      unit: 'currencyUSD',
+      w: 8,
+      h: 9,
+    },
+    {
+      type: 'piechart',
+      title: 'Cost by task type (24h)',
+      description: 'Share of the last 24 hours of spend per task type (chat, code, summary…).',
+      targets: [
+        { expr: `sum by (task_type) (increase(${m.aiCost}[24h]))`, legend: '{{task_type}}', instant: true },
+      ],
+      unit: 'currencyUSD',
+      w: 8,
+      h: 9,
+    },
+    {
+      type: 'timeseries',
+      title: 'Token usage by model',
+      description: 'Tokens per second per model, input and output together.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model) (${rate(`${m.tokenUsage}_sum`)})`,
+          legend: '{{gen_ai_request_model}}',
+        },
+      ],
+      unit: 'short',
+      w: 8,
+      h: 9,
+    },
+    {
+      type: 'stat',
+      title: 'Total cost',
+      description: 'Spend in USD since the gateway started.',
+      targets: [{ expr: `sum(${m.aiCost})`, instant: true }],
+      unit: 'currencyUSD',
+      decimals: 4,
+      w: 6,
+      h: 5,
+    },
+    {
+      type: 'stat',
+      title: 'Cost last hour',
+      description: 'Spend over the last hour.',
+      targets: [{ expr: `sum(increase(${m.aiCost}[1h]))`, instant: true }],
+      unit: 'currencyUSD',
+      decimals: 4,
+      w: 6,
+      h: 5,
+    },
+    {
+      type: 'stat',
+      title: 'Cost last 24h',
+      description: 'Spend over the last 24 hours.',
+      targets: [{ expr: `sum(increase(${m.aiCost}[24h]))`, instant: true }],
+      unit: 'currencyUSD',
+      decimals: 4,
+      w: 6,
+      h: 5,
+    },
+    {
+      type: 'stat',
+      title: 'Projected monthly cost',
+      description:
+        'The last hour of spend extended to 30 days. Yellow from $500, red from $1,000: edit the thresholds to your budget.',
+      targets: [{ expr: `sum(rate(${m.aiCost}[1h])) * 86400 * 30`, instant: true }],
+      unit: 'currencyUSD',
+      decimals: 2,
+      thresholds: [
+        [500, 'yellow'],
+        [1000, 'red'],
+      ],
+      w: 6,
+      h: 5,
+    },
+  ],
+});
+
+/** System health: up, breakers, cache, WebSockets, database, memory, CPU, errors, uptime. */
+export const systemHealth = dashboard({
+  uid: 'breakwater-system-health',
+  title: 'Breakwater / System health',
+  description: 'Is the gateway up, are its breakers closed, and how are its resources doing.',
+  refresh: '5s',
+  from: 'now-1h',
+  panels: [
+    {
+      type: 'table',
+      title: 'Service health',
+      description: 'Scrape status of each gateway instance and the state of every circuit breaker.',
+      targets: [
+        { expr: 'up{job="llm-gateway"}', instant: true, legend: '{{instance}}' },
+        { expr: `${m.breakerState} == 1`, instant: true, legend: '{{breaker}} {{state}}' },
+      ],
+      unit: 'short',
+      w: 12,
+      h: 9,
+    },
+    {
+      type: 'timeseries',
+      title: 'Cache performance',
+      description: 'Response-cache hits and misses per second.',
+      targets: [
+        { expr: `sum(${rate(m.cacheHits)})`, legend: 'hits' },
+        { expr: `sum(${rate(m.cacheMisses)})`, legend: 'misses' },
+      ],
+      unit: 'ops',
+      w: 12,
+      h: 9,
+    },
+    {
+      type: 'timeseries',
+      title: 'WebSocket messages',
+      description: 'Assistant WebSocket messages per second by direction.',
+      targets: [{ expr: `sum by (direction) (${rate(m.websocketMessages)})`, legend: '{{direction}}' }],
+      unit: 'ops',
+      w: 8,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Database operations',
+      description: 'Session-store operations per second by operation and status.',
+      targets: [
+        {
+          expr: `sum by (db_system, operation, status) (${rate(m.dbOperations)})`,
+          legend: '{{db_system}} {{operation}} {{status}}',
+        },
+      ],
+      unit: 'ops',
+      w: 8,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Memory',
+      description: 'Resident memory and V8 heap in use per instance.',
+      targets: [
+        { expr: 'process_resident_memory_bytes{job="llm-gateway"}', legend: 'rss {{instance}}' },
+        { expr: 'nodejs_heap_size_used_bytes{job="llm-gateway"}', legend: 'heap {{instance}}' },
+      ],
+      unit: 'bytes',
+      w: 8,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'CPU',
+      description: 'CPU seconds used per second (1 = one core).',
+      targets: [{ expr: `${rate('process_cpu_seconds_total{job="llm-gateway"}')}`, legend: '{{instance}}' }],
+      unit: 'percentunit',
+      w: 8,
+      h: 8,
+    },
+    {
+      type: 'stat',
+      title: 'Cache keys',
+      description: 'Entries in the response cache.',
+      targets: [{ expr: `sum(${m.cacheKeys})`, instant: true }],
+      unit: 'short',
+      w: 4,
+      h: 5,
+    },
+    {
+      type: 'stat',
+      title: 'Active WebSockets',
+      description: 'Open assistant WebSocket sessions.',
+      targets: [{ expr: `sum(${m.websocketConnections})`, instant: true }],
+      unit: 'short',
+      w: 4,
+      h: 5,
+    },
+    {
+      type: 'stat',
+      title: 'Error rate',
+      description: 'Share of HTTP responses with a 5xx status. Yellow from 1%, red from 5%.',
+      targets: [
+        {
+          expr: `(sum(${rate(`${m.httpRequests}{status_code=~"5.."}`)}) or vector(0)) / sum(${rate(m.httpRequests)})`,
+          instant: true,
+        },
+      ],
+      unit: 'percentunit',
+      decimals: 2,
+      thresholds: [
+        [0.01, 'yellow'],
+        [0.05, 'red'],
+      ],
+      w: 4,
+      h: 5,
+    },
+    {
+      type: 'stat',
+      title: 'Uptime',
+      description: 'Time since the gateway process started.',
+      targets: [{ expr: 'time() - process_start_time_seconds{job="llm-gateway"}', instant: true }],
+      unit: 's',
+      w: 4,
+      h: 5,
+    },
+  ],
+});
+
+/** The dashboards by file name. */
+export const dashboards: Readonly<Record<string, GrafanaDashboard>> = {
+  'ai-performance.json': aiPerformance,
+  'cost-tracking.json': costTracking,
+  'system-health.json': systemHealth,
+};
+
+/** The exact text of a dashboard file. */
+export function dashboardFileText(value: GrafanaDashboard): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const [file, value] of Object.entries(dashboards)) {
+    writeFileSync(new URL(`./grafana/dashboards/${file}`, import.meta.url), dashboardFileText(value));
+  }
+}

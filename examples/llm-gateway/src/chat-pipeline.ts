@@ -1,0 +1,188 @@
+import type { ManagedStream, StreamEndEvent, StreamManager } from '@breakwater/llm-stream';
+import { createSimulatedSource } from '@breakwater/llm-stream';
+import type { GatewayConfig } from './config.js';
+import type { Identity } from './identity.js';
+import type { ModelCatalog } from './model-catalog.js';
+import { problem, type Problem } from './problem.js';
+import { type CachedResponse, type ResponseCache, responseCacheKey } from './response-cache.js';
+import type { ChatMessage } from './session-store.js';
+import type { TokenBudget } from './token-budget.js';
+
+/** A guard the pipeline runs cache calls through (the `cache` circuit breaker). */
+export interface CallGuard {
+  execute<T>(fn: (signal: AbortSignal) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
+}
+
+/** A permit guard per model (the `ai_model_<name>` circuit breakers). */
+export interface GuardSource {
+  guardFor(breakerName: string): CallGuard & { tryAcquire(): unknown };
+}
+
+/** One chat turn, however it arrived (OpenAI route, SSE route, WebSocket). */
+export interface ChatTurn {
+  readonly identity: Identity;
+  readonly model?: string;
+  readonly messages: readonly ChatMessage[];
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  readonly taskType: string;
+  /** The route, for metadata and logs. */
+  readonly endpoint: string;
+  /** Aborted when the client goes away. */
+  readonly signal?: AbortSignal;
+  /** Skip the response cache for this turn. */
+  readonly noCache?: boolean;
+}
+
+/** A started turn: the stream to deliver, and the headers to send with it. */
+export interface StartedTurn {
+  readonly ok: true;
+  readonly stream: ManagedStream;
+  readonly cached: boolean;
+  /** Rate-limit headers of the token reservation. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Resolves once tokens are settled and the cache written: after the stream's end. */
+  readonly settled: Promise<StreamEndEvent>;
+}
+
+/** A turn refused before any model call. */
+export interface RefusedTurn {
+  readonly ok: false;
+  readonly problem: Problem;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** What the pipeline needs from the gateway. */
+export interface ChatPipelineDeps {
+  readonly config: GatewayConfig;
+  readonly catalog: ModelCatalog;
+  readonly streams: StreamManager;
+  /** Serves cache hits: kept apart so replays never count as model calls or cost. */
+  readonly cacheStreams: StreamManager;
+  readonly cache: ResponseCache | undefined;
+  readonly cacheGuard: CallGuard;
+  readonly guards: GuardSource;
+  readonly budget: TokenBudget;
+  readonly log: { warn(object: unknown, message: string): void };
+}
+
+/** Runs one chat turn: token reservation → response cache → breakers and failover → stream → settle. */
+export type ChatPipeline = (turn: ChatTurn) => Promise<StartedTurn | RefusedTurn>;
+
+/** Builds the request path shared by every chat endpoint. */
+export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
+  const { config, catalog } = deps;
+  // One listener for all streams: answers are gathered for the cache by stream id.
+  const answers = new Map<string, string[]>();
+  deps.streams.on('chunk', (event) => {
+    answers.get(event.stream_id)?.push(event.content);
+  });
+
+  async function lookup(key: string, signal: AbortSignal | undefined): Promise<CachedResponse | undefined> {
+    const cache = deps.cache;
+    if (!cache) return undefined;
+    try {
+      return await deps.cacheGuard.execute(() => cache.get(key), { signal });
+    } catch (error) {
+      // An open `cache` breaker or a Redis error makes the cache a miss, never a failed request.
+      deps.log.warn({ err: error }, 'response cache lookup failed; serving from the model');
+      return undefined;
+    }
+  }
+
+  function store(key: string, value: CachedResponse): void {
+    const cache = deps.cache;
+    if (!cache) return;
+    deps.cacheGuard.execute(() => cache.set(key, value)).catch((error: unknown) => {
+      deps.log.warn({ err: error }, 'response cache write failed');
+    });
+  }
+
+  return async (turn) => {
+    const route = catalog.route(turn.model, config.failover);
+    if (!route) {
+      return {
+        ok: false,
+        headers: {},
+        problem: problem(404, {
+          code: 'model_not_found',
+          detail: `model ${JSON.stringify(turn.model)} is not served here; GET /api/health lists the models`,
+        }),
+      };
+    }
+    const first = route[0]!;
+    const maxTokens = turn.maxTokens ?? first.defaultMaxTokens;
+    const promptChars = turn.messages.reduce((sum, message) => sum + message.content.length, 0);
+    // A rough input estimate (4 characters a token) plus the whole output budget.
+    const estimate = Math.ceil(promptChars / 4) + maxTokens;
+
+    const reservation = await deps.budget.reserve(turn.identity, estimate, turn.signal);
+    if (!reservation.ok) return { ok: false, problem: reservation.problem, headers: reservation.headers };
+
+    const metadata = {
+      user_id: turn.identity.userId,
+      tier: turn.identity.tier,
+      task_type: turn.taskType,
+      endpoint: turn.endpoint,
+    };
+    const cacheable = !turn.noCache && deps.cache !== undefined && (turn.temperature ?? 0) === 0;
+    const key = cacheable
+      ? responseCacheKey({ model: first.name, messages: turn.messages, maxTokens, temperature: turn.temperature })
+      : undefined;
+    const hit = key === undefined ? undefined : await lookup(key, turn.signal);
+
+    let stream: ManagedStream;
+    try {
+      if (hit) {
+        const source = createSimulatedSource({
+          model: hit.model,
+          provider: hit.provider,
+          reply: {
+            text: hit.text,
+            inputTokens: hit.inputTokens,
+            outputTokens: hit.outputTokens,
+            finishReason: hit.finishReason,
+          },
+          chunkSize: 'word',
+          maxTokens,
+        });
+        stream = deps.cacheStreams.stream(source, { signal: turn.signal, metadata: { ...metadata, cached: true } });
+      } else {
+        const request = { messages: turn.messages, maxTokens, temperature: turn.temperature };
+        const sources = route.map((model) => ({
+          source: model.source(request),
+          guard: deps.guards.guardFor(model.breakerName),
+        }));
+        stream = deps.streams.stream(sources, { signal: turn.signal, metadata });
+      }
+    } catch (error) {
+      reservation.release();
+      throw error;
+    }
+
+    const collect = key !== undefined && !hit;
+    if (collect) answers.set(stream.id, []);
+
+    const settled = stream.done.then(async (end) => {
+      const pieces = answers.get(stream.id);
+      answers.delete(stream.id);
+      const used = end.usage.input_tokens + end.usage.output_tokens;
+      if (hit) await reservation.commit(0);
+      else if (end.type === 'complete' || used > 0) await reservation.commit(used);
+      else reservation.release();
+      if (end.type === 'complete' && key !== undefined && pieces) {
+        store(key, {
+          model: end.model,
+          provider: end.provider,
+          text: pieces.join(''),
+          finishReason: end.finish_reason ?? 'stop',
+          inputTokens: end.usage.input_tokens,
+          outputTokens: end.usage.output_tokens,
+        });
+      }
+      return end;
+    });
+    settled.catch((error: unknown) => deps.log.warn({ err: error }, 'settling a chat turn failed'));
+    return { ok: true, stream, cached: hit !== undefined, headers: reservation.headers, settled };
+  };
+}

@@ -1,0 +1,91 @@
+import { createMockProvider, type MockProvider, type ProviderStreamSource } from '@breakwater/llm-stream';
+import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
+import type { ChatMessage } from './session-store.js';
+
+/** What one model call needs to know. */
+export interface ModelRequest {
+  readonly messages: readonly ChatMessage[];
+  readonly maxTokens: number;
+  readonly temperature?: number;
+}
+
+/** A model the gateway can serve, with its breaker name and a source factory. */
+export interface ModelRuntime {
+  /** The name clients use. */
+  readonly name: string;
+  readonly provider: ProviderName;
+  /** The model id sent upstream (and used for prices and metric labels). */
+  readonly upstreamModel: string;
+  /** `ai_model_<name>`. */
+  readonly breakerName: string;
+  readonly defaultMaxTokens: number;
+  /** A fresh source for one request. */
+  source(request: ModelRequest): ProviderStreamSource;
+  /** The mock provider behind a `mock` model (for tests and the health route). */
+  readonly mock?: MockProvider;
+}
+
+/** The enabled models in failover order. */
+export interface ModelCatalog {
+  readonly models: readonly ModelRuntime[];
+  /** Models declared in the config but disabled because their API key is not set. */
+  readonly disabled: readonly { name: string; reason: string }[];
+  get(name: string): ModelRuntime | undefined;
+  /** The model asked for first, then (with failover) every other enabled model in order. */
+  route(requested: string | undefined, failover: boolean): ModelRuntime[] | undefined;
+}
+
+function promptOf(messages: readonly ChatMessage[]): string {
+  return messages.map((message) => message.content).join('\n');
+}
+
+function mockRuntime(model: ModelConfig): ModelRuntime {
+  const upstreamModel = model.upstreamModel ?? model.name;
+  const mock = createMockProvider({
+    model: upstreamModel,
+    provider: 'mock',
+    ttftMs: model.mock?.ttftMs ?? 20,
+    tokensPerSecond: model.mock?.tokensPerSecond ?? 400,
+    failureRate: model.mock?.failureRate ?? 0,
+    outputTokens: model.mock?.outputTokens ?? 60,
+  });
+  return {
+    name: model.name,
+    provider: 'mock',
+    upstreamModel,
+    breakerName: `ai_model_${model.name}`,
+    defaultMaxTokens: model.maxTokens ?? 512,
+    mock,
+    source: (request) => mock.source({ prompt: promptOf(request.messages), maxTokens: request.maxTokens }),
+  };
+}
+
+/** Builds the catalog: mock models always, SDK models only when their key is set. */
+export function createModelCatalog(config: GatewayConfig): ModelCatalog {
+  const models: ModelRuntime[] = [];
+  const disabled: { name: string; reason: string }[] = [];
+  for (const model of config.models) {
+    if (model.provider === 'mock') {
+      models.push(mockRuntime(model));
+      continue;
+    }
+    const apiKey = model.apiKeyEnv ? config.env[model.apiKeyEnv] : undefined;
+    if (!apiKey) {
+      disabled.push({ name: model.name, reason: `${model.apiKeyEnv ?? 'an API key variable'} is not set` });
+      continue;
+    }
+    disabled.push({ name: model.name, reason: `provider ${model.provider} is not available yet` });
+  }
+  if (models.length === 0) throw new RangeError('no model is enabled: set a provider API key or declare a mock model');
+  const byName = new Map(models.map((model) => [model.name, model]));
+  return {
+    models,
+    disabled,
+    get: (name) => byName.get(name),
+    route(requested, failover) {
+      const first = requested === undefined ? models[0] : byName.get(requested);
+      if (!first) return undefined;
+      return failover ? [first, ...models.filter((model) => model !== first)] : [first];
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import { pipeSse, type StreamEndEvent, type StreamEvent } from '@breakwater/llm-stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { RefusedTurn, StartedTurn } from '../chat-pipeline.js';
+import type { Gateway } from '../gateway.js';
+import { sendProblem } from '../gateway.js';
+import { problem } from '../problem.js';
+import type { ChatMessage } from '../session-store.js';
+import { chatBody, chatCompletionsBody, emptyQuery } from '../schemas.js';
+import { createOpenAIChunkSerializer, openAICompletion } from '../wire-formats.js';
+
+interface OpenAIMessage {
+  role: string;
+  content?: string | null | Array<{ type: string; text?: string }>;
+}
+
+interface ChatCompletionsRequest {
+  model?: string;
+  messages: OpenAIMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+interface ChatRequest {
+  message: string;
+  model?: string;
+  task_type?: string;
+  max_tokens?: number;
+  system?: string;
+}
+
+/** OpenAI messages reduced to text turns (tool and developer turns read as system context). */
+function toChatMessages(messages: readonly OpenAIMessage[]): ChatMessage[] {
+  return messages.map((message) => {
+    const content =
+      typeof message.content === 'string'
+        ? message.content
+        : Array.isArray(message.content)
+          ? message.content.map((part) => part.text ?? '').join('')
+          : '';
+    const role = message.role === 'user' || message.role === 'assistant' ? message.role : 'system';
+    return { role, content };
+  });
+}
+
+/** Aborted when the client closes the connection before the response is complete. */
+function disconnectSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
+  };
+  // The response's 'close' before it finished is the client going away (the request's is not).
+  reply.raw.once('close', onClose);
+  return controller.signal;
+}
+
+/** Status and problem for a stream that ended without an answer (non-streaming routes). */
+function endProblem(end: Exclude<StreamEndEvent, { type: 'complete' }>) {
+  if (end.type === 'cancelled') {
+    return { status: 503, headers: {}, body: problem(503, { code: 'cancelled', detail: `The request was cancelled: ${end.reason}.` }) };
+  }
+  const status = end.code === 'CIRCUIT_OPEN' || end.code === 'RATE_LIMITED' ? 503 : 502;
+  const retrySeconds = end.retry_after_ms === undefined ? undefined : Math.max(1, Math.ceil(end.retry_after_ms / 1000));
+  return {
+    status,
+    headers: (retrySeconds === undefined ? {} : { 'Retry-After': String(retrySeconds) }) as Record<string, string>,
+    body: problem(status, { code: end.code.toLowerCase(), detail: end.message, retryable: end.retryable }),
+  };
+}
+
+function refuse(reply: FastifyReply, turn: RefusedTurn): FastifyReply {
+  return sendProblem(reply, turn.problem, turn.headers);
+}
+
+/** POST /v1/chat/completions (OpenAI-compatible) and POST /api/chat (SSE of llm-stream events). */
+export async function registerChatRoutes(app: FastifyInstance, gateway: Gateway): Promise<void> {
+  await gateway.limiter.protect(app);
+
+  app.post<{ Body: ChatCompletionsRequest }>(
+    '/v1/chat/completions',
+    { config: { auth: 'user' }, schema: { body: chatCompletionsBody, querystring: emptyQuery } },
+    async (request, reply) => {
+      const body = request.body;
+      const signal = disconnectSignal(reply);
+      const taskType = typeof body.metadata?.task_type === 'string' ? body.metadata.task_type : 'chat';
+      const turn = await gateway.chat({
+        identity: request.identity!,
+        model: body.model,
+        messages: toChatMessages(body.messages),
+        maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+        temperature: body.temperature ?? undefined,
+        taskType,
+        endpoint: '/v1/chat/completions',
+        signal,
+      });
+      if (!turn.ok) return refuse(reply, turn);
+      const created = Math.floor(Date.now() / 1000);
+      if (body.stream) {
+        await pipeSse(turn.stream, reply, {
+          headers: { ...reply.getHeaders(), ...turn.headers } as Record<string, string>,
+          serialize: createOpenAIChunkSerializer({
+            includeUsage: body.stream_options?.include_usage === true,
+            created,
+          }),
+        });
+        await turn.settled;
+        return reply;
+      }
+      return completeTurn(reply, turn, (end, text) => openAICompletion(end, text, created));
+    },
+  );
+
+  app.post<{ Body: ChatRequest }>(
+    '/api/chat',
+    { config: { auth: 'user' }, schema: { body: chatBody, querystring: emptyQuery } },
+    async (request, reply) => {
+      const body = request.body;
+      const messages: ChatMessage[] = [
+        ...(body.system ? [{ role: 'system' as const, content: body.system }] : []),
+        { role: 'user', content: body.message },
+      ];
+      const turn = await gateway.chat({
+        identity: request.identity!,
+        model: body.model,
+        messages,
+        maxTokens: body.max_tokens,
+        taskType: body.task_type ?? 'chat',
+        endpoint: '/api/chat',
+        signal: disconnectSignal(reply),
+      });
+      if (!turn.ok) return refuse(reply, turn);
+      await pipeSse(turn.stream, reply, {
+        headers: { ...reply.getHeaders(), ...turn.headers, 'x-stream-id': turn.stream.id } as Record<string, string>,
+        serialize: turn.cached ? markCached : undefined,
+      });
+      await turn.settled;
+      return reply;
+    },
+  );
+}
+
+/** The default `event: <type>` framing, with `cached: true` on a replayed answer's start event. */
+function markCached(event: StreamEvent): string {
+  const { error: _error, ...wire } = event as StreamEvent & { error?: unknown };
+  const data = event.type === 'start' ? { ...wire, cached: true } : wire;
+  return `event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Reads a whole stream and answers once, with a body built from the text. */
+async function completeTurn(
+  reply: FastifyReply,
+  turn: StartedTurn,
+  build: (end: StreamEndEvent & { type: 'complete' }, text: string) => unknown,
+): Promise<FastifyReply> {
+  let text = '';
+  let end: StreamEndEvent | undefined;
+  for await (const event of turn.stream) {
+    if (event.type === 'chunk') text += event.content;
+    else if (event.type === 'complete' || event.type === 'error' || event.type === 'cancelled') end = event;
+  }
+  await turn.settled;
+  for (const [name, value] of Object.entries(turn.headers)) reply.header(name, value);
+  if (end?.type === 'complete') return reply.send(build(end, text));
+  const failed = endProblem(end as Exclude<StreamEndEvent, { type: 'complete' }>);
+  return sendProblem(reply, failed.body, failed.headers);
+}

@@ -1,0 +1,203 @@
+import { startRedisServer, useRedis, useRedisCluster } from '@breakwater/testing';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
+import {
+  createRedisBreakerStore,
+  type RedisBreakerStore,
+  type RedisScriptClient,
+} from './redis-breaker-store.js';
+
+const boom = () => Promise.reject(new Error('boom'));
+const ok = () => Promise.resolve('ok');
+
+async function waitFor(predicate: () => boolean, timeoutMs = 3000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Three "instances" in one process: each has its own store (own instanceId) and breaker. */
+function instances(
+  client: RedisScriptClient,
+  prefix: string,
+  options: { quorum?: number; openDurationMs?: number } = {},
+) {
+  const stores: RedisBreakerStore[] = [];
+  const breakers: CircuitBreaker[] = [];
+  for (let index = 0; index < 3; index++) {
+    const store = createRedisBreakerStore({
+      client,
+      prefix,
+      instanceId: `instance-${index}`,
+      quorum: options.quorum ?? 2,
+      syncIntervalMs: 50,
+      commandTimeoutMs: 300,
+    });
+    stores.push(store);
+    breakers.push(
+      createCircuitBreaker({
+        name: 'openai:gpt-4o',
+        failureThreshold: 2,
+        openDurationMs: options.openDurationMs ?? 400,
+        halfOpenSuccessThreshold: 1,
+        store,
+      }),
+    );
+  }
+  const dispose = () => {
+    for (const breaker of breakers) breaker.dispose();
+    for (const store of stores) store.dispose();
+  };
+  return { stores, breakers, dispose };
+}
+
+async function trip(breaker: CircuitBreaker) {
+  for (let index = 0; index < 2; index++) await breaker.execute(boom).catch(() => undefined);
+}
+
+function sharedScenarios(context: () => { client: RedisScriptClient; prefix: string }) {
+  it('one bad instance opens only its own breaker; a quorum of two opens it for all', async () => {
+    const { client, prefix } = context();
+    const { breakers, dispose } = instances(client, prefix);
+    try {
+      const [first, second, third] = breakers as [CircuitBreaker, CircuitBreaker, CircuitBreaker];
+      await trip(first);
+      expect(first.state).toBe('OPEN');
+      await sleep(200); // four sync rounds
+      expect([second.state, third.state]).toEqual(['CLOSED', 'CLOSED']);
+      await trip(second);
+      await waitFor(() => third.state === 'OPEN');
+      const reasons: string[] = [];
+      third.on('stateChange', ({ reason }) => reasons.push(reason));
+      await expect(third.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    } finally {
+      dispose();
+    }
+  });
+
+  it('only one instance probes in HALF_OPEN; the others follow when it closes', async () => {
+    const { client, prefix } = context();
+    const { breakers, dispose } = instances(client, prefix, { quorum: 1 });
+    try {
+      const [first, second, third] = breakers as [CircuitBreaker, CircuitBreaker, CircuitBreaker];
+      await trip(first);
+      await waitFor(() => second.state === 'OPEN' && third.state === 'OPEN');
+      await sleep(450);
+      let probes = 0;
+      const gate = Promise.withResolvers<string>();
+      const calls = breakers.map((breaker) =>
+        breaker.tryExecute(() => {
+          probes++;
+          return gate.promise;
+        }),
+      );
+      await sleep(100);
+      expect(probes).toBe(1);
+      gate.resolve('healthy');
+      const results = await Promise.all(calls);
+      expect(results.filter((result) => result.ok)).toHaveLength(1);
+      expect(results.filter((result) => !result.ok && result.rejected)).toHaveLength(2);
+      await waitFor(() => breakers.every((breaker) => breaker.state === 'CLOSED'));
+    } finally {
+      dispose();
+    }
+  });
+
+  it('a failed shared probe reopens the circuit for everyone', async () => {
+    const { client, prefix } = context();
+    const { breakers, dispose } = instances(client, prefix, { quorum: 1 });
+    try {
+      const [first, second] = breakers as [CircuitBreaker, CircuitBreaker];
+      await trip(first);
+      await waitFor(() => second.state === 'OPEN');
+      await sleep(450);
+      await expect(second.execute(boom)).rejects.toThrow('boom');
+      expect(second.state).toBe('OPEN');
+      // The others stay open (the lease owner reopened the shared circuit).
+      await sleep(150);
+      await expect(first.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    } finally {
+      dispose();
+    }
+  });
+
+  it('operator overrides reach every instance', async () => {
+    const { client, prefix } = context();
+    const { breakers, dispose } = instances(client, prefix);
+    try {
+      const [first] = breakers as [CircuitBreaker];
+      first.forceOpen();
+      await waitFor(() => breakers.every((breaker) => breaker.state === 'FORCED_OPEN'));
+      first.disable();
+      await waitFor(() => breakers.every((breaker) => breaker.state === 'DISABLED'));
+      first.reset();
+      await waitFor(() => breakers.every((breaker) => breaker.state === 'CLOSED'));
+    } finally {
+      dispose();
+    }
+  });
+}
+
+describe('shared state on one redis-server', () => {
+  const redis = useRedis();
+  sharedScenarios(() => ({ client: redis.client, prefix: redis.prefix }));
+
+  it('keeps one hash per breaker, named with a hash tag, with a TTL', async () => {
+    const { breakers, dispose } = instances(redis.client, redis.prefix);
+    try {
+      await trip(breakers[0]!);
+      await sleep(50);
+      const key = `${redis.prefix}{breaker:openai:gpt-4o}`;
+      expect(await redis.client.hget(key, 'v:instance-0')).toMatch(/^\d+$/);
+      expect(await redis.client.pttl(key)).toBeGreaterThan(86_000_000);
+      expect(await redis.client.keys(`${redis.prefix}*`)).toEqual([key]);
+    } finally {
+      dispose();
+    }
+  });
+});
+
+describe('shared state on a 3-master Redis Cluster', () => {
+  const cluster = useRedisCluster();
+  sharedScenarios(() => ({ client: cluster.client, prefix: cluster.prefix }));
+});
+
+describe('losing Redis', () => {
+  it('falls back to local state without throwing, then follows the shared state again', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    const { breakers, stores, dispose } = instances(client, 'lost:', { quorum: 1 });
+    const engaged: unknown[] = [];
+    stores[0]!.on('fallback-engaged', ({ error }) => engaged.push(error));
+    let recovered = 0;
+    stores[0]!.on('fallback-recovered', () => recovered++);
+    try {
+      const [first, second] = breakers as [CircuitBreaker, CircuitBreaker];
+      await server.stop();
+      await trip(first); // reports to a dead Redis: must not throw
+      expect(first.state).toBe('OPEN');
+      await waitFor(() => stores[0]!.degraded);
+      expect(engaged.length).toBe(1);
+      await sleep(450);
+      // The open period ends and the probe runs locally, no lease needed.
+      await expect(first.execute(ok)).resolves.toBe('ok');
+      expect(first.state).toBe('CLOSED');
+      await expect(second.execute(ok)).resolves.toBe('ok');
+      await server.start();
+      await waitFor(() => !stores[0]!.degraded && !stores[1]!.degraded, 10_000);
+      expect(recovered).toBe(1);
+      await trip(second);
+      await waitFor(() => first.state === 'OPEN');
+    } finally {
+      dispose();
+      client.disconnect();
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,188 @@
+import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
+import { type AdapterOptions, checkAdapterOptions } from './adapter-options.js';
+import {
+  type ChunkTranslator,
+  countPromptChars,
+  createProviderSource,
+  incompleteStream,
+  positiveInteger,
+  UsageReporter,
+  withSignal,
+} from './create-provider-source.js';
+import { codeForProviderCode, ProviderError } from './provider-error.js';
+
+/** A Messages stream event; the adapter reads `type` and, by type, a few more fields. */
+export interface AnthropicStreamEvent {
+  readonly type: string;
+}
+
+/** The request body shape the adapter relies on; the SDK's own params type is used for yours. */
+export interface AnthropicRequest {
+  readonly model: string;
+  readonly max_tokens: number;
+  readonly messages: readonly unknown[];
+  readonly system?: unknown;
+  readonly stream?: boolean | null;
+}
+
+/** Per-request options of the Anthropic SDK (`timeout`, `headers`, `maxRetries`, ...); `signal` is merged with the stream's. */
+export interface AnthropicRequestOptions {
+  readonly signal?: AbortSignal | null;
+  readonly [option: string]: unknown;
+}
+
+/**
+ * Any client with `messages.create`, typed by the few members the adapter uses:
+ * `new Anthropic()`, `new AnthropicBedrock()`, `new AnthropicVertex()`.
+ */
+export interface AnthropicClient {
+  readonly messages: {
+    create(
+      body: AnthropicRequest,
+      options?: AnthropicRequestOptions,
+    ): PromiseLike<AsyncIterable<AnthropicStreamEvent>>;
+  };
+}
+
+type RequestOf<Method> = Method extends (body: infer Body, ...rest: never[]) => unknown
+  ? Body
+  : never;
+
+/** The request params of `client.messages.create`, without `stream` (the adapter sets it). */
+export type AnthropicParams<Client extends AnthropicClient> = Omit<
+  RequestOf<Client['messages']['create']>,
+  'stream'
+>;
+
+/** Options of {@link anthropicSource}. */
+export interface AnthropicSourceOptions extends AdapterOptions {
+  /** Passed to `create` as its second argument, with the stream's `signal` merged in. */
+  readonly requestOptions?: AnthropicRequestOptions;
+}
+
+interface UsageFields {
+  readonly input_tokens?: number | null;
+  readonly cache_creation_input_tokens?: number | null;
+  readonly cache_read_input_tokens?: number | null;
+  readonly output_tokens?: number | null;
+}
+
+interface EventFields {
+  readonly type: string;
+  readonly message?: { readonly usage?: UsageFields | null };
+  readonly delta?: { readonly type?: string; readonly text?: unknown; readonly stop_reason?: string | null };
+  readonly usage?: UsageFields | null;
+  readonly error?: { readonly type?: string; readonly message?: string };
+}
+
+/**
+ * Events of one Messages stream: `text_delta` text, usage from `message_start` and every
+ * `message_delta` (cumulative), the `stop_reason`; `ping` and other blocks are skipped.
+ */
+function messagesTranslator(provider: string): ChunkTranslator<AnthropicStreamEvent> {
+  const usage = new UsageReporter();
+  // Anthropic splits the prompt into uncached, cache-write and cache-read tokens; the input is their sum.
+  let uncached: number | undefined;
+  let cacheWrite = 0;
+  let cacheRead = 0;
+  let stopReason: string | undefined;
+  let stopped = false;
+  const readUsage = (fields: UsageFields | null | undefined, out: ProviderEvent[]) => {
+    if (!fields) return;
+    if (typeof fields.input_tokens === 'number') uncached = fields.input_tokens;
+    if (typeof fields.cache_creation_input_tokens === 'number') {
+      cacheWrite = fields.cache_creation_input_tokens;
+    }
+    if (typeof fields.cache_read_input_tokens === 'number') {
+      cacheRead = fields.cache_read_input_tokens;
+    }
+    usage.report(
+      uncached === undefined ? undefined : uncached + cacheWrite + cacheRead,
+      typeof fields.output_tokens === 'number' ? fields.output_tokens : undefined,
+      out,
+    );
+  };
+  return {
+    read(chunk, out) {
+      const event = chunk as EventFields;
+      switch (event.type) {
+        case 'message_start':
+          readUsage(event.message?.usage, out);
+          return undefined;
+        case 'content_block_delta':
+          if (event.delta?.type === 'text_delta' && typeof event.delta.text === 'string') {
+            if (event.delta.text !== '') out.push({ type: 'text', text: event.delta.text });
+          }
+          return undefined;
+        case 'message_delta':
+          if (event.delta?.stop_reason) stopReason = event.delta.stop_reason;
+          readUsage(event.usage, out);
+          return undefined;
+        case 'message_stop':
+          stopped = true;
+          return undefined;
+        case 'error':
+          // The SDK throws these itself; this covers clients that pass them through.
+          return new ProviderError({
+            code: codeForProviderCode(event.error?.type) ?? 'unknown',
+            message: event.error?.message || `${provider} stream error`,
+            provider,
+            providerCode: event.error?.type,
+          });
+        default:
+          return undefined;
+      }
+    },
+    end(out) {
+      if (!stopped) return incompleteStream(provider, 'message_stop');
+      out.push({ type: 'finish', reason: stopReason ?? 'end_turn' });
+      return undefined;
+    },
+  };
+}
+
+/**
+ * A stream source over Anthropic Messages with your existing client:
+ * `client.messages.create({ ...params, stream: true }, { signal })`. Text comes from
+ * `text_delta`s; usage from `message_start` and each `message_delta` (cumulative output;
+ * input is `input_tokens` + cache writes + cache reads); the finish reason is the raw
+ * `stop_reason` (`end_turn`, `max_tokens`, `tool_use`, ...). HTTP errors (429, 529
+ * overloaded, ...) reject `open()`; `error` events in the stream are thrown by the iterator,
+ * both as {@link ProviderError}.
+ *
+ * @example
+ * const source = anthropicSource(new Anthropic(), {
+ *   model: 'claude-sonnet-4-5',
+ *   max_tokens: 512,
+ *   messages: [{ role: 'user', content: 'Hello' }],
+ * });
+ */
+export function anthropicSource<Client extends AnthropicClient>(
+  client: Client,
+  params: AnthropicParams<Client>,
+  options: AnthropicSourceOptions = {},
+): ProviderStreamSource {
+  if (typeof client?.messages?.create !== 'function') {
+    throw new TypeError('anthropicSource: client.messages.create must be a function');
+  }
+  const request = params as unknown as AnthropicRequest;
+  if (typeof request?.model !== 'string' || request.model === '') {
+    throw new TypeError('anthropicSource: params.model must be a non-empty string');
+  }
+  checkAdapterOptions('anthropicSource', options);
+  const provider = options.provider ?? 'anthropic';
+  return createProviderSource<AnthropicStreamEvent>({
+    provider,
+    model: request.model,
+    maxTokens: options.maxTokens ?? positiveInteger(request.max_tokens),
+    promptChars:
+      options.promptChars ??
+      countPromptChars({ system: request.system, messages: request.messages }),
+    start: (signal) =>
+      client.messages.create(
+        { ...request, stream: true },
+        { ...options.requestOptions, signal: withSignal(options.requestOptions?.signal, signal) },
+      ),
+    translator: () => messagesTranslator(provider),
+  });
+}

@@ -1,0 +1,286 @@
+import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
+import { ProviderError, toProviderError } from './provider-error.js';
+
+/** Turns one provider's stream items into {@link ProviderEvent}s; one instance per request. */
+export interface ChunkTranslator<Chunk> {
+  /** Appends the events of one upstream item to `out`; returns an error to throw after them. */
+  read(chunk: Chunk, out: ProviderEvent[]): ProviderError | undefined;
+  /** Appends the closing events to `out` once the upstream ends; returns an error if it ended early. */
+  end(out: ProviderEvent[]): ProviderError | undefined;
+}
+
+/** What {@link createProviderSource} needs from an adapter. */
+export interface ProviderSourceSpec<Chunk> {
+  readonly provider: string;
+  readonly model: string;
+  readonly maxTokens: number | undefined;
+  readonly promptChars: number | undefined;
+  /** Sends the request with `signal`; resolves once the provider accepted it (HTTP 200). */
+  start(signal: AbortSignal): PromiseLike<AsyncIterable<Chunk> | Iterable<Chunk>>;
+  translator(): ChunkTranslator<Chunk>;
+}
+
+const noop = () => {};
+
+/**
+ * Builds a {@link ProviderStreamSource} around an upstream request: `open` rejects with a
+ * {@link ProviderError} (or the abort reason) when the request fails before the stream,
+ * and the events iterator pulls one upstream item per `next()` (no read-ahead, so a slow
+ * consumer stops the upstream), throws `signal.reason` as soon as `signal` aborts, and
+ * closes the upstream request whenever it stops early.
+ */
+export function createProviderSource<Chunk>(spec: ProviderSourceSpec<Chunk>): ProviderStreamSource {
+  const source: ProviderStreamSource = {
+    provider: spec.provider,
+    model: spec.model,
+    ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
+    ...(spec.promptChars === undefined ? {} : { promptChars: spec.promptChars }),
+    async open(signal: AbortSignal): Promise<AsyncIterable<ProviderEvent>> {
+      signal.throwIfAborted();
+      // The request gets its own controller so that a consumer that stops reading can close
+      // the connection too: some SDK streams (genai) only release the body on return().
+      const request = new AbortController();
+      const forward = () => request.abort(signal.reason);
+      signal.addEventListener('abort', forward, { once: true });
+      let upstream: AsyncIterable<Chunk> | Iterable<Chunk>;
+      try {
+        upstream = await spec.start(request.signal);
+      } catch (error) {
+        signal.removeEventListener('abort', forward);
+        if (signal.aborted) throw signal.reason;
+        throw toProviderError(error, { provider: spec.provider });
+      }
+      const iterator = new ProviderEventIterator(upstream, {
+        signal,
+        request,
+        forward,
+        translator: spec.translator(),
+        provider: spec.provider,
+      });
+      return { [Symbol.asyncIterator]: () => iterator };
+    },
+  };
+  return source;
+}
+
+interface IteratorContext<Chunk> {
+  /** The caller's signal. */
+  readonly signal: AbortSignal;
+  /** Aborts the upstream request; follows `signal` through `forward`. */
+  readonly request: AbortController;
+  readonly forward: () => void;
+  readonly translator: ChunkTranslator<Chunk>;
+  readonly provider: string;
+}
+
+class ProviderEventIterator<Chunk> implements AsyncIterator<ProviderEvent> {
+  readonly #upstream: AsyncIterator<Chunk> | Iterator<Chunk>;
+  readonly #signal: AbortSignal;
+  readonly #request: AbortController;
+  readonly #forward: () => void;
+  readonly #translator: ChunkTranslator<Chunk>;
+  readonly #provider: string;
+  #events: ProviderEvent[] = [];
+  #eventIndex = 0;
+  #failure: ProviderError | undefined;
+  /** The upstream iterator finished (done or threw): no return() to call any more. */
+  #upstreamSettled = false;
+  /** The upstream iterator ended normally: the request is over and needs no abort. */
+  #upstreamCompleted = false;
+  /** No more events: the translator ended, an error was thrown, or the consumer returned. */
+  #done = false;
+  #rejectPull: ((reason: unknown) => void) | undefined;
+
+  constructor(upstream: AsyncIterable<Chunk> | Iterable<Chunk>, context: IteratorContext<Chunk>) {
+    this.#upstream =
+      Symbol.asyncIterator in upstream
+        ? upstream[Symbol.asyncIterator]()
+        : (upstream as Iterable<Chunk>)[Symbol.iterator]();
+    this.#signal = context.signal;
+    this.#request = context.request;
+    this.#forward = context.forward;
+    this.#translator = context.translator;
+    this.#provider = context.provider;
+    // One listener per stream (not per pull) keeps the per-chunk cost to one promise.
+    this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  async next(): Promise<IteratorResult<ProviderEvent>> {
+    // An abort wins over events already translated: the caller has stopped listening.
+    if (this.#signal.aborted && !this.#done) {
+      this.#stop();
+      throw this.#signal.reason;
+    }
+    for (;;) {
+      if (this.#eventIndex < this.#events.length) {
+        return { done: false, value: this.#events[this.#eventIndex++]! };
+      }
+      if (this.#eventIndex > 0) {
+        this.#events = [];
+        this.#eventIndex = 0;
+      }
+      if (this.#failure !== undefined) {
+        const failure = this.#failure;
+        this.#failure = undefined;
+        this.#stop();
+        throw failure;
+      }
+      if (this.#done) return { done: true, value: undefined };
+      if (this.#signal.aborted) {
+        this.#stop();
+        throw this.#signal.reason;
+      }
+      let result: IteratorResult<Chunk>;
+      try {
+        result = await this.#pull();
+        this.#rejectPull = undefined;
+      } catch (error) {
+        this.#rejectPull = undefined;
+        this.#upstreamSettled = true;
+        this.#stop();
+        // The SDKs surface an abort as their own error type; the caller expects its reason.
+        if (this.#signal.aborted) throw this.#signal.reason;
+        throw toProviderError(error, { provider: this.#provider });
+      }
+      if (result.done) {
+        this.#upstreamSettled = true;
+        this.#upstreamCompleted = true;
+        // openai and @anthropic-ai/sdk end their streams quietly when the request is aborted.
+        if (this.#signal.aborted) {
+          this.#stop();
+          throw this.#signal.reason;
+        }
+        this.#failure = this.#translate(() => this.#translator.end(this.#events));
+        this.#stop();
+        continue;
+      }
+      this.#failure = this.#translate(() => this.#translator.read(result.value, this.#events));
+      if (this.#failure !== undefined) this.#done = true;
+    }
+  }
+
+  async return(): Promise<IteratorResult<ProviderEvent>> {
+    this.#events = [];
+    this.#eventIndex = 0;
+    this.#failure = undefined;
+    this.#stop();
+    return { done: true, value: undefined };
+  }
+
+  /** Runs the translator; a throw there is a broken contract, so it stops the upstream and propagates. */
+  #translate(step: () => ProviderError | undefined): ProviderError | undefined {
+    try {
+      return step();
+    } catch (error) {
+      this.#stop();
+      throw error;
+    }
+  }
+
+  #pull(): Promise<IteratorResult<Chunk>> {
+    return new Promise<IteratorResult<Chunk>>((resolve, reject) => {
+      this.#rejectPull = reject;
+      Promise.resolve(this.#upstream.next()).then(resolve, reject);
+    });
+  }
+
+  readonly #onAbort = (): void => {
+    // Unblocks a pull the upstream may never answer, and closes the upstream request.
+    this.#rejectPull?.(this.#signal.reason);
+    this.#closeUpstream();
+  };
+
+  #stop(): void {
+    this.#done = true;
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#signal.removeEventListener('abort', this.#forward);
+    this.#closeUpstream();
+  }
+
+  #closeUpstream(): void {
+    if (!this.#upstreamCompleted && !this.#request.signal.aborted) {
+      this.#request.abort(
+        this.#signal.aborted ? this.#signal.reason : new Error('the stream consumer stopped reading'),
+      );
+    }
+    if (this.#upstreamSettled) return;
+    this.#upstreamSettled = true;
+    try {
+      const closing = this.#upstream.return?.();
+      if (closing && typeof (closing as Promise<unknown>).then === 'function') {
+        (closing as Promise<unknown>).then(noop, noop);
+      }
+    } catch {
+      // A failing cleanup of the upstream changes nothing for the caller.
+    }
+  }
+}
+
+/** Reports usage only when a count changed, as cumulative totals. */
+export class UsageReporter {
+  #input: number | undefined;
+  #output: number | undefined;
+
+  /** Appends a `usage` event to `out` when `input` or `output` differs from the last report. */
+  report(input: number | undefined, output: number | undefined, out: ProviderEvent[]): void {
+    const nextInput = input ?? this.#input;
+    const nextOutput = output ?? this.#output;
+    if (nextInput === this.#input && nextOutput === this.#output) return;
+    this.#input = nextInput;
+    this.#output = nextOutput;
+    out.push({
+      type: 'usage',
+      ...(nextInput === undefined ? {} : { inputTokens: nextInput }),
+      ...(nextOutput === undefined ? {} : { outputTokens: nextOutput }),
+    });
+  }
+}
+
+/** The error for a stream that closed before the provider's terminal event. */
+export function incompleteStream(provider: string, missing: string): ProviderError {
+  return new ProviderError({
+    code: 'incomplete_stream',
+    message: `${provider} stream ended before ${missing}: the response is incomplete`,
+    provider,
+  });
+}
+
+const TEXT_KEYS = new Set([
+  'content',
+  'contents',
+  'text',
+  'parts',
+  'system',
+  'instructions',
+  'input',
+  'messages',
+]);
+
+/**
+ * Characters of prompt text in a request body: strings under the keys that hold text in
+ * the OpenAI, Anthropic and Gemini request shapes (`messages[].content`, `system`,
+ * `contents[].parts[].text`, `input`, `instructions`); images and tool schemas do not count.
+ */
+export function countPromptChars(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return value.length;
+  if (depth > 8 || typeof value !== 'object' || value === null) return 0;
+  let total = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) total += countPromptChars(item, depth + 1);
+    return total;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (TEXT_KEYS.has(key)) total += countPromptChars(item, depth + 1);
+  }
+  return total;
+}
+
+/** A positive integer, or undefined for anything else (null, 0, missing). */
+export function positiveInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** Merges the stream's signal with one the caller put in the request options. */
+export function withSignal(own: AbortSignal | null | undefined, signal: AbortSignal): AbortSignal {
+  return own ? AbortSignal.any([own, signal]) : signal;
+}

@@ -1,0 +1,154 @@
+import type { ProviderStreamSource } from '../provider-event.js';
+import { type AdapterOptions, checkAdapterOptions } from './adapter-options.js';
+import {
+  type ChunkTranslator,
+  countPromptChars,
+  createProviderSource,
+  incompleteStream,
+  positiveInteger,
+  UsageReporter,
+  withSignal,
+} from './create-provider-source.js';
+import { ProviderError } from './provider-error.js';
+
+/** The fields of a `GenerateContentResponse` the adapter reads. */
+export interface GeminiChunk {
+  readonly candidates?: ReadonlyArray<{
+    readonly content?: {
+      readonly parts?: ReadonlyArray<{ readonly text?: string; readonly thought?: boolean }>;
+    };
+    readonly finishReason?: string;
+  }>;
+  readonly usageMetadata?: {
+    readonly promptTokenCount?: number;
+    readonly candidatesTokenCount?: number;
+    readonly thoughtsTokenCount?: number;
+    readonly toolUsePromptTokenCount?: number;
+  };
+  readonly promptFeedback?: { readonly blockReason?: string; readonly blockReasonMessage?: string };
+}
+
+/** The request shape the adapter relies on; the SDK's own params type is used for yours. */
+export interface GeminiRequest {
+  readonly model: string;
+  readonly contents: unknown;
+  readonly config?: {
+    readonly abortSignal?: AbortSignal;
+    readonly maxOutputTokens?: number;
+    readonly systemInstruction?: unknown;
+  };
+}
+
+/** Any client with `models.generateContentStream`, typed by the few members the adapter uses (`new GoogleGenAI()`). */
+export interface GeminiClient {
+  readonly models: {
+    generateContentStream(params: GeminiRequest): PromiseLike<AsyncIterable<GeminiChunk>>;
+  };
+}
+
+type RequestOf<Method> = Method extends (params: infer Params) => unknown ? Params : never;
+
+/** The params of `client.models.generateContentStream`. */
+export type GeminiParams<Client extends GeminiClient> = RequestOf<
+  Client['models']['generateContentStream']
+>;
+
+/** Options of {@link geminiSource}. */
+export type GeminiSourceOptions = AdapterOptions;
+
+/**
+ * Events of one Gemini stream: text parts of candidate 0 (thought summaries skipped),
+ * the cumulative `usageMetadata` of every chunk, and the last `finishReason`.
+ */
+function geminiTranslator(provider: string): ChunkTranslator<GeminiChunk> {
+  const usage = new UsageReporter();
+  let finishReason: string | undefined;
+  return {
+    read(chunk, out) {
+      const candidate = chunk.candidates?.[0];
+      for (const part of candidate?.content?.parts ?? []) {
+        if (part.text && part.thought !== true) out.push({ type: 'text', text: part.text });
+      }
+      if (candidate?.finishReason) finishReason = candidate.finishReason;
+      const metadata = chunk.usageMetadata;
+      if (metadata) {
+        const output =
+          metadata.candidatesTokenCount === undefined && metadata.thoughtsTokenCount === undefined
+            ? undefined
+            : (metadata.candidatesTokenCount ?? 0) + (metadata.thoughtsTokenCount ?? 0);
+        const input =
+          metadata.promptTokenCount === undefined
+            ? undefined
+            : metadata.promptTokenCount + (metadata.toolUsePromptTokenCount ?? 0);
+        usage.report(input, output, out);
+      }
+      const blockReason = chunk.promptFeedback?.blockReason;
+      // A blocked prompt is an HTTP 200 with no candidates: nothing will be generated.
+      if (blockReason && !chunk.candidates?.length) {
+        return new ProviderError({
+          code: 'content_filter',
+          message: `${provider} blocked the prompt (${blockReason})${
+            chunk.promptFeedback?.blockReasonMessage ? `: ${chunk.promptFeedback.blockReasonMessage}` : ''
+          }`,
+          provider,
+          providerCode: blockReason,
+        });
+      }
+      return undefined;
+    },
+    end(out) {
+      if (finishReason === undefined) return incompleteStream(provider, 'a finishReason');
+      out.push({ type: 'finish', reason: finishReason });
+      return undefined;
+    },
+  };
+}
+
+/**
+ * A stream source over Google Gemini with your existing `@google/genai` client:
+ * `client.models.generateContentStream({ ...params, config: { ...params.config, abortSignal } })`.
+ * Usage comes from the cumulative `usageMetadata` (output counts thoughts too); the finish
+ * reason is the raw `finishReason` (`STOP`, `MAX_TOKENS`, `SAFETY`, ...). HTTP errors reject
+ * `open()`; error chunks in the stream and blocked prompts are thrown by the iterator, as
+ * {@link ProviderError}. Aborting closes the connection, though Google documents that the
+ * request is still billed.
+ *
+ * @example
+ * const source = geminiSource(new GoogleGenAI({ apiKey }), {
+ *   model: 'gemini-2.5-flash',
+ *   contents: 'Hello',
+ *   config: { maxOutputTokens: 256 },
+ * });
+ */
+export function geminiSource<Client extends GeminiClient>(
+  client: Client,
+  params: GeminiParams<Client>,
+  options: GeminiSourceOptions = {},
+): ProviderStreamSource {
+  if (typeof client?.models?.generateContentStream !== 'function') {
+    throw new TypeError('geminiSource: client.models.generateContentStream must be a function');
+  }
+  const request = params as unknown as GeminiRequest;
+  if (typeof request?.model !== 'string' || request.model === '') {
+    throw new TypeError('geminiSource: params.model must be a non-empty string');
+  }
+  checkAdapterOptions('geminiSource', options);
+  const provider = options.provider ?? 'gemini';
+  return createProviderSource<GeminiChunk>({
+    provider,
+    model: request.model,
+    maxTokens: options.maxTokens ?? positiveInteger(request.config?.maxOutputTokens),
+    promptChars:
+      options.promptChars ??
+      countPromptChars({
+        contents: request.contents,
+        system: request.config?.systemInstruction,
+      }),
+    start: (signal) =>
+      client.models.generateContentStream({
+        ...request,
+        config: { ...request.config, abortSignal: withSignal(request.config?.abortSignal, signal) },
+      }),
+    translator: () => geminiTranslator(provider),
+  });
+}

@@ -1,0 +1,94 @@
+import type { ProviderStreamSource } from '../provider-event.js';
+import { type AdapterOptions, checkAdapterOptions } from './adapter-options.js';
+import { type ChunkTranslator, createProviderSource } from './create-provider-source.js';
+
+/** Text pieces, or a function that starts producing them for one attempt. */
+export type TextIterableInput =
+  | AsyncIterable<string>
+  | Iterable<string>
+  | ((signal: AbortSignal) => AsyncIterable<string> | Iterable<string> | PromiseLike<AsyncIterable<string> | Iterable<string>>);
+
+/** Options of {@link iterableSource}. */
+export interface IterableSourceOptions extends AdapterOptions {
+  /** Provider name on the source and its events. @default 'custom' */
+  readonly provider?: string;
+  /** Model name on the source and its events. @default 'unknown' */
+  readonly model?: string;
+  /** Finish reason reported when the iterable ends. @default 'stop' */
+  readonly finishReason?: string;
+}
+
+function textTranslator(finishReason: string): ChunkTranslator<string> {
+  return {
+    read(text, out) {
+      if (typeof text !== 'string') {
+        throw new TypeError(`iterableSource: the iterable must yield strings, got ${typeof text}`);
+      }
+      if (text !== '') out.push({ type: 'text', text });
+      return undefined;
+    },
+    end(out) {
+      out.push({ type: 'finish', reason: finishReason });
+      return undefined;
+    },
+  };
+}
+
+function isSingleUse(iterable: AsyncIterable<string> | Iterable<string>): boolean {
+  // Generators are their own iterators and can be walked once.
+  const iterator =
+    Symbol.asyncIterator in iterable
+      ? (iterable as { [Symbol.asyncIterator]: unknown })[Symbol.asyncIterator]
+      : (iterable as { [Symbol.iterator]: unknown })[Symbol.iterator];
+  return typeof iterator === 'function' && iterator.call(iterable) === iterable;
+}
+
+/**
+ * A stream source over any `AsyncIterable<string>` (or `Iterable<string>`): a LangChain
+ * `.stream()`, a Vercel AI SDK `textStream`, a `ReadableStream` of text, your own
+ * generator. Each string becomes a `text` event (empty ones are dropped), then a `finish`
+ * event. No provider usage is known, so the stream estimates tokens. Pass a function
+ * `(signal) => iterable` so retries and failover can start the text again and so your
+ * producer sees the abort; a plain generator can be opened only once.
+ *
+ * @example
+ * const source = iterableSource((signal) => result.textStream, { provider: 'vercel-ai', model: 'gpt-4o' });
+ */
+export function iterableSource(
+  input: TextIterableInput,
+  options: IterableSourceOptions = {},
+): ProviderStreamSource {
+  const isFactory = typeof input === 'function';
+  if (
+    !isFactory &&
+    (typeof input !== 'object' ||
+      input === null ||
+      !(Symbol.asyncIterator in input || Symbol.iterator in input))
+  ) {
+    throw new TypeError('iterableSource: input must be an iterable of strings or a function returning one');
+  }
+  checkAdapterOptions('iterableSource', options);
+  if (options.model !== undefined && (typeof options.model !== 'string' || options.model === '')) {
+    throw new TypeError(`iterableSource: model must be a non-empty string, got ${String(options.model)}`);
+  }
+  const finishReason = options.finishReason ?? 'stop';
+  const singleUse = !isFactory && isSingleUse(input);
+  let opened = false;
+  return createProviderSource<string>({
+    provider: options.provider ?? 'custom',
+    model: options.model ?? 'unknown',
+    maxTokens: options.maxTokens,
+    promptChars: options.promptChars,
+    start: async (signal) => {
+      if (isFactory) return input(signal);
+      if (singleUse && opened) {
+        throw new TypeError(
+          'iterableSource: this iterable can be read once and was already opened; pass a function (signal) => iterable to allow retries',
+        );
+      }
+      opened = true;
+      return input;
+    },
+    translator: () => textTranslator(finishReason),
+  });
+}

@@ -1,0 +1,74 @@
+export * from './adapters/index.js';
+export type { ActiveStreamInfo } from './active-stream-info.js';
+export { estimateTokens, tokenWeight } from './estimate-tokens.js';
+export { createManagedStream, type ManagedStream } from './managed-stream.js';
+export {
+  createMockProvider,
+  type MockCompletion,
+  type MockProvider,
+  type MockProviderOptions,
+  type MockProviderStats,
+  type MockRequest,
+} from './mock-provider.js';
+export { isMockProviderError, MockProviderError } from './mock-provider-error.js';
+export type { ProviderEvent, ProviderStreamSource } from './provider-event.js';
+export type { RetryOptions } from './retry-options.js';
+export {
+  createSimulatedSource,
+  type SimulatedReply,
+  type SimulatedSourceOptions,
+} from './simulated-source.js';
+export {
+  type DisconnectPolicy,
+  formatSseMessage,
+  pipeSse,
+  type SseFastifyReply,
+  type SseMessage,
+  type SseNodeResponse,
+  type SseOptions,
+  type SseResponseOptions,
+  serializeSseEvent,
+  sseHeaders,
+  toSseResponse,
+} from './sse-writer.js';
+export { isStreamError, StreamError, type StreamErrorCode } from './stream-error.js';
+export type {
+  StreamCancelledEvent,
+  StreamChunkEvent,
+  StreamCompleteEvent,
+  StreamEndEvent,
+  StreamErrorEvent,
+  StreamEvent,
+  StreamEventBase,
+  StreamFailoverEvent,
+  StreamRetryEvent,
+  StreamStartEvent,
+  StreamUsage,
+} from './stream-event.js';
+export type {
+  ExecuteGuard,
+  GuardPermit,
+  GuardRejection,
+  PermitGuard,
+  StreamGuard,
+} from './stream-guard.js';
+export {
+  createStreamManager,
+  type StreamManager,
+  type StreamManagerEvents,
+  type StreamManagerOptions,
+} from './stream-manager.js';
+export type {
+  BufferOptions,
+  StreamDefaults,
+  StreamOptions,
+  StreamSourceEntry,
+  StreamSources,
+} from './stream-options.js';
+export { describeUpstreamFailure, type UpstreamFailure } from './upstream-failure.js';
+export {
+  pipeWebSocket,
+  type WebSocketLike,
+  type WebSocketWriterOptions,
+} from './websocket-writer.js';
+export { toWireEvent, type WireEvent } from './wire-event.js';

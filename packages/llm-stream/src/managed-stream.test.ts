@@ -1,0 +1,291 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { scriptedSource, words } from './__fixtures__/scripted-source.js';
+import { createManagedStream, type ManagedStream } from './managed-stream.js';
+import type { StreamChunkEvent, StreamEvent } from './stream-event.js';
+
+async function collect(stream: ManagedStream): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+const chunks = (events: StreamEvent[]) =>
+  events.filter((event): event is StreamChunkEvent => event.type === 'chunk');
+
+describe('managed stream: event sequence', () => {
+  it('yields start, one chunk per delta without buffering, then complete with provider usage', async () => {
+    const source = scriptedSource([
+      { type: 'text', text: 'Hello' },
+      { type: 'text', text: ' world' },
+      { type: 'finish', reason: 'stop' },
+      { type: 'usage', inputTokens: 12, outputTokens: 2 },
+    ]);
+    const stream = createManagedStream(source, { buffer: false, id: 's1' });
+    const events = await collect(stream);
+    expect(events.map((event) => event.type)).toEqual(['start', 'chunk', 'chunk', 'complete']);
+    expect(events[0]).toMatchObject({ stream_id: 's1', model: 'script-1', provider: 'script' });
+    expect(chunks(events).map((chunk) => chunk.content)).toEqual(['Hello', ' world']);
+    expect(chunks(events).map((chunk) => chunk.chunk_number)).toEqual([1, 2]);
+    const complete = events[3]!;
+    expect(complete).toMatchObject({
+      type: 'complete',
+      total_tokens: 2,
+      usage: { input_tokens: 12, output_tokens: 2, estimated: false },
+      finish_reason: 'stop',
+    });
+    expect(stream.ended).toBe(true);
+    await expect(stream.done).resolves.toBe(complete);
+  });
+
+  it('estimates usage when the provider reports none, and says so', async () => {
+    const text = 'The quick brown fox jumps over the lazy dog.';
+    const source = scriptedSource([{ type: 'text', text }], { promptChars: 40 });
+    const events = await collect(createManagedStream(source, { buffer: false }));
+    const complete = events.at(-1)!;
+    expect(complete).toMatchObject({
+      type: 'complete',
+      usage: { input_tokens: 10, output_tokens: Math.ceil(text.length / 4), estimated: true },
+      finish_reason: null,
+    });
+  });
+
+  it('sums tokens_in_chunk to total_tokens and keeps total_tokens monotonic', async () => {
+    const source = scriptedSource([
+      ...words(6),
+      // A cumulative provider count lower than the estimate must not make the total go back.
+      { type: 'usage', outputTokens: 3 },
+      ...words(4),
+    ]);
+    const events = await collect(createManagedStream(source, { buffer: false }));
+    const list = chunks(events);
+    const totals = list.map((chunk) => chunk.total_tokens);
+    expect(totals).toEqual([...totals].sort((a, b) => a - b));
+    expect(list.reduce((sum, chunk) => sum + chunk.tokens_in_chunk, 0)).toBe(totals.at(-1));
+  });
+
+  it('completes an empty response with zero tokens and no time to first token', async () => {
+    const events = await collect(createManagedStream(scriptedSource([]), { buffer: false }));
+    expect(events.map((event) => event.type)).toEqual(['start', 'complete']);
+    expect(events[1]).toMatchObject({ total_tokens: 0, ttft_ms: null, tokens_per_second: 0 });
+  });
+
+  it('has a single reader', () => {
+    const stream = createManagedStream(scriptedSource([]));
+    stream[Symbol.asyncIterator]();
+    expect(() => stream[Symbol.asyncIterator]()).toThrow(TypeError);
+    stream.cancel();
+  });
+
+  it('does not touch the upstream until it is read', async () => {
+    const source = scriptedSource(words(3));
+    const stream = createManagedStream(source);
+    await Promise.resolve();
+    expect(source.opens).toBe(0);
+    const iterator = stream[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.type).toBe('start');
+    await stream.consume().catch(() => undefined);
+    expect(source.opens).toBe(1);
+  });
+
+  it('validates options with precise messages', () => {
+    const source = scriptedSource([]);
+    expect(() => createManagedStream(source, { buffer: { tokens: 0 } })).toThrow(
+      'buffer.tokens must be an integer ≥ 1, got 0',
+    );
+    expect(() => createManagedStream(source, { buffer: { maxDelayMs: -1 } })).toThrow(
+      'buffer.maxDelayMs must be a finite number ≥ 0, got -1',
+    );
+    expect(() => createManagedStream(source, { expectedTokens: 0 })).toThrow(
+      'expectedTokens must be > 0, got 0',
+    );
+    expect(() => createManagedStream([], {})).toThrow('sources must name at least one source, got 0');
+    expect(() => createManagedStream(source, { retry: { maxRetries: -1 } })).toThrow(
+      'retry.maxRetries must be an integer ≥ 0, got -1',
+    );
+  });
+});
+
+describe('managed stream: buffering and progress (fake timers)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('flushes every 5 tokens when tokens arrive quickly, and the rest at the end', async () => {
+    const source = scriptedSource(words(12));
+    const events = await collect(createManagedStream(source));
+    const list = chunks(events);
+    expect(list.map((chunk) => chunk.tokens_in_chunk)).toEqual([5, 5, 2]);
+    expect(list.map((chunk) => chunk.content).join('')).toBe(
+      words(12)
+        .map((event) => (event.type === 'text' ? event.text : ''))
+        .join(''),
+    );
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('flushes after maxDelayMs since the first buffered token when tokens trickle in', async () => {
+    const steps = words(4).flatMap((event) => [event, { wait: 30 }]);
+    const stream = createManagedStream(scriptedSource(steps), {
+      buffer: { tokens: 5, maxDelayMs: 50 },
+    });
+    const seen: Array<{ at: number; event: StreamEvent }> = [];
+    const reading = (async () => {
+      for await (const event of stream) seen.push({ at: Date.now() - 1_000_000, event });
+    })();
+    await vi.advanceTimersByTimeAsync(200);
+    await reading;
+    const list = seen.filter((entry) => entry.event.type === 'chunk');
+    // Tokens at 0, 30, 60, 90 ms: the first flush is due 50 ms after the first token.
+    expect(list[0]!.at).toBe(50);
+    expect((list[0]!.event as StreamChunkEvent).content).toBe('w000 w01');
+    expect((list[1]!.event as StreamChunkEvent).content).toBe(' w02 w03');
+    expect(seen.at(-1)!.event.type).toBe('complete');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('reports elapsed time, time to first token, tokens per second and progress percent', async () => {
+    const steps = [{ wait: 200 }, ...words(10).flatMap((event) => [event, { wait: 100 }])];
+    const stream = createManagedStream(scriptedSource(steps, { maxTokens: 20 }), {
+      buffer: false,
+    });
+    const reading = collect(stream);
+    await vi.advanceTimersByTimeAsync(450);
+    const info = stream.info();
+    expect(info).toMatchObject({ phase: 'streaming', ttft_ms: 200, total_tokens: 3 });
+    expect(info.elapsed_seconds).toBeCloseTo(0.45);
+    expect(info.progress_percent).toBe(15);
+    await vi.advanceTimersByTimeAsync(1000);
+    const events = await reading;
+    const list = chunks(events);
+    expect(list.map((chunk) => chunk.progress_percent)).toEqual(
+      Array.from({ length: 10 }, (_, index) => (index + 1) * 5),
+    );
+    expect(list[0]).toMatchObject({ elapsed_seconds: 0.2, timestamp: 1_000_200 });
+    expect(events.at(-1)).toMatchObject({
+      type: 'complete',
+      ttft_ms: 200,
+      duration_ms: 1200,
+      // 10 tokens over the second after the first token.
+      tokens_per_second: 10,
+    });
+  });
+
+  it('uses expectedTokens over the source maxTokens for progress', async () => {
+    const events = await collect(
+      createManagedStream(scriptedSource(words(4), { maxTokens: 100 }), {
+        buffer: false,
+        expectedTokens: 8,
+      }),
+    );
+    expect(chunks(events).map((chunk) => chunk.progress_percent)).toEqual([12.5, 25, 37.5, 50]);
+  });
+
+  it('reports null progress without a basis', async () => {
+    const events = await collect(createManagedStream(scriptedSource(words(2)), { buffer: false }));
+    expect(chunks(events)[0]!.progress_percent).toBeNull();
+  });
+
+  it('clears its flush timer when cancelled while a buffer waits', async () => {
+    const stream = createManagedStream(scriptedSource([...words(2), { wait: 10_000 }]));
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    const pending = iterator.next();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(vi.getTimerCount()).toBe(2); // the flush timer and the upstream's own wait
+    stream.cancel('test');
+    const flushed = await pending;
+    expect(flushed.value).toMatchObject({ type: 'chunk', content: 'w000 w01' });
+    expect((await iterator.next()).value).toMatchObject({ type: 'cancelled', reason: 'test' });
+    expect((await iterator.next()).done).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('managed stream: cancellation and usage on abort', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('ends with cancelled when its signal aborts, aborting the upstream request', async () => {
+    const controller = new AbortController();
+    const source = scriptedSource(words(10).flatMap((event) => [event, { wait: 100 }]));
+    const stream = createManagedStream(source, { signal: controller.signal, buffer: false });
+    const reading = collect(stream);
+    await vi.advanceTimersByTimeAsync(250);
+    controller.abort();
+    const events = await reading;
+    expect(events.at(-1)).toMatchObject({ type: 'cancelled', reason: 'aborted' });
+    expect(events.filter((event) => event.type === 'cancelled')).toHaveLength(1);
+    expect(source.signal?.aborted).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('is cancelled at once by an already aborted signal, without opening the upstream', async () => {
+    const source = scriptedSource(words(3));
+    const stream = createManagedStream(source, { signal: AbortSignal.abort() });
+    const events = await collect(stream);
+    expect(events.map((event) => event.type)).toEqual(['start', 'cancelled']);
+    expect(source.opens).toBe(0);
+  });
+
+  it('reports the last cumulative provider count plus an estimate of the rest on cancel', async () => {
+    // Gemini-style cumulative usage: 40 tokens reported, then three more one-token deltas.
+    const source = scriptedSource([
+      { type: 'text', text: 'a long first part' },
+      { type: 'usage', inputTokens: 7, outputTokens: 40 },
+      ...words(3),
+      { wait: 1000 },
+    ]);
+    const stream = createManagedStream(source, { buffer: false });
+    const reading = collect(stream);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(stream.cancel('user')).toBe(true);
+    expect(stream.cancel('again')).toBe(false);
+    const events = await reading;
+    expect(events.at(-1)).toMatchObject({
+      type: 'cancelled',
+      reason: 'user',
+      usage: { input_tokens: 7, output_tokens: 43, estimated: true },
+    });
+  });
+
+  it('cancels with consumer_stopped when the reader breaks out of the loop', async () => {
+    const source = scriptedSource(words(10).flatMap((event) => [event, { wait: 10 }]));
+    const stream = createManagedStream(source, { buffer: false });
+    const reading = (async () => {
+      for await (const event of stream) if (event.type === 'chunk') break;
+    })();
+    await vi.advanceTimersByTimeAsync(50);
+    await reading;
+    await expect(stream.done).resolves.toMatchObject({
+      type: 'cancelled',
+      reason: 'consumer_stopped',
+    });
+    expect(source.signal?.aborted).toBe(true);
+  });
+
+  it('ends a stream that failed after the first token with an explicit error and usage', async () => {
+    const source = scriptedSource([
+      ...words(3),
+      { type: 'usage', outputTokens: 3 },
+      { type: 'text', text: ' more' },
+      { fail: Object.assign(new Error('overloaded'), { status: 529 }) },
+    ]);
+    const events = await collect(createManagedStream(source, { buffer: { tokens: 50 } }));
+    expect(events.map((event) => event.type)).toEqual(['start', 'chunk', 'error']);
+    expect((events[1] as StreamChunkEvent).content).toBe('w000 w01 w02 more');
+    expect(events[2]).toMatchObject({
+      code: 'STREAM_INTERRUPTED',
+      retryable: true,
+      status: 529,
+      usage: { output_tokens: 5, estimated: true },
+    });
+    expect(source.opens).toBe(1);
+  });
+});

@@ -1,0 +1,693 @@
+import type { ActiveStreamInfo } from './active-stream-info.js';
+import { tokenWeight } from './estimate-tokens.js';
+import type { ProviderEvent, ProviderStreamSource } from './provider-event.js';
+import { backoffDelayMs } from './retry-options.js';
+import { StreamError, type StreamErrorCode } from './stream-error.js';
+import type {
+  StreamCancelledEvent,
+  StreamChunkEvent,
+  StreamCompleteEvent,
+  StreamEndEvent,
+  StreamErrorEvent,
+  StreamEvent,
+  StreamFailoverEvent,
+  StreamRetryEvent,
+  StreamStartEvent,
+  StreamUsage,
+} from './stream-event.js';
+import { acquirePermit, type GuardPermit, type GuardRejection } from './stream-guard.js';
+import {
+  type ResolvedStreamOptions,
+  resolveStreamOptions,
+  type StreamOptions,
+  type StreamSources,
+} from './stream-options.js';
+import { describeUpstreamFailure } from './upstream-failure.js';
+
+/**
+ * One model response as a pull-based stream of typed events: `start`, `chunk`s, then exactly one
+ * of `complete`, `error` or `cancelled`. The upstream is opened on the first read and advanced only
+ * while the reader waits, so a slow reader slows the provider read and memory stays bounded.
+ * Errors are events, never thrown at the reader.
+ */
+export interface ManagedStream extends AsyncIterable<StreamEvent> {
+  readonly id: string;
+  /** The model serving the stream (the next source's after a failover). */
+  readonly model: string;
+  readonly provider: string;
+  /** True once the end event has been produced (it may still wait in the queue for the reader). */
+  readonly ended: boolean;
+  /** Resolves with the end event as soon as it is produced. Never rejects. */
+  readonly done: Promise<StreamEndEvent>;
+  /**
+   * Ends the stream with a `cancelled` event, aborts the upstream request and releases the
+   * breaker permit. Returns false when the stream had already ended.
+   * @default reason 'cancelled'
+   */
+  cancel(reason?: string): boolean;
+  /** A snapshot of progress: tokens so far, percent, time to first token, tokens per second. */
+  info(): ActiveStreamInfo;
+  /** Reads the stream to its end without looking at the events; for a stream nobody else reads. */
+  consume(): Promise<StreamEndEvent>;
+  /** A stream has one reader: a second call throws a TypeError. */
+  [Symbol.asyncIterator](): AsyncIterator<StreamEvent, undefined>;
+}
+
+/** Internal: how a stream reports to its manager. */
+export interface StreamHooks {
+  emit(event: StreamEvent | StreamRetryEvent | StreamFailoverEvent): void;
+  ended(stream: ManagedStream): void;
+}
+
+type Waiter = (result: IteratorResult<StreamEvent, undefined>) => void;
+
+interface LastFailure {
+  readonly code: StreamErrorCode;
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly cause: unknown;
+}
+
+const doneResult: IteratorResult<StreamEvent, undefined> = Object.freeze({
+  done: true,
+  value: undefined,
+});
+
+// Float sums of 0.25 steps are exact, but a custom estimator may return any fraction.
+const ceil = (value: number): number => (value <= 1e-9 ? 0 : Math.ceil(value - 1e-9));
+
+/**
+ * Creates a managed stream outside any registry. Use a {@link StreamManager} to list, inspect and
+ * cancel streams by id and to observe every stream's events.
+ */
+export function createManagedStream(
+  sources: StreamSources,
+  options: StreamOptions = {},
+): ManagedStream {
+  const stream = new ManagedStreamImpl(
+    resolveStreamOptions(sources, options, {}, () => crypto.randomUUID()),
+    undefined,
+  );
+  stream.begin();
+  return stream;
+}
+
+/** Internal implementation shared by {@link createManagedStream} and the manager. */
+export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEvent, undefined> {
+  readonly id: string;
+  readonly #options: ResolvedStreamOptions;
+  readonly #hooks: StreamHooks | undefined;
+  readonly #clock: () => number;
+  readonly #bufferTokens: number;
+
+  #source: ProviderStreamSource;
+  #entryIndex = 0;
+  #retriesOnEntry = 0;
+  #attempts = 0;
+  #connecting = false;
+  #lastFailure: LastFailure | undefined;
+
+  #phase: 'connecting' | 'streaming' | 'ended' = 'connecting';
+  #opened = false;
+  #readerTaken = false;
+  #iterator: AsyncIterator<ProviderEvent> | null = null;
+  #controller: AbortController | null = null;
+  #permit: GuardPermit | null = null;
+  #pulling = false;
+  #queue: StreamEvent[] = [];
+  #waiter: Waiter | null = null;
+
+  readonly #startedAt: number;
+  #firstTokenAt: number | null = null;
+  #chunkNumber = 0;
+  #weight = 0;
+  #reportedOutput: number | undefined;
+  #weightAtReport = 0;
+  #reportedInput: number | undefined;
+  #lastTotal = 0;
+  #finishReason: string | null = null;
+
+  #bufferText = '';
+  #bufferStartedAt = 0;
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #sleepTimer: ReturnType<typeof setTimeout> | null = null;
+  #wake: (() => void) | null = null;
+
+  #end: StreamEndEvent | null = null;
+  #done: Promise<StreamEndEvent> | null = null;
+  #resolveDone: ((event: StreamEndEvent) => void) | null = null;
+
+  constructor(options: ResolvedStreamOptions, hooks: StreamHooks | undefined) {
+    this.id = options.id;
+    this.#options = options;
+    this.#hooks = hooks;
+    this.#clock = options.clock;
+    this.#bufferTokens = options.bufferTokens;
+    this.#source = options.entries[0]!.source;
+    this.#startedAt = options.clock();
+  }
+
+  /** Emits `start` and wires the abort signal; called once the manager has registered the stream. */
+  begin(): void {
+    const start: StreamStartEvent = {
+      type: 'start',
+      stream_id: this.id,
+      model: this.#source.model,
+      provider: this.#source.provider,
+      timestamp: this.#startedAt,
+    };
+    this.#deliver(start);
+    const signal = this.#options.signal;
+    if (signal === undefined) return;
+    if (signal.aborted) this.cancel('aborted');
+    else signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  get model(): string {
+    return this.#source.model;
+  }
+
+  get provider(): string {
+    return this.#source.provider;
+  }
+
+  get ended(): boolean {
+    return this.#phase === 'ended';
+  }
+
+  get done(): Promise<StreamEndEvent> {
+    if (this.#done === null) {
+      this.#done =
+        this.#end !== null
+          ? Promise.resolve(this.#end)
+          : new Promise((resolve) => {
+              this.#resolveDone = resolve;
+            });
+    }
+    return this.#done;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<StreamEvent, undefined> {
+    if (this.#readerTaken) throw new TypeError('A managed stream has a single reader');
+    this.#readerTaken = true;
+    return this;
+  }
+
+  async consume(): Promise<StreamEndEvent> {
+    for await (const _ of this) {
+      // Reading is what advances the upstream; the events themselves are not needed here.
+    }
+    return this.#end!;
+  }
+
+  next(): Promise<IteratorResult<StreamEvent, undefined>> {
+    if (!this.#opened && this.#phase !== 'ended') {
+      this.#opened = true;
+      void this.#connect(undefined);
+    }
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve({ done: false, value: queued });
+    if (this.#phase === 'ended') return Promise.resolve(doneResult);
+    if (this.#waiter !== null) {
+      return Promise.reject(new TypeError('next() called again before the previous read settled'));
+    }
+    return new Promise(this.#wait);
+  }
+
+  return(): Promise<IteratorResult<StreamEvent, undefined>> {
+    this.cancel('consumer_stopped');
+    this.#queue.length = 0;
+    return Promise.resolve(doneResult);
+  }
+
+  cancel(reason = 'cancelled'): boolean {
+    if (this.#phase === 'ended') return false;
+    const permit = this.#permit;
+    this.#permit = null;
+    this.#flush();
+    const event: StreamCancelledEvent = {
+      type: 'cancelled',
+      stream_id: this.id,
+      model: this.#source.model,
+      provider: this.#source.provider,
+      reason,
+      usage: this.#usage(true),
+    };
+    this.#finish(event);
+    this.#closeUpstream();
+    permit?.release();
+    return true;
+  }
+
+  info(): ActiveStreamInfo {
+    const now = this.#clock();
+    const total = this.#phase === 'ended' ? this.#lastTotal : this.#currentTotal();
+    return {
+      stream_id: this.id,
+      model: this.#source.model,
+      provider: this.#source.provider,
+      phase: this.#phase === 'connecting' ? 'connecting' : 'streaming',
+      attempts: this.#attempts,
+      started_at: this.#startedAt,
+      elapsed_seconds: (now - this.#startedAt) / 1000,
+      chunk_number: this.#chunkNumber,
+      total_tokens: total,
+      progress_percent: this.#progress(total),
+      ttft_ms: this.#firstTokenAt === null ? null : this.#firstTokenAt - this.#startedAt,
+      tokens_per_second: this.#tokensPerSecond(total, now),
+      metadata: this.#options.metadata,
+    };
+  }
+
+  readonly #onAbort = (): void => {
+    this.cancel('aborted');
+  };
+
+  readonly #wait = (resolve: Waiter): void => {
+    this.#waiter = resolve;
+    this.#drive();
+  };
+
+  /** Moves the stream forward while the reader waits: flush a due buffer, or pull upstream. */
+  #drive(): void {
+    if (this.#waiter === null || this.#phase === 'ended') return;
+    if (this.#bufferText !== '') {
+      const dueIn = this.#bufferStartedAt + this.#options.bufferDelayMs - this.#clock();
+      if (dueIn <= 0) {
+        this.#flush();
+        return;
+      }
+      if (this.#flushTimer === null) {
+        this.#flushTimer = setTimeout(this.#onFlushTimer, dueIn);
+        // A buffer waiting for its deadline must not hold the process open on its own.
+        this.#flushTimer.unref?.();
+      }
+    }
+    if (this.#iterator === null || this.#pulling) return;
+    this.#pulling = true;
+    const iterator = this.#iterator;
+    let pending: Promise<IteratorResult<ProviderEvent>>;
+    try {
+      pending = iterator.next();
+    } catch (error) {
+      this.#onUpstreamError(error, iterator);
+      return;
+    }
+    pending.then(
+      (result) => this.#onUpstreamResult(result, iterator),
+      (error: unknown) => this.#onUpstreamError(error, iterator),
+    );
+  }
+
+  readonly #onFlushTimer = (): void => {
+    this.#flushTimer = null;
+    if (this.#waiter !== null && this.#phase !== 'ended') this.#flush();
+  };
+
+  #onUpstreamResult(result: IteratorResult<ProviderEvent>, iterator: AsyncIterator<ProviderEvent>) {
+    if (iterator !== this.#iterator || this.#phase === 'ended') return;
+    this.#pulling = false;
+    if (result.done) {
+      this.#complete();
+      return;
+    }
+    const event = result.value;
+    if (event.type === 'text') this.#onText(event.text);
+    else if (event.type === 'usage') {
+      if (event.outputTokens !== undefined) {
+        this.#reportedOutput = event.outputTokens;
+        this.#weightAtReport = this.#weight;
+      }
+      if (event.inputTokens !== undefined) this.#reportedInput = event.inputTokens;
+    } else if (event.type === 'finish') this.#finishReason = event.reason;
+    this.#drive();
+  }
+
+  #onText(text: string): void {
+    if (text === '') return;
+    const estimate = this.#options.estimateTokens;
+    this.#weight += estimate === undefined ? tokenWeight(text) : estimate(text);
+    if (this.#firstTokenAt === null) {
+      this.#firstTokenAt = this.#clock();
+      this.#phase = 'streaming';
+    }
+    if (this.#bufferTokens === 0) {
+      this.#bufferText = text;
+      this.#flush();
+      return;
+    }
+    if (this.#bufferText === '') this.#bufferStartedAt = this.#clock();
+    this.#bufferText += text;
+    if (this.#currentTotal() - this.#lastTotal >= this.#bufferTokens) this.#flush();
+  }
+
+  /** Turns the buffered text into one chunk event. */
+  #flush(): void {
+    if (this.#flushTimer !== null) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = null;
+    }
+    if (this.#bufferText === '') return;
+    const content = this.#bufferText;
+    this.#bufferText = '';
+    const now = this.#clock();
+    const total = Math.max(this.#lastTotal, this.#currentTotal());
+    const chunk: StreamChunkEvent = {
+      type: 'chunk',
+      stream_id: this.id,
+      model: this.#source.model,
+      provider: this.#source.provider,
+      chunk_number: ++this.#chunkNumber,
+      content,
+      tokens_in_chunk: total - this.#lastTotal,
+      total_tokens: total,
+      elapsed_seconds: (now - this.#startedAt) / 1000,
+      progress_percent: this.#progress(total),
+      timestamp: now,
+    };
+    this.#lastTotal = total;
+    this.#deliver(chunk);
+  }
+
+  #deliver(event: StreamEvent): void {
+    this.#hooks?.emit(event);
+    const waiter = this.#waiter;
+    if (waiter === null) {
+      this.#queue.push(event);
+      return;
+    }
+    this.#waiter = null;
+    waiter({ done: false, value: event });
+  }
+
+  #complete(): void {
+    const permit = this.#permit;
+    this.#permit = null;
+    this.#flush();
+    const now = this.#clock();
+    const usage = this.#usage(false);
+    const event: StreamCompleteEvent = {
+      type: 'complete',
+      stream_id: this.id,
+      model: this.#source.model,
+      provider: this.#source.provider,
+      total_tokens: usage.output_tokens,
+      usage,
+      ttft_ms: this.#firstTokenAt === null ? null : this.#firstTokenAt - this.#startedAt,
+      duration_ms: now - this.#startedAt,
+      tokens_per_second: this.#tokensPerSecond(usage.output_tokens, now),
+      finish_reason: this.#finishReason,
+    };
+    this.#iterator = null;
+    this.#finish(event);
+    permit?.success();
+  }
+
+  #onUpstreamError(error: unknown, iterator: AsyncIterator<ProviderEvent>): void {
+    if (iterator !== this.#iterator || this.#phase === 'ended') return;
+    this.#pulling = false;
+    this.#iterator = null;
+    const permit = this.#permit;
+    this.#permit = null;
+    if (this.#firstTokenAt === null) {
+      // Nothing reached the reader yet, so another attempt is invisible to it.
+      this.#closeUpstream();
+      permit?.failure(error);
+      void this.#connect(error);
+      return;
+    }
+    this.#flush();
+    const failure = describeUpstreamFailure(error, this.#clock());
+    this.#fail(
+      {
+        code: 'STREAM_INTERRUPTED',
+        message: `The upstream failed after the first token: ${failure.message}`,
+        retryable: failure.retryable,
+        status: failure.status,
+        retryAfterMs: failure.retryAfterMs,
+        cause: error,
+      },
+      this.#usage(true),
+    );
+    this.#closeUpstream();
+    permit?.failure(error);
+  }
+
+  #fail(failure: LastFailure, usage: StreamUsage): void {
+    const error = new StreamError(failure.code, failure.message, {
+      retryable: failure.retryable,
+      status: failure.status,
+      retryAfterMs: failure.retryAfterMs,
+      attempts: this.#attempts,
+      cause: failure.cause,
+    });
+    const event: StreamErrorEvent = {
+      type: 'error',
+      stream_id: this.id,
+      model: this.#source.model,
+      provider: this.#source.provider,
+      code: failure.code,
+      message: failure.message,
+      retryable: failure.retryable,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+      ...(failure.retryAfterMs === undefined ? {} : { retry_after_ms: failure.retryAfterMs }),
+      usage,
+      error,
+    };
+    this.#finish(event);
+  }
+
+  #finish(event: StreamEndEvent): void {
+    this.#phase = 'ended';
+    this.#end = event;
+    if (this.#flushTimer !== null) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = null;
+    }
+    this.#stopSleeping();
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#deliver(event);
+    this.#hooks?.ended(this);
+    this.#resolveDone?.(event);
+    this.#resolveDone = null;
+  }
+
+  #closeUpstream(): void {
+    const iterator = this.#iterator;
+    this.#iterator = null;
+    this.#controller?.abort();
+    this.#controller = null;
+    if (iterator?.return !== undefined) {
+      // Closing is best effort: the abort above already tears the request down.
+      Promise.resolve()
+        .then(() => iterator.return?.())
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * Opens the current source, or — after `failedWith` — decides between a retry of the same
+   * source (with backoff), a failover to the next one, or the final error.
+   */
+  async #connect(failedWith: unknown): Promise<void> {
+    if (this.#connecting) return;
+    this.#connecting = true;
+    try {
+      let failure = failedWith;
+      let rejection: GuardRejection | undefined;
+      for (;;) {
+        if (failure !== undefined || rejection !== undefined) {
+          const next = await this.#recover(failure, rejection);
+          failure = undefined;
+          rejection = undefined;
+          if (!next) return;
+        }
+        if (this.#phase === 'ended') return;
+        const entry = this.#options.entries[this.#entryIndex]!;
+        let permit: GuardPermit | null = null;
+        if (entry.guard !== undefined) {
+          const acquired = await acquirePermit(entry.guard, neverAborted);
+          if (this.#isEnded()) {
+            if (acquired.ok) acquired.release();
+            return;
+          }
+          if (!acquired.ok) {
+            rejection = acquired;
+            continue;
+          }
+          permit = acquired;
+        }
+        this.#attempts++;
+        this.#resetAttemptCounters();
+        const controller = new AbortController();
+        this.#controller = controller;
+        try {
+          const iterable = await entry.source.open(controller.signal);
+          if (this.#isEnded()) {
+            permit?.release();
+            void Promise.resolve()
+              .then(() => iterable[Symbol.asyncIterator]().return?.())
+              .catch(() => undefined);
+            return;
+          }
+          this.#permit = permit;
+          this.#iterator = iterable[Symbol.asyncIterator]();
+          this.#connecting = false;
+          this.#drive();
+          return;
+        } catch (error) {
+          if (this.#isEnded()) {
+            permit?.release();
+            return;
+          }
+          controller.abort();
+          permit?.failure(error);
+          failure = error;
+        }
+      }
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  /** Returns true when another attempt should start (after any backoff), false when the stream ended. */
+  async #recover(error: unknown, rejection: GuardRejection | undefined): Promise<boolean> {
+    const retry = this.#options.retry;
+    let canRetry = false;
+    let retryAfterMs: number | undefined;
+    if (rejection !== undefined) {
+      retryAfterMs = rejection.retryAfterMs;
+      this.#lastFailure = {
+        code: 'CIRCUIT_OPEN',
+        message: `${this.#source.provider}/${this.#source.model} is guarded by an open circuit: ${rejection.error.message}`,
+        retryable: true,
+        status: undefined,
+        retryAfterMs,
+        cause: rejection.error,
+      };
+    } else {
+      const failure = describeUpstreamFailure(error, this.#clock());
+      const retryable =
+        retry.isRetryable === undefined ? failure.retryable : retry.isRetryable(error);
+      retryAfterMs = failure.retryAfterMs;
+      this.#lastFailure = {
+        code: failure.rateLimited ? 'RATE_LIMITED' : 'UPSTREAM_ERROR',
+        message: failure.message,
+        retryable,
+        status: failure.status,
+        retryAfterMs,
+        cause: error,
+      };
+      canRetry =
+        retryable &&
+        this.#retriesOnEntry < retry.maxRetries &&
+        (retryAfterMs === undefined || retryAfterMs <= retry.maxRetryAfterMs);
+    }
+    const last = this.#lastFailure;
+    if (canRetry) {
+      const delayMs = backoffDelayMs(retry, this.#retriesOnEntry, retryAfterMs, this.#options.random);
+      this.#retriesOnEntry++;
+      this.#hooks?.emit({
+        type: 'retry',
+        stream_id: this.id,
+        model: this.#source.model,
+        provider: this.#source.provider,
+        attempt: this.#retriesOnEntry + 1,
+        delay_ms: delayMs,
+        code: last.code,
+        message: last.message,
+      });
+      if (delayMs > 0) await this.#sleep(delayMs);
+      return this.#phase !== 'ended';
+    }
+    const next = this.#options.entries[this.#entryIndex + 1];
+    if (next === undefined) {
+      this.#fail(last, this.#usage(true));
+      return false;
+    }
+    const from = this.#source;
+    this.#entryIndex++;
+    this.#retriesOnEntry = 0;
+    this.#source = next.source;
+    this.#hooks?.emit({
+      type: 'failover',
+      stream_id: this.id,
+      model: next.source.model,
+      provider: next.source.provider,
+      from_model: from.model,
+      from_provider: from.provider,
+      code: last.code,
+      message: last.message,
+    });
+    return true;
+  }
+
+  /** A method, not a field read, so TypeScript does not keep a narrowing across an await. */
+  #isEnded(): boolean {
+    return this.#phase === 'ended';
+  }
+
+  #sleep(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#sleepTimer = setTimeout(() => {
+        this.#sleepTimer = null;
+        this.#wake = null;
+        resolve();
+      }, delayMs);
+    });
+  }
+
+  #stopSleeping(): void {
+    if (this.#sleepTimer !== null) clearTimeout(this.#sleepTimer);
+    this.#sleepTimer = null;
+    this.#wake?.();
+    this.#wake = null;
+  }
+
+  #resetAttemptCounters(): void {
+    this.#weight = 0;
+    this.#reportedOutput = undefined;
+    this.#weightAtReport = 0;
+    this.#reportedInput = undefined;
+    this.#finishReason = null;
+  }
+
+  #currentTotal(): number {
+    return this.#reportedOutput === undefined
+      ? ceil(this.#weight)
+      : this.#reportedOutput + ceil(this.#weight - this.#weightAtReport);
+  }
+
+  #usage(forceEstimated: boolean): StreamUsage {
+    const textSinceReport = this.#weight - this.#weightAtReport > 1e-9;
+    const promptChars = this.#source.promptChars;
+    const input =
+      this.#reportedInput ?? (promptChars === undefined ? 0 : Math.ceil(promptChars / 4));
+    return {
+      input_tokens: input,
+      output_tokens: this.#currentTotal(),
+      estimated:
+        forceEstimated ||
+        this.#reportedInput === undefined ||
+        this.#reportedOutput === undefined ||
+        textSinceReport,
+    };
+  }
+
+  #progress(total: number): number | null {
+    const basis = this.#options.expectedTokens ?? this.#source.maxTokens;
+    if (basis === undefined || !(basis > 0)) return null;
+    return Math.min(100, Math.round((total / basis) * 1000) / 10);
+  }
+
+  #tokensPerSecond(total: number, now: number): number {
+    if (this.#firstTokenAt === null || total === 0) return 0;
+    const seconds = Math.max(now - this.#firstTokenAt, 1) / 1000;
+    return Math.round((total / seconds) * 10) / 10;
+  }
+}
+
+const neverAborted = new AbortController().signal;

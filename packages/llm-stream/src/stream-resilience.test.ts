@@ -1,0 +1,298 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { apiError, scriptedSource, words } from './__fixtures__/scripted-source.js';
+import type { ManagedStream } from './managed-stream.js';
+import type { StreamEvent, StreamFailoverEvent, StreamRetryEvent } from './stream-event.js';
+import type { ExecuteGuard, GuardPermit, GuardRejection, PermitGuard } from './stream-guard.js';
+import { createStreamManager } from './stream-manager.js';
+
+async function collect(stream: ManagedStream): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+/** A guard with the circuit breaker's permit shape that records how each permit was settled. */
+function recordingGuard(reject = false) {
+  const settled: string[] = [];
+  let issued = 0;
+  const guard: PermitGuard = {
+    tryAcquire(): GuardPermit | GuardRejection {
+      if (reject) {
+        return {
+          ok: false,
+          error: Object.assign(new Error('circuit open'), { code: 'CIRCUIT_OPEN' }),
+          retryAfterMs: 30_000,
+        };
+      }
+      issued++;
+      let done = false;
+      const settle = (outcome: string) => {
+        if (done) throw new Error('permit settled twice');
+        done = true;
+        settled.push(outcome);
+      };
+      return {
+        ok: true,
+        success: () => settle('success'),
+        failure: (error) => settle(`failure:${(error as Error).message}`),
+        release: () => settle('release'),
+      };
+    },
+  };
+  return {
+    guard,
+    settled,
+    get issued() {
+      return issued;
+    },
+  };
+}
+
+describe('resilience before the first token', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('retries with exponential backoff and full jitter', async () => {
+    const manager = createStreamManager({ random: () => 0.5, buffer: false });
+    const retries: StreamRetryEvent[] = [];
+    manager.on('retry', (event) => retries.push(event));
+    const source = scriptedSource(words(2), { openFailures: [apiError(503), apiError(502)] });
+    const reading = collect(manager.stream(source));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(source.opens).toBe(1);
+    await vi.advanceTimersByTimeAsync(124);
+    expect(source.opens).toBe(1);
+    await vi.advanceTimersByTimeAsync(1); // half of 250 ms
+    expect(source.opens).toBe(2);
+    await vi.advanceTimersByTimeAsync(250); // half of 500 ms
+    expect(source.opens).toBe(3);
+    const events = await reading;
+    expect(events.map((event) => event.type)).toEqual(['start', 'chunk', 'chunk', 'complete']);
+    expect(retries.map((event) => [event.attempt, event.delay_ms, event.code])).toEqual([
+      [2, 125, 'UPSTREAM_ERROR'],
+      [3, 250, 'UPSTREAM_ERROR'],
+    ]);
+    expect(manager.size).toBe(0);
+  });
+
+  it.each([
+    ['retry-after-ms header', apiError(429, { 'retry-after-ms': '1500' })],
+    ['retry-after seconds header', apiError(429, { 'retry-after': '1.5' })],
+    ['retryAfterMs property', Object.assign(apiError(429), { retryAfterMs: 1500 })],
+    ['Headers object', Object.assign(apiError(429), { headers: new Headers({ 'retry-after-ms': '1500' }) })],
+  ])('honours Retry-After from a %s', async (_name, error) => {
+    const manager = createStreamManager({ random: () => 0, buffer: false });
+    const source = scriptedSource(words(1), { openFailures: [error] });
+    const reading = collect(manager.stream(source));
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(source.opens).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(source.opens).toBe(2);
+    expect((await reading).at(-1)?.type).toBe('complete');
+  });
+
+  it('ends with RATE_LIMITED and the retry-after when 429s outlast the retries', async () => {
+    const manager = createStreamManager({ random: () => 0, retry: { maxRetries: 1 } });
+    const source = scriptedSource(words(1), {
+      openFailures: [apiError(429, { 'retry-after': '2' }), apiError(429, { 'retry-after': '2' })],
+    });
+    const reading = collect(manager.stream(source));
+    await vi.advanceTimersByTimeAsync(2000);
+    const end = (await reading).at(-1)!;
+    expect(end).toMatchObject({
+      type: 'error',
+      code: 'RATE_LIMITED',
+      retryable: true,
+      status: 429,
+      retry_after_ms: 2000,
+    });
+    expect(end.type === 'error' && end.error.attempts).toBe(2);
+    expect(source.opens).toBe(2);
+  });
+
+  it('fails over at once when Retry-After exceeds maxRetryAfterMs', async () => {
+    const manager = createStreamManager({ buffer: false, retry: { maxRetryAfterMs: 5000 } });
+    const failovers: StreamFailoverEvent[] = [];
+    manager.on('failover', (event) => failovers.push(event));
+    const primary = scriptedSource(words(1), {
+      model: 'big',
+      provider: 'openai',
+      openFailures: [apiError(429, { 'retry-after': '600' })],
+    });
+    const secondary = scriptedSource(words(2), { model: 'small', provider: 'anthropic' });
+    const events = await collect(manager.stream([primary, secondary]));
+    expect(primary.opens).toBe(1);
+    expect(failovers).toMatchObject([
+      {
+        from_model: 'big',
+        from_provider: 'openai',
+        model: 'small',
+        provider: 'anthropic',
+        code: 'RATE_LIMITED',
+      },
+    ]);
+    expect(events[0]).toMatchObject({ type: 'start', model: 'big' });
+    expect(events.slice(1).map((event) => [event.type, event.model])).toEqual([
+      ['chunk', 'small'],
+      ['chunk', 'small'],
+      ['complete', 'small'],
+    ]);
+  });
+
+  it('does not retry a non-retryable error but fails over, and reports it as not retryable', async () => {
+    const manager = createStreamManager({ buffer: false });
+    const first = scriptedSource(words(1), { openFailures: [apiError(400)] });
+    const second = scriptedSource(words(1), { openFailures: [apiError(401)] });
+    const events = await collect(manager.stream([first, second]));
+    expect([first.opens, second.opens]).toEqual([1, 1]);
+    expect(events.at(-1)).toMatchObject({
+      type: 'error',
+      code: 'UPSTREAM_ERROR',
+      retryable: false,
+      status: 401,
+    });
+  });
+
+  it('retries an upstream that fails before its first token, invisibly to the reader', async () => {
+    const manager = createStreamManager({ buffer: false, random: () => 0 });
+    let attempt = 0;
+    const source = {
+      provider: 'anthropic',
+      model: 'claude',
+      async open() {
+        attempt++;
+        const failing = attempt === 1;
+        return (async function* () {
+          yield { type: 'usage' as const, inputTokens: 9, outputTokens: 1 };
+          if (failing) throw Object.assign(new Error('overloaded_error'), { status: 529 });
+          yield { type: 'text' as const, text: 'ok' };
+          yield { type: 'usage' as const, outputTokens: 1 };
+        })();
+      },
+    };
+    const events = await collect(manager.stream(source));
+    expect(events.map((event) => event.type)).toEqual(['start', 'chunk', 'complete']);
+    expect(events.at(-1)).toMatchObject({ usage: { input_tokens: 9, output_tokens: 1 } });
+    expect(attempt).toBe(2);
+  });
+
+  it('cancelling during a backoff clears the timer and opens nothing more', async () => {
+    const manager = createStreamManager({ random: () => 0.99 });
+    const source = scriptedSource(words(1), { openFailures: [apiError(503)] });
+    const stream = manager.stream(source);
+    const reading = collect(stream);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(vi.getTimerCount()).toBe(1);
+    manager.cancel(stream.id, 'gave up');
+    expect(vi.getTimerCount()).toBe(0);
+    expect((await reading).at(-1)).toMatchObject({ type: 'cancelled', reason: 'gave up' });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(source.opens).toBe(1);
+  });
+});
+
+describe('breaker permits', () => {
+  it('settles the permit with success when the stream ends, not when it opens', async () => {
+    const recorder = recordingGuard();
+    const manager = createStreamManager({ buffer: false });
+    const stream = manager.stream({ source: scriptedSource(words(3)), guard: recorder.guard });
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    expect((await iterator.next()).value?.type).toBe('chunk');
+    expect(recorder.issued).toBe(1);
+    expect(recorder.settled).toEqual([]);
+    for (let result = await iterator.next(); !result.done; result = await iterator.next()) {
+      // read to the end
+    }
+    expect(recorder.settled).toEqual(['success']);
+  });
+
+  it('records a failure for an upstream error after the first token', async () => {
+    const recorder = recordingGuard();
+    const source = scriptedSource([...words(2), { fail: new Error('reset') }]);
+    await collect(createStreamManager().stream({ source, guard: recorder.guard }));
+    expect(recorder.settled).toEqual(['failure:reset']);
+  });
+
+  it('releases the permit when the caller cancels', async () => {
+    const recorder = recordingGuard();
+    const source = scriptedSource([...words(2), { wait: 60_000 }]);
+    const stream = createStreamManager({ buffer: false }).stream({ source, guard: recorder.guard });
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.next();
+    stream.cancel();
+    expect(recorder.settled).toEqual(['release']);
+  });
+
+  it('fails each attempt that errors before the first token and skips a source whose circuit is open', async () => {
+    const open = recordingGuard(true);
+    const flaky = recordingGuard();
+    const healthy = recordingGuard();
+    const manager = createStreamManager({ buffer: false, retry: false });
+    const events = await collect(
+      manager.stream([
+        { source: scriptedSource(words(1), { model: 'a' }), guard: open.guard },
+        {
+          source: scriptedSource(words(1), { model: 'b', openFailures: [apiError(500)] }),
+          guard: flaky.guard,
+        },
+        { source: scriptedSource(words(1), { model: 'c' }), guard: healthy.guard },
+      ]),
+    );
+    expect(events.at(-1)).toMatchObject({ type: 'complete', model: 'c' });
+    expect(flaky.settled).toEqual(['failure:HTTP 500']);
+    expect(healthy.settled).toEqual(['success']);
+  });
+
+  it('ends with CIRCUIT_OPEN and the breaker retry-after when every guard refuses', async () => {
+    const source = scriptedSource(words(1));
+    const events = await collect(
+      createStreamManager().stream({ source, guard: recordingGuard(true).guard }),
+    );
+    expect(events.at(-1)).toMatchObject({
+      type: 'error',
+      code: 'CIRCUIT_OPEN',
+      retryable: true,
+      retry_after_ms: 30_000,
+    });
+    expect(source.opens).toBe(0);
+  });
+
+  it('accepts an execute()-shaped guard: the call spans the stream', async () => {
+    const outcomes: string[] = [];
+    let open = true;
+    const guard: ExecuteGuard = {
+      async execute<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+        if (!open) throw Object.assign(new Error('open'), { code: 'CIRCUIT_OPEN', retryAfterMs: 5 });
+        try {
+          const value = await fn(new AbortController().signal);
+          outcomes.push('resolved');
+          return value;
+        } catch (error) {
+          outcomes.push('rejected');
+          throw error;
+        }
+      },
+    };
+    const manager = createStreamManager({ buffer: false });
+    const stream = manager.stream({ source: scriptedSource(words(2)), guard });
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.next();
+    await Promise.resolve();
+    expect(outcomes).toEqual([]);
+    for (let result = await iterator.next(); !result.done; result = await iterator.next()) {
+      // read to the end
+    }
+    await Promise.resolve();
+    expect(outcomes).toEqual(['resolved']);
+    open = false;
+    const refused = await collect(manager.stream({ source: scriptedSource(words(1)), guard }));
+    expect(refused.at(-1)).toMatchObject({ code: 'CIRCUIT_OPEN', retry_after_ms: 5 });
+  });
+});

@@ -1,0 +1,74 @@
+/** What the stream needs to know about an error thrown by a provider SDK or adapter. */
+export interface UpstreamFailure {
+  /** HTTP status from `status` or `statusCode`, when the error has one. */
+  readonly status: number | undefined;
+  /** Whether sending the same request again may succeed. */
+  readonly retryable: boolean;
+  /** A 429, or an error whose `code` says rate limited (a rate-limit event inside a 200 stream). */
+  readonly rateLimited: boolean;
+  /** From `retryAfterMs`, or the `retry-after-ms` / `retry-after` header; undefined when absent. */
+  readonly retryAfterMs: number | undefined;
+  readonly message: string;
+}
+
+const retryableStatuses = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
+
+/**
+ * Reads an upstream error structurally, the way the official SDK errors are shaped
+ * (`status`, `headers` as a `Headers` or a plain record). Retryable when the error says so in a
+ * boolean `retryable` (the adapters' `ProviderError` does); otherwise when the status is
+ * 408/409/425/429/5xx/529, or when there is no status at all (a connection failure).
+ */
+export function describeUpstreamFailure(error: unknown, now: number = Date.now()): UpstreamFailure {
+  const record = (typeof error === 'object' && error !== null ? error : {}) as Record<
+    string,
+    unknown
+  >;
+  const status = numberOrUndefined(record.status) ?? numberOrUndefined(record.statusCode);
+  const retryable =
+    typeof record.retryable === 'boolean'
+      ? record.retryable
+      : status === undefined || retryableStatuses.has(status) || (status >= 500 && status < 600);
+  const code = typeof record.code === 'string' ? record.code.toLowerCase() : '';
+  const rateLimited = status === 429 || code === 'rate_limited' || code === 'rate_limit_exceeded';
+  const message =
+    error instanceof Error ? error.message : typeof error === 'string' ? error : String(error);
+  return {
+    status,
+    retryable,
+    rateLimited,
+    retryAfterMs: readRetryAfterMs(record, now),
+    message,
+  };
+}
+
+function readRetryAfterMs(record: Record<string, unknown>, now: number): number | undefined {
+  const direct = numberOrUndefined(record.retryAfterMs);
+  if (direct !== undefined) return Math.max(0, direct);
+  const headers = record.headers;
+  const afterMs = Number.parseFloat(header(headers, 'retry-after-ms') ?? '');
+  if (Number.isFinite(afterMs) && afterMs >= 0) return afterMs;
+  const after = header(headers, 'retry-after');
+  if (after === undefined) return undefined;
+  const seconds = Number(after);
+  if (after.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(after);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function header(headers: unknown, name: string): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const withGet = headers as { get?: unknown };
+  if (typeof withGet.get === 'function') {
+    const value = (withGet.get as (key: string) => unknown).call(headers, name);
+    return typeof value === 'string' ? value : undefined;
+  }
+  const value = (headers as Record<string, unknown>)[name];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}

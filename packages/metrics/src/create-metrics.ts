@@ -1,0 +1,682 @@
+import { type CostCalculator, createCostCalculator, type TokenUsage } from './cost-calculator.js';
+import {
+  assertSafeLabelName,
+  createBoundedLabel,
+  createModelLabeler,
+  type ModelAllowlistEntry,
+  OTHER_LABEL_VALUE,
+  UNKNOWN_MODEL_LABEL_VALUE,
+} from './label-guard.js';
+import {
+  DEFAULT_PREFIX,
+  type HistogramMetricKey,
+  METRIC_DEFINITIONS,
+  type MetricKey,
+  type MetricNames,
+} from './metric-definitions.js';
+import {
+  createInstrument,
+  createRegistry,
+  type Instrument,
+  isRegistry,
+  type MetricsSource,
+  type Registry,
+} from './prom-client-backend.js';
+
+/** Options for {@link createMetrics}. */
+export interface CreateMetricsOptions {
+  /** The prom-client registry to register the metric set on. @default a new `Registry` (never the global one) */
+  readonly registry?: Registry;
+  /**
+   * Prefix of every metric without an OpenTelemetry semantic convention. The `gen_ai_*` names
+   * are fixed by the convention and never prefixed. Dashboards shipped with Breakwater assume the default.
+   * @default 'breakwater_'
+   */
+  readonly prefix?: string;
+  /** Bucket boundaries per histogram, replacing the defaults in {@link METRIC_DEFINITIONS}. @default {} */
+  readonly buckets?: Partial<Record<HistogramMetricKey, readonly number[]>>;
+  /**
+   * Models whose id may appear in `gen_ai_request_model`, besides every model of the price
+   * table (labelled by its price-table id). Other models are labelled `other`. RegExps let
+   * matching ids through as they are, so anchor them.
+   * @default []
+   */
+  readonly allowModels?: readonly ModelAllowlistEntry[];
+  /** Prices requests for `breakwater_ai_cost_usd_total`. @default createCostCalculator() */
+  readonly costCalculator?: CostCalculator;
+  /**
+   * Distinct values kept per open-ended label (provider, task type, route, tier, breaker, error
+   * type, cancel reason, cache, database system and operation); later new values become `other`.
+   * @default 50
+   */
+  readonly maxLabelValues?: number;
+  /**
+   * Constant labels added to every series, e.g. `{ service: 'gateway' }`. Names that identify a
+   * user or carry a secret (`user_id`, `api_key`, `email`, `session`, …) are refused with a TypeError.
+   * @default {}
+   */
+  readonly defaultLabels?: Readonly<Record<string, string>>;
+}
+
+/** The result of an AI request, as {@link Metrics.recordAiRequest} counts it. */
+export type AiRequestStatus = 'success' | 'error' | 'cancelled';
+
+/** One AI request (one model call), streamed or not. */
+export interface AiRequest {
+  /** OpenTelemetry `gen_ai.provider.name`: `openai`, `anthropic`, `gcp.gemini`, … */
+  readonly provider: string;
+  /** The requested model id. Labelled through the allowlist; priced through the cost calculator. */
+  readonly model: string;
+  /** OpenTelemetry `gen_ai.operation.name`: `chat`, `embeddings`, `text_completion`, … @default 'chat' */
+  readonly operation?: string;
+  /** Wall time from sending the request to its last byte; omit when unknown (no duration is recorded). */
+  readonly durationMs?: number;
+  /** @default 'error' when `errorType` is set, otherwise 'success' */
+  readonly status?: AiRequestStatus;
+  /** Low-cardinality error class (`rate_limited`, `timeout`, `500`, …), for failed requests. */
+  readonly errorType?: string;
+  /** Billed token counts; omit when the provider did not report them. */
+  readonly usage?: TokenUsage;
+  /** Time to the first streamed chunk, for streaming requests. */
+  readonly timeToFirstChunkMs?: number;
+  /** What the request was for (`summarize`, `chat`, …), for cost by task. @default 'default' */
+  readonly taskType?: string;
+}
+
+/** Identifies the series of one stream. */
+export interface StreamLabels {
+  readonly provider: string;
+  readonly model: string;
+  /** @default 'chat' */
+  readonly operation?: string;
+}
+
+/** One streamed output chunk. */
+export interface StreamChunk extends StreamLabels {
+  /** Time since the previous chunk; omit for the first chunk of a stream. */
+  readonly sincePreviousChunkMs?: number;
+}
+
+/** The end of one stream. */
+export interface StreamEnd extends StreamLabels {
+  readonly outcome: 'complete' | 'error' | 'cancelled';
+  /** Why a cancelled stream was cancelled (`client_disconnect`, `timeout`, …). @default 'unspecified' */
+  readonly reason?: string;
+}
+
+/** One HTTP request served. */
+export interface HttpRequest {
+  readonly method: string;
+  /** The route template (`/v1/chat/:id`), never the raw path. */
+  readonly route: string;
+  readonly statusCode: number;
+  readonly durationMs: number;
+}
+
+/** One database (or Redis) operation. */
+export interface DbOperation {
+  /** `redis`, `postgresql`, … */
+  readonly system: string;
+  /** `get`, `evalsha`, `select`, … */
+  readonly operation: string;
+  readonly durationMs: number;
+  /** @default 'success' */
+  readonly status?: 'success' | 'error';
+}
+
+/** Response-cache events, as the response cache emits them. */
+export type CacheEvent = 'hit' | 'miss' | 'set' | 'evict';
+
+/** The five circuit-breaker states, as label values of `breakwater_circuit_breaker_state`. */
+export const BREAKER_STATE_LABELS = [
+  'closed',
+  'open',
+  'half_open',
+  'forced_open',
+  'disabled',
+] as const;
+
+/** The metric set on one registry, with typed recorders that apply the cardinality guards. */
+export interface Metrics extends MetricsSource {
+  /** The registry the metrics live on. */
+  readonly registry: Registry;
+  /** Exposition name of every metric, with this instance's prefix. */
+  readonly names: MetricNames;
+  /** The calculator behind `breakwater_ai_cost_usd_total`. */
+  readonly costCalculator: CostCalculator;
+  /** The exposition text of the registry. */
+  metrics(): Promise<string>;
+  /**
+   * Records one AI request: its count, duration, token usage, time to first chunk and cost.
+   * Returns its cost in US dollars, or `undefined` when it had no usage or no price.
+   */
+  recordAiRequest(request: AiRequest): number | undefined;
+  /** A stream started: `breakwater_streams_active` goes up. */
+  recordStreamStart(stream: StreamLabels): void;
+  /** A chunk was delivered: counts it and records the time since the previous chunk. */
+  recordStreamChunk(chunk: StreamChunk): void;
+  /** A stream ended: `breakwater_streams_active` goes down; cancellations are counted. */
+  recordStreamEnd(stream: StreamEnd): void;
+  /** A response-cache event. `cache` names the cache. @default cache 'response' */
+  recordCacheEvent(event: CacheEvent, cache?: string): void;
+  /** An HTTP request was served. */
+  recordHttpRequest(request: HttpRequest): void;
+  /** A database operation finished. */
+  recordDbOperation(operation: DbOperation): void;
+  /** A WebSocket connection opened. */
+  recordWebSocketOpen(): void;
+  /** A WebSocket connection closed. */
+  recordWebSocketClose(): void;
+  /** WebSocket messages received (`inbound`) or sent (`outbound`). @default count 1 */
+  recordWebSocketMessage(direction: 'inbound' | 'outbound', count?: number): void;
+  /** A breaker's current state (for breakers not bound with `instrumentBreakers`, e.g. opossum). */
+  recordBreakerState(breaker: string, state: string): void;
+  /** A breaker changed state: counts the transition and sets the state gauge. */
+  recordBreakerTransition(transition: { breaker: string; from: string; to: string }): void;
+  /** A call through a breaker ended or was rejected. */
+  recordBreakerCall(breaker: string, result: 'success' | 'failure' | 'rejected' | 'ignored'): void;
+  /** A rate-limit decision. `shadow` denials were allowed through in shadow mode. */
+  recordRateLimitDecision(decision: {
+    tier: string;
+    allowed: boolean;
+    reason: string;
+    shadow?: boolean;
+  }): void;
+}
+
+/** What the instrument* bindings need beyond the public recorders. */
+export interface MetricsInternals {
+  readonly countBreakerTransition: (breaker: string, from: string, to: string) => void;
+  readonly countBreakerSlowCall: (breaker: string) => void;
+  readonly countNearLimit: (tier: string) => void;
+  readonly setFallbackEngaged: (source: object, engaged: boolean) => void;
+  /** Adds a scrape-time source of breaker states; returns its removal. */
+  readonly addBreakerStates: (list: () => Iterable<{ name: string; state: string }>) => () => void;
+  /** Adds a scrape-time source of a cache's key count; returns its removal. */
+  readonly addCacheSize: (cache: string, size: () => number) => () => void;
+  /** Maps a raw model id to its label. */
+  readonly modelLabel: (model: string) => string;
+}
+
+const internalsByMetrics = new WeakMap<Metrics, MetricsInternals>();
+
+/** The internals of a `Metrics` made by {@link createMetrics}; a TypeError for anything else. */
+export function metricsInternals(metrics: Metrics): MetricsInternals {
+  const internals = internalsByMetrics.get(metrics);
+  if (!internals) throw new TypeError('metrics must be created by createMetrics()');
+  return internals;
+}
+
+const BREAKER_CALL_RESULTS = new Set<string>(['success', 'failure', 'rejected', 'ignored']);
+const PREFIX_PATTERN = /^(?:[a-zA-Z_][a-zA-Z0-9_]*)?$/;
+const HTTP_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
+
+function checkBuckets(key: string, buckets: readonly number[]): readonly number[] {
+  if (!Array.isArray(buckets) || buckets.length === 0) {
+    throw new TypeError(`buckets.${key} must be a non-empty array of numbers`);
+  }
+  let previous = -Infinity;
+  for (const bound of buckets) {
+    if (typeof bound !== 'number' || !Number.isFinite(bound)) {
+      throw new RangeError(`buckets.${key} must hold finite numbers, got ${String(bound)}`);
+    }
+    if (bound <= previous) {
+      throw new RangeError(
+        `buckets.${key} must be strictly increasing, got ${bound} after ${previous}`,
+      );
+    }
+    previous = bound;
+  }
+  return buckets;
+}
+
+function checkMs(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkTokens(name: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
+  }
+}
+
+type Labels = Record<string, string>;
+type CounterLike = { inc(labels: Labels, value?: number): void; reset(): void };
+type GaugeLike = {
+  inc(labels: Labels, value?: number): void;
+  dec(labels: Labels, value?: number): void;
+  set(labels: Labels, value: number): void;
+  reset(): void;
+};
+type HistogramLike = { observe(labels: Labels, value: number): void };
+
+/**
+ * Creates the Breakwater metric set on a prom-client registry: OpenTelemetry GenAI histograms,
+ * AI requests and cost, response cache, WebSocket, circuit breaker, rate limit, stream, HTTP
+ * and database metrics (see {@link METRIC_DEFINITIONS}).
+ *
+ * @example
+ * const metrics = createMetrics();
+ * metrics.recordAiRequest({
+ *   provider: 'openai',
+ *   model: 'gpt-4o',
+ *   durationMs: 1840,
+ *   usage: { inputTokens: 1200, outputTokens: 350 },
+ * });
+ * const text = await metrics.metrics();
+ */
+export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
+  const {
+    registry = createRegistry(),
+    prefix = DEFAULT_PREFIX,
+    buckets = {},
+    allowModels = [],
+    costCalculator = createCostCalculator(),
+    maxLabelValues = 50,
+    defaultLabels = {},
+  } = options;
+  if (!isRegistry(registry)) {
+    throw new TypeError(
+      'registry must be a prom-client Registry from the same prom-client install',
+    );
+  }
+  if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
+    throw new TypeError(`prefix must match ${PREFIX_PATTERN}, got ${JSON.stringify(prefix)}`);
+  }
+  if (!Number.isInteger(maxLabelValues) || maxLabelValues < 1) {
+    throw new RangeError(`maxLabelValues must be an integer ≥ 1, got ${maxLabelValues}`);
+  }
+  if (!Array.isArray(allowModels)) {
+    throw new TypeError('allowModels must be an array of model ids and RegExps');
+  }
+  const histogramKeys = new Set(
+    METRIC_DEFINITIONS.filter((definition) => definition.type === 'histogram').map((d) => d.key),
+  );
+  for (const [key, bounds] of Object.entries(buckets)) {
+    if (!histogramKeys.has(key as MetricKey)) {
+      throw new TypeError(
+        `buckets.${key} names no histogram; use one of ${[...histogramKeys].join(', ')}`,
+      );
+    }
+    checkBuckets(key, bounds as readonly number[]);
+  }
+  const defaultLabelNames = Object.keys(defaultLabels);
+  const metricLabelNames = new Set(
+    METRIC_DEFINITIONS.flatMap((definition) => definition.labelNames),
+  );
+  for (const name of defaultLabelNames) {
+    assertSafeLabelName(name, 'defaultLabels');
+    if (metricLabelNames.has(name)) {
+      throw new TypeError(`defaultLabels: "${name}" is already a label of the metric set`);
+    }
+    if (typeof defaultLabels[name] !== 'string') {
+      throw new TypeError(
+        `defaultLabels.${name} must be a string, got ${typeof defaultLabels[name]}`,
+      );
+    }
+  }
+  const hasDefaultLabels = defaultLabelNames.length > 0;
+  const constantLabels = { ...defaultLabels };
+  const withDefaults: (labels: Labels) => Labels = hasDefaultLabels
+    ? (labels) => Object.assign(labels, constantLabels)
+    : (labels) => labels;
+
+  const modelLabel = createModelLabeler(
+    allowModels,
+    (model) => costCalculator.resolve(model)?.model,
+  );
+  const bounded = () => createBoundedLabel(maxLabelValues);
+  const providerLabel = bounded();
+  const operationLabel = bounded();
+  const taskTypeLabel = bounded();
+  const errorTypeLabel = bounded();
+  const routeLabel = bounded();
+  const tierLabel = bounded();
+  const reasonLabel = bounded();
+  const breakerLabel = bounded();
+  const cancelReasonLabel = bounded();
+  const cacheLabel = bounded();
+  const dbSystemLabel = bounded();
+  const dbOperationLabel = bounded();
+  const breakerStateLabel = bounded();
+
+  const breakerStates = new Map<string, string>();
+  const breakerSources = new Set<() => Iterable<{ name: string; state: string }>>();
+  const cacheSizes = new Map<string, Set<() => number>>();
+  const engagedFallbacks = new Set<object>();
+
+  const collectors: Partial<Record<MetricKey, () => void>> = {
+    breakerState: () => {
+      const gauge = instruments.breakerState as unknown as GaugeLike;
+      gauge.reset();
+      const current = new Map(breakerStates);
+      for (const list of breakerSources) {
+        for (const snapshot of list()) current.set(snapshot.name, snapshot.state);
+      }
+      for (const [name, state] of current) {
+        const breaker = breakerLabel(name);
+        const active = stateLabel(state);
+        for (const candidate of BREAKER_STATE_LABELS) {
+          gauge.set(withDefaults({ breaker, state: candidate }), candidate === active ? 1 : 0);
+        }
+        if (!(BREAKER_STATE_LABELS as readonly string[]).includes(active)) {
+          gauge.set(withDefaults({ breaker, state: active }), 1);
+        }
+      }
+    },
+    cacheKeys: () => {
+      const gauge = instruments.cacheKeys as unknown as GaugeLike;
+      gauge.reset();
+      for (const [cache, sizes] of cacheSizes) {
+        let total = 0;
+        for (const size of sizes) total += size();
+        gauge.set(withDefaults({ cache }), total);
+      }
+    },
+  };
+
+  const names = {} as Record<MetricKey, string>;
+  const instruments = {} as Record<MetricKey, Instrument>;
+  for (const definition of METRIC_DEFINITIONS) {
+    const name = definition.semconv
+      ? definition.name
+      : prefix + definition.name.slice(DEFAULT_PREFIX.length);
+    names[definition.key] = name;
+    instruments[definition.key] = createInstrument({
+      definition,
+      name,
+      labelNames: [...definition.labelNames, ...defaultLabelNames],
+      registry,
+      buckets:
+        (buckets as Partial<Record<MetricKey, readonly number[]>>)[definition.key] ??
+        definition.buckets,
+      collect: collectors[definition.key],
+    });
+  }
+  Object.freeze(names);
+
+  const counter = (key: MetricKey) => instruments[key] as unknown as CounterLike;
+  const gauge = (key: MetricKey) => instruments[key] as unknown as GaugeLike;
+  const histogram = (key: MetricKey) => instruments[key] as unknown as HistogramLike;
+  const aiRequests = counter('aiRequests');
+  const aiCost = counter('aiCost');
+  const aiUnpriced = counter('aiUnpricedRequests');
+  const operationDuration = histogram('operationDuration');
+  const tokenUsage = histogram('tokenUsage');
+  const timeToFirstChunk = histogram('timeToFirstChunk');
+  const timePerOutputChunk = histogram('timePerOutputChunk');
+  const streamChunks = counter('streamChunks');
+  const streamsActive = gauge('streamsActive');
+  const streamsCancelled = counter('streamsCancelled');
+  const cacheCounters: Record<CacheEvent, CounterLike> = {
+    hit: counter('cacheHits'),
+    miss: counter('cacheMisses'),
+    set: counter('cacheSets'),
+    evict: counter('cacheEvictions'),
+  };
+  const httpRequests = counter('httpRequests');
+  const httpDuration = histogram('httpRequestDuration');
+  const dbOperations = counter('dbOperations');
+  const dbDuration = histogram('dbOperationDuration');
+  const websocketConnections = gauge('websocketConnections');
+  const websocketMessages = counter('websocketMessages');
+  const breakerTransitions = counter('breakerTransitions');
+  const breakerCalls = counter('breakerCalls');
+  const breakerSlowCalls = counter('breakerSlowCalls');
+  const rateLimitDecisions = counter('rateLimitDecisions');
+  const rateLimitNearLimit = counter('rateLimitNearLimit');
+  const fallbackActive = gauge('rateLimitFallbackActive');
+  const noLabels = withDefaults({});
+  if (hasDefaultLabels) {
+    // Label-less series start at 0 only without labels; with constant labels, create them.
+    websocketConnections.set(noLabels, 0);
+    fallbackActive.set(noLabels, 0);
+  }
+
+  function stateLabel(state: string): string {
+    return breakerStateLabel(String(state).toLowerCase());
+  }
+
+  function genAiLabels(provider: string, model: string, operation: string | undefined): Labels {
+    return withDefaults({
+      gen_ai_operation_name: operationLabel(operation ?? 'chat'),
+      gen_ai_provider_name: providerLabel(provider),
+      gen_ai_request_model: modelLabel(model),
+    });
+  }
+
+  function streamLabels(stream: StreamLabels): Labels {
+    return withDefaults({
+      gen_ai_provider_name: providerLabel(stream.provider),
+      gen_ai_request_model: modelLabel(stream.model),
+    });
+  }
+
+  function countBreakerTransition(breaker: string, from: string, to: string): void {
+    breakerTransitions.inc(
+      withDefaults({ breaker: breakerLabel(breaker), from: stateLabel(from), to: stateLabel(to) }),
+    );
+  }
+
+  const metrics: Metrics = {
+    registry,
+    names: names as MetricNames,
+    costCalculator,
+    get contentType() {
+      return registry.contentType;
+    },
+    metrics: () => registry.metrics(),
+
+    recordAiRequest(request) {
+      const { provider, model, usage, errorType, timeToFirstChunkMs, durationMs } = request;
+      const seconds =
+        durationMs === undefined ? undefined : checkMs('durationMs', durationMs) / 1000;
+      const status: AiRequestStatus =
+        request.status ?? (errorType === undefined ? 'success' : 'error');
+      const base = genAiLabels(provider, model, request.operation);
+      const errorLabel =
+        status === 'error'
+          ? errorTypeLabel(errorType ?? '_OTHER')
+          : status === 'cancelled'
+            ? 'cancelled'
+            : undefined;
+
+      if (errorLabel === undefined) {
+        aiRequests.inc({ ...base, status });
+        if (seconds !== undefined) operationDuration.observe(base, seconds);
+      } else {
+        aiRequests.inc(
+          status === 'error' ? { ...base, status, error_type: errorLabel } : { ...base, status },
+        );
+        if (seconds !== undefined)
+          operationDuration.observe({ ...base, error_type: errorLabel }, seconds);
+      }
+      if (timeToFirstChunkMs !== undefined) {
+        timeToFirstChunk.observe(base, checkMs('timeToFirstChunkMs', timeToFirstChunkMs) / 1000);
+      }
+      if (usage === undefined) return undefined;
+      checkTokens('usage.inputTokens', usage.inputTokens);
+      checkTokens('usage.outputTokens', usage.outputTokens);
+
+      const price = costCalculator.resolve(model);
+      const cost = price ? costCalculator.costAt(price, usage) : undefined;
+      tokenUsage.observe({ ...base, gen_ai_token_type: 'input' }, usage.inputTokens);
+      tokenUsage.observe({ ...base, gen_ai_token_type: 'output' }, usage.outputTokens);
+      const taskType = taskTypeLabel(request.taskType ?? 'default');
+      if (cost === undefined) {
+        costCalculator.announceUnknown(model);
+        aiUnpriced.inc(
+          withDefaults({
+            gen_ai_provider_name: base.gen_ai_provider_name as string,
+            gen_ai_request_model: UNKNOWN_MODEL_LABEL_VALUE,
+            task_type: taskType,
+          }),
+        );
+      } else {
+        aiCost.inc(
+          withDefaults({
+            gen_ai_provider_name: base.gen_ai_provider_name as string,
+            gen_ai_request_model: base.gen_ai_request_model as string,
+            task_type: taskType,
+          }),
+          cost,
+        );
+      }
+      return cost;
+    },
+
+    recordStreamStart(stream) {
+      streamsActive.inc(streamLabels(stream));
+    },
+
+    recordStreamChunk(chunk) {
+      streamChunks.inc(streamLabels(chunk));
+      if (chunk.sincePreviousChunkMs !== undefined) {
+        const seconds = checkMs('sincePreviousChunkMs', chunk.sincePreviousChunkMs) / 1000;
+        timePerOutputChunk.observe(
+          genAiLabels(chunk.provider, chunk.model, chunk.operation),
+          seconds,
+        );
+      }
+    },
+
+    recordStreamEnd(stream) {
+      const labels = streamLabels(stream);
+      streamsActive.dec(labels);
+      if (stream.outcome === 'cancelled') {
+        streamsCancelled.inc({
+          ...labels,
+          reason: cancelReasonLabel(stream.reason ?? 'unspecified'),
+        });
+      }
+    },
+
+    recordCacheEvent(event, cache = 'response') {
+      const target = cacheCounters[event];
+      if (!target)
+        throw new TypeError(`cache event must be hit, miss, set or evict, got ${String(event)}`);
+      target.inc(withDefaults({ cache: cacheLabel(cache) }));
+    },
+
+    recordHttpRequest(request) {
+      const seconds = checkMs('durationMs', request.durationMs) / 1000;
+      const method = String(request.method).toUpperCase();
+      const code = request.statusCode;
+      const labels = withDefaults({
+        method: HTTP_METHODS.has(method) ? method : OTHER_LABEL_VALUE,
+        route: routeLabel(request.route),
+        status_code:
+          Number.isInteger(code) && code >= 100 && code <= 599 ? String(code) : OTHER_LABEL_VALUE,
+      });
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, seconds);
+    },
+
+    recordDbOperation(operation) {
+      const seconds = checkMs('durationMs', operation.durationMs) / 1000;
+      const status = operation.status ?? 'success';
+      if (status !== 'success' && status !== 'error') {
+        throw new TypeError(`status must be success or error, got ${String(status)}`);
+      }
+      const labels = withDefaults({
+        db_system: dbSystemLabel(operation.system),
+        operation: dbOperationLabel(operation.operation),
+      });
+      dbOperations.inc({ ...labels, status });
+      dbDuration.observe(labels, seconds);
+    },
+
+    recordWebSocketOpen() {
+      websocketConnections.inc(noLabels);
+    },
+
+    recordWebSocketClose() {
+      websocketConnections.dec(noLabels);
+    },
+
+    recordWebSocketMessage(direction, count = 1) {
+      if (direction !== 'inbound' && direction !== 'outbound') {
+        throw new TypeError(`direction must be inbound or outbound, got ${String(direction)}`);
+      }
+      if (!Number.isInteger(count) || count < 0) {
+        throw new RangeError(`count must be an integer ≥ 0, got ${count}`);
+      }
+      websocketMessages.inc(withDefaults({ direction }), count);
+    },
+
+    recordBreakerState(breaker, state) {
+      breakerStates.set(breaker, state);
+    },
+
+    recordBreakerTransition({ breaker, from, to }) {
+      countBreakerTransition(breaker, from, to);
+      breakerStates.set(breaker, to);
+    },
+
+    recordBreakerCall(breaker, result) {
+      if (!BREAKER_CALL_RESULTS.has(result)) {
+        throw new TypeError(
+          `result must be success, failure, rejected or ignored, got ${String(result)}`,
+        );
+      }
+      breakerCalls.inc(withDefaults({ breaker: breakerLabel(breaker), result }));
+    },
+
+    recordRateLimitDecision({ tier, allowed, reason, shadow = false }) {
+      const result = allowed ? (shadow ? 'shadow_denied' : 'allowed') : 'denied';
+      rateLimitDecisions.inc(
+        withDefaults({
+          tier: tierLabel(tier),
+          result,
+          reason: reasonLabel(String(reason).replaceAll('-', '_')),
+        }),
+      );
+    },
+  };
+
+  internalsByMetrics.set(metrics, {
+    countBreakerTransition,
+    countBreakerSlowCall: (breaker) =>
+      breakerSlowCalls.inc(withDefaults({ breaker: breakerLabel(breaker) })),
+    countNearLimit: (tier) => rateLimitNearLimit.inc(withDefaults({ tier: tierLabel(tier) })),
+    setFallbackEngaged(source, engaged) {
+      if (engaged) engagedFallbacks.add(source);
+      else engagedFallbacks.delete(source);
+      fallbackActive.set(noLabels, engagedFallbacks.size > 0 ? 1 : 0);
+    },
+    addBreakerStates(list) {
+      breakerSources.add(list);
+      return () => {
+        breakerSources.delete(list);
+      };
+    },
+    addCacheSize(cache, size) {
+      const name = cacheLabel(cache);
+      let sizes = cacheSizes.get(name);
+      if (!sizes) {
+        sizes = new Set();
+        cacheSizes.set(name, sizes);
+      }
+      sizes.add(size);
+      return () => {
+        sizes.delete(size);
+        if (sizes.size === 0) cacheSizes.delete(name);
+      };
+    },
+    modelLabel,
+  });
+  return metrics;
+}

@@ -1,0 +1,131 @@
+import EventEmitter from 'eventemitter3';
+import { describe, expect, it } from 'vitest';
+import { samples, sampleValue } from './__fixtures__/read-metric.js';
+import { createMetrics } from './create-metrics.js';
+import { instrumentBreakers } from './instrument-breakers.js';
+
+type State = 'CLOSED' | 'OPEN' | 'HALF_OPEN' | 'FORCED_OPEN' | 'DISABLED';
+
+/** A breaker registry shaped like @breakwater/circuit-breaker's: eventemitter3 plus list(). */
+class FakeBreakerRegistry extends EventEmitter<{
+  stateChange: (event: { name: string; from: State; to: State; reason: string }) => void;
+  success: (event: { name: string; durationMs: number }) => void;
+  failure: (event: { name: string; durationMs: number; error: unknown }) => void;
+  rejected: (event: { name: string; retryAfterMs: number }) => void;
+  ignored: (event: { name: string; error: unknown }) => void;
+  slowCall: (event: { name: string; durationMs: number }) => void;
+}> {
+  readonly states = new Map<string, State>();
+
+  list() {
+    return [...this.states].map(([name, state]) => ({
+      name,
+      state,
+      failure_count: 0,
+      success_count: 0,
+      opened_at: null,
+      retry_after_ms: 0,
+      metrics: {
+        total_calls: 0,
+        total_successes: 0,
+        total_failures: 0,
+        total_rejections: 0,
+        success_rate: 1,
+      },
+    }));
+  }
+
+  transition(name: string, to: State) {
+    const from = this.states.get(name) ?? 'CLOSED';
+    this.states.set(name, to);
+    this.emit('stateChange', { name, from, to, reason: 'test' });
+  }
+}
+
+describe('instrumentBreakers', () => {
+  it('reads one-hot states at scrape time and counts transitions and calls from events', async () => {
+    const metrics = createMetrics();
+    const breakers = new FakeBreakerRegistry();
+    breakers.states.set('anthropic', 'CLOSED');
+    const stop = instrumentBreakers(metrics, breakers);
+
+    breakers.transition('openai', 'OPEN');
+    breakers.emit('success', { name: 'anthropic', durationMs: 5 });
+    breakers.emit('failure', { name: 'openai', durationMs: 5, error: new Error('x') });
+    breakers.emit('rejected', { name: 'openai', retryAfterMs: 1000 });
+    breakers.emit('rejected', { name: 'openai', retryAfterMs: 900 });
+    breakers.emit('ignored', { name: 'openai', error: new Error('400') });
+    breakers.emit('slowCall', { name: 'anthropic', durationMs: 9000 });
+
+    const { registry, names } = metrics;
+    expect(
+      await sampleValue(registry, names.breakerState, { breaker: 'openai', state: 'open' }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerState, { breaker: 'openai', state: 'closed' }),
+    ).toBe(0);
+    expect(
+      await sampleValue(registry, names.breakerState, { breaker: 'anthropic', state: 'closed' }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerTransitions, {
+        breaker: 'openai',
+        from: 'closed',
+        to: 'open',
+      }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerCalls, { breaker: 'openai', result: 'rejected' }),
+    ).toBe(2);
+    expect(
+      await sampleValue(registry, names.breakerCalls, { breaker: 'openai', result: 'failure' }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerCalls, { breaker: 'openai', result: 'ignored' }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerCalls, { breaker: 'anthropic', result: 'success' }),
+    ).toBe(1);
+    expect(await sampleValue(registry, names.breakerSlowCalls, { breaker: 'anthropic' })).toBe(1);
+
+    // A state change without an event (e.g. reset) shows at the next scrape.
+    breakers.states.set('openai', 'HALF_OPEN');
+    expect(
+      await sampleValue(registry, names.breakerState, { breaker: 'openai', state: 'half_open' }),
+    ).toBe(1);
+
+    stop();
+    stop();
+    for (const event of [
+      'stateChange',
+      'success',
+      'failure',
+      'rejected',
+      'ignored',
+      'slowCall',
+    ] as const) {
+      expect(breakers.listenerCount(event)).toBe(0);
+    }
+    breakers.transition('openai', 'CLOSED');
+    breakers.emit('rejected', { name: 'openai', retryAfterMs: 1 });
+    expect(
+      await sampleValue(registry, names.breakerTransitions, {
+        breaker: 'openai',
+        from: 'half_open',
+        to: 'closed',
+      }),
+    ).toBeUndefined();
+    expect(
+      await sampleValue(registry, names.breakerCalls, { breaker: 'openai', result: 'rejected' }),
+    ).toBe(2);
+    expect(await samples(registry, names.breakerState)).toEqual([]);
+  });
+
+  it('refuses metrics not made by createMetrics and registries without list()', () => {
+    const metrics = createMetrics();
+    expect(() => instrumentBreakers({ ...metrics }, new FakeBreakerRegistry())).toThrow(
+      'metrics must be created by createMetrics()',
+    );
+    expect(() => instrumentBreakers(metrics, new EventEmitter() as never)).toThrow(TypeError);
+  });
+});

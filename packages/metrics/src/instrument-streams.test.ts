@@ -1,0 +1,241 @@
+import EventEmitter from 'eventemitter3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sampleValue } from './__fixtures__/read-metric.js';
+import { createCostCalculator } from './cost-calculator.js';
+import { createMetrics } from './create-metrics.js';
+import { instrumentStreams } from './instrument-streams.js';
+
+interface Base {
+  stream_id: string;
+  model: string;
+  provider: string;
+}
+interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  estimated: boolean;
+}
+
+/** A stream manager shaped like @breakwater/llm-stream's manager-level events. */
+class FakeStreamManager extends EventEmitter<{
+  start: (event: Base & { type: 'start'; timestamp: number }) => void;
+  chunk: (
+    event: Base & {
+      type: 'chunk';
+      chunk_number: number;
+      content: string;
+      tokens_in_chunk: number;
+      total_tokens: number;
+      elapsed_seconds: number;
+      progress_percent: number | null;
+      timestamp: number;
+    },
+  ) => void;
+  complete: (
+    event: Base & {
+      type: 'complete';
+      total_tokens: number;
+      usage: Usage;
+      ttft_ms: number | null;
+      duration_ms: number;
+      tokens_per_second: number;
+      finish_reason: string | null;
+    },
+  ) => void;
+  error: (
+    event: Base & {
+      type: 'error';
+      code: string;
+      message: string;
+      retryable: boolean;
+      usage: Usage;
+    },
+  ) => void;
+  cancelled: (event: Base & { type: 'cancelled'; reason: string; usage: Usage }) => void;
+}> {
+  start(base: Base) {
+    this.emit('start', { ...base, type: 'start', timestamp: 0 });
+  }
+
+  chunk(base: Base, number: number, elapsedSeconds: number) {
+    this.emit('chunk', {
+      ...base,
+      type: 'chunk',
+      chunk_number: number,
+      content: 'x',
+      tokens_in_chunk: 1,
+      total_tokens: number,
+      elapsed_seconds: elapsedSeconds,
+      progress_percent: null,
+      timestamp: 0,
+    });
+  }
+}
+
+const usage = (input: number, output: number, estimated = false) => ({
+  input_tokens: input,
+  output_tokens: output,
+  estimated,
+});
+
+describe('instrumentStreams', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('records a completed stream as one AI request with chunks, time per chunk and cost', async () => {
+    const metrics = createMetrics();
+    const manager = new FakeStreamManager();
+    const stop = instrumentStreams(metrics, manager);
+    const stream = { stream_id: 's1', model: 'gpt-4o', provider: 'openai' };
+    const labels = { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o' };
+    const { registry, names } = metrics;
+
+    manager.start(stream);
+    expect(await sampleValue(registry, names.streamsActive, labels)).toBe(1);
+    manager.chunk(stream, 1, 0.2);
+    manager.chunk(stream, 2, 0.25);
+    manager.chunk(stream, 3, 0.35);
+    manager.emit('complete', {
+      ...stream,
+      type: 'complete',
+      total_tokens: 3,
+      usage: usage(1000, 200),
+      ttft_ms: 200,
+      duration_ms: 400,
+      tokens_per_second: 10,
+      finish_reason: 'stop',
+    });
+
+    const gpt = { gen_ai_operation_name: 'chat', ...labels };
+    expect(await sampleValue(registry, names.streamsActive, labels)).toBe(0);
+    expect(await sampleValue(registry, names.streamChunks, labels)).toBe(3);
+    expect(await sampleValue(registry, names.timePerOutputChunk, gpt, '_count')).toBe(2);
+    expect(await sampleValue(registry, names.timePerOutputChunk, gpt, '_sum')).toBeCloseTo(0.15, 9);
+    expect(await sampleValue(registry, names.aiRequests, { ...gpt, status: 'success' })).toBe(1);
+    expect(await sampleValue(registry, names.operationDuration, gpt, '_sum')).toBe(0.4);
+    expect(await sampleValue(registry, names.timeToFirstChunk, gpt, '_sum')).toBe(0.2);
+    expect(
+      await sampleValue(
+        registry,
+        names.tokenUsage,
+        { ...gpt, gen_ai_token_type: 'output' },
+        '_sum',
+      ),
+    ).toBe(200);
+    expect(await sampleValue(registry, names.aiCost, labels)).toBeCloseTo(0.0045, 12);
+
+    stop();
+    for (const event of ['start', 'chunk', 'complete', 'error', 'cancelled'] as const) {
+      expect(manager.listenerCount(event)).toBe(0);
+    }
+    manager.start({ ...stream, stream_id: 's2' });
+    expect(await sampleValue(registry, names.streamsActive, labels)).toBe(0);
+  });
+
+  it('times failed and cancelled streams with the clock and counts cancellations by reason', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const metrics = createMetrics({
+      costCalculator: createCostCalculator({ onUnknownModel: () => {} }),
+    });
+    const manager = new FakeStreamManager();
+    instrumentStreams(metrics, manager);
+    const failing = { stream_id: 'f', model: 'claude-sonnet-4-5', provider: 'anthropic' };
+    const leaving = { stream_id: 'c', model: 'claude-sonnet-4-5', provider: 'anthropic' };
+    manager.start(failing);
+    manager.start(leaving);
+    vi.advanceTimersByTime(1500);
+    manager.emit('error', {
+      ...failing,
+      type: 'error',
+      code: 'rate_limited',
+      message: '429',
+      retryable: true,
+      usage: usage(100, 0, true),
+    });
+    vi.advanceTimersByTime(1000);
+    manager.emit('cancelled', {
+      ...leaving,
+      type: 'cancelled',
+      reason: 'client_disconnected',
+      usage: usage(100, 40, true),
+    });
+
+    const { registry, names } = metrics;
+    const labels = { gen_ai_provider_name: 'anthropic', gen_ai_request_model: 'claude-sonnet-4-5' };
+    const claude = { gen_ai_operation_name: 'chat', ...labels };
+    expect(await sampleValue(registry, names.streamsActive, labels)).toBe(0);
+    expect(
+      await sampleValue(registry, names.aiRequests, {
+        ...claude,
+        status: 'error',
+        error_type: 'rate_limited',
+      }),
+    ).toBe(1);
+    expect(
+      await sampleValue(
+        registry,
+        names.operationDuration,
+        { ...claude, error_type: 'rate_limited' },
+        '_sum',
+      ),
+    ).toBe(1.5);
+    expect(await sampleValue(registry, names.aiRequests, { ...claude, status: 'cancelled' })).toBe(
+      1,
+    );
+    expect(
+      await sampleValue(
+        registry,
+        names.operationDuration,
+        { ...claude, error_type: 'cancelled' },
+        '_sum',
+      ),
+    ).toBe(2.5);
+    expect(
+      await sampleValue(registry, names.streamsCancelled, {
+        ...labels,
+        reason: 'client_disconnected',
+      }),
+    ).toBe(1);
+    // Estimated usage of the cancelled stream is still billed: (100 * 3 + 40 * 15) / 1e6 + 100 * 3 / 1e6.
+    expect(await sampleValue(registry, names.aiCost, labels)).toBeCloseTo(0.0012, 12);
+  });
+
+  it('can leave estimated usage out, and drops still-open streams from the gauge on unsubscribe', async () => {
+    const metrics = createMetrics();
+    const manager = new FakeStreamManager();
+    const stop = instrumentStreams(metrics, manager, {
+      recordEstimatedUsage: false,
+      operation: 'text_completion',
+    });
+    const stream = { stream_id: 'e', model: 'gpt-4o', provider: 'openai' };
+    manager.start(stream);
+    manager.start({ ...stream, stream_id: 'open' });
+    manager.emit('error', {
+      ...stream,
+      type: 'error',
+      code: 'timeout',
+      message: 't',
+      retryable: true,
+      usage: usage(5, 5, true),
+    });
+    const { registry, names } = metrics;
+    expect(
+      await sampleValue(registry, names.aiRequests, {
+        gen_ai_operation_name: 'text_completion',
+        error_type: 'timeout',
+      }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.tokenUsage, { gen_ai_token_type: 'input' }, '_count'),
+    ).toBeUndefined();
+    expect(
+      await sampleValue(registry, names.streamsActive, { gen_ai_request_model: 'gpt-4o' }),
+    ).toBe(1);
+    stop();
+    expect(
+      await sampleValue(registry, names.streamsActive, { gen_ai_request_model: 'gpt-4o' }),
+    ).toBe(0);
+    expect(() => instrumentStreams(metrics, manager, { clock: 5 as never })).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,209 @@
+import { type Metrics, metricsInternals, type StreamLabels } from './create-metrics.js';
+
+/** Token usage as the stream manager reports it. */
+export interface StreamUsageLike {
+  readonly input_tokens?: number | null;
+  readonly output_tokens?: number | null;
+  /** True when the counts are estimated rather than reported by the provider. */
+  readonly estimated?: boolean;
+}
+
+/** Fields every stream-manager event carries. */
+export interface StreamEventBase {
+  readonly stream_id: string;
+  readonly model: string;
+  readonly provider: string;
+}
+
+/** `chunk` payload of a stream manager. */
+export interface StreamChunkEvent extends StreamEventBase {
+  /** Seconds since the stream started, when the chunk arrived. */
+  readonly elapsed_seconds?: number;
+}
+
+/** `complete` payload of a stream manager. */
+export interface StreamCompleteEvent extends StreamEventBase {
+  readonly usage?: StreamUsageLike | null;
+  readonly ttft_ms?: number | null;
+  readonly duration_ms: number;
+}
+
+/** `error` payload of a stream manager. */
+export interface StreamErrorEvent extends StreamEventBase {
+  /** Stable error code, used as `error_type`. */
+  readonly code?: string;
+  readonly usage?: StreamUsageLike | null;
+}
+
+/** `cancelled` payload of a stream manager. */
+export interface StreamCancelledEvent extends StreamEventBase {
+  readonly reason?: string;
+  readonly usage?: StreamUsageLike | null;
+}
+
+/**
+ * What {@link instrumentStreams} needs from a stream manager: its manager-level events.
+ * The stream manager of `@breakwater/llm-stream` fits.
+ */
+export interface StreamManagerLike {
+  on(event: 'start', listener: (event: StreamEventBase) => void): unknown;
+  on(event: 'chunk', listener: (event: StreamChunkEvent) => void): unknown;
+  on(event: 'complete', listener: (event: StreamCompleteEvent) => void): unknown;
+  on(event: 'error', listener: (event: StreamErrorEvent) => void): unknown;
+  on(event: 'cancelled', listener: (event: StreamCancelledEvent) => void): unknown;
+  off(event: 'start', listener: (event: StreamEventBase) => void): unknown;
+  off(event: 'chunk', listener: (event: StreamChunkEvent) => void): unknown;
+  off(event: 'complete', listener: (event: StreamCompleteEvent) => void): unknown;
+  off(event: 'error', listener: (event: StreamErrorEvent) => void): unknown;
+  off(event: 'cancelled', listener: (event: StreamCancelledEvent) => void): unknown;
+}
+
+/** Options for {@link instrumentStreams}. */
+export interface InstrumentStreamsOptions {
+  /** `gen_ai_operation_name` of the streams. @default 'chat' */
+  readonly operation?: string;
+  /** Count token usage that the stream manager estimated (and price it). @default true */
+  readonly recordEstimatedUsage?: boolean;
+  /** Milliseconds clock, for the duration of failed and cancelled streams. @default Date.now */
+  readonly clock?: () => number;
+}
+
+interface OpenStream {
+  readonly labels: StreamLabels;
+  readonly startedAt: number;
+  lastChunkSeconds: number | undefined;
+}
+
+function count(value: number | null | undefined): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * Binds a stream manager to the metric set: active, cancelled and chunk counts, time per
+ * output chunk, and on each stream's end one AI request (duration, tokens, time to first
+ * chunk, cost) with status success, error (`error_type` = the error code) or cancelled.
+ * Streams that started before the subscription count as requests without a duration.
+ * Returns a function that unsubscribes; streams still open then leave the active gauge.
+ *
+ * @example
+ * const stop = instrumentStreams(metrics, manager);
+ */
+export function instrumentStreams(
+  metrics: Metrics,
+  manager: StreamManagerLike,
+  options: InstrumentStreamsOptions = {},
+): () => void {
+  metricsInternals(metrics);
+  const { operation = 'chat', recordEstimatedUsage = true, clock = Date.now } = options;
+  if (typeof operation !== 'string' || operation === '') {
+    throw new TypeError(`operation must be a non-empty string, got ${JSON.stringify(operation)}`);
+  }
+  if (typeof clock !== 'function')
+    throw new TypeError(`clock must be a function, got ${typeof clock}`);
+  if (typeof manager?.on !== 'function' || typeof manager.off !== 'function') {
+    throw new TypeError('manager must have on() and off()');
+  }
+  const open = new Map<string, OpenStream>();
+
+  function usageOf(usage: StreamUsageLike | null | undefined) {
+    if (!usage || (usage.estimated === true && !recordEstimatedUsage)) return undefined;
+    const inputTokens = count(usage.input_tokens);
+    const outputTokens = count(usage.output_tokens);
+    if (inputTokens === undefined && outputTokens === undefined) return undefined;
+    return { inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0 };
+  }
+
+  function close(streamId: string, outcome: 'complete' | 'error' | 'cancelled', reason?: string) {
+    const stream = open.get(streamId);
+    if (!stream) return undefined;
+    open.delete(streamId);
+    metrics.recordStreamEnd({ ...stream.labels, outcome, reason });
+    return stream;
+  }
+
+  const onStart = (event: StreamEventBase) => {
+    if (open.has(event.stream_id)) return;
+    const labels = { provider: event.provider, model: event.model, operation };
+    open.set(event.stream_id, { labels, startedAt: clock(), lastChunkSeconds: undefined });
+    metrics.recordStreamStart(labels);
+  };
+
+  const onChunk = (event: StreamChunkEvent) => {
+    const stream = open.get(event.stream_id);
+    const elapsed = count(event.elapsed_seconds);
+    let sincePreviousChunkMs: number | undefined;
+    if (stream && elapsed !== undefined) {
+      if (stream.lastChunkSeconds !== undefined) {
+        sincePreviousChunkMs = Math.max(0, elapsed - stream.lastChunkSeconds) * 1000;
+      }
+      stream.lastChunkSeconds = elapsed;
+    }
+    metrics.recordStreamChunk({
+      provider: event.provider,
+      model: event.model,
+      operation,
+      sincePreviousChunkMs,
+    });
+  };
+
+  const onComplete = (event: StreamCompleteEvent) => {
+    close(event.stream_id, 'complete');
+    metrics.recordAiRequest({
+      provider: event.provider,
+      model: event.model,
+      operation,
+      durationMs: count(event.duration_ms),
+      status: 'success',
+      usage: usageOf(event.usage),
+      timeToFirstChunkMs: count(event.ttft_ms),
+    });
+  };
+
+  const onError = (event: StreamErrorEvent) => {
+    const stream = close(event.stream_id, 'error');
+    metrics.recordAiRequest({
+      provider: event.provider,
+      model: event.model,
+      operation,
+      durationMs: stream ? Math.max(0, clock() - stream.startedAt) : undefined,
+      status: 'error',
+      errorType: typeof event.code === 'string' && event.code !== '' ? event.code : '_OTHER',
+      usage: usageOf(event.usage),
+    });
+  };
+
+  const onCancelled = (event: StreamCancelledEvent) => {
+    const reason =
+      typeof event.reason === 'string' && event.reason !== '' ? event.reason : undefined;
+    const stream = close(event.stream_id, 'cancelled', reason);
+    metrics.recordAiRequest({
+      provider: event.provider,
+      model: event.model,
+      operation,
+      durationMs: stream ? Math.max(0, clock() - stream.startedAt) : undefined,
+      status: 'cancelled',
+      usage: usageOf(event.usage),
+    });
+  };
+
+  manager.on('start', onStart);
+  manager.on('chunk', onChunk);
+  manager.on('complete', onComplete);
+  manager.on('error', onError);
+  manager.on('cancelled', onCancelled);
+
+  let subscribed = true;
+  return () => {
+    if (!subscribed) return;
+    subscribed = false;
+    manager.off('start', onStart);
+    manager.off('chunk', onChunk);
+    manager.off('complete', onComplete);
+    manager.off('error', onError);
+    manager.off('cancelled', onCancelled);
+    for (const stream of open.values()) {
+      metrics.recordStreamEnd({ ...stream.labels, outcome: 'complete' });
+    }
+    open.clear();
+  };
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { describeStoreContract } from './__fixtures__/store-contract.js';
+import { createMemoryStore } from './memory-store.js';
+import { createRateLimiter } from './rate-limiter.js';
+
+let sequence = 0;
+describeStoreContract('MemoryStore', {
+  store: () => createMemoryStore(),
+  key: (name) => `${name}:${++sequence}`,
+});
+
+describe('createMemoryStore', () => {
+  it('validates max', () => {
+    expect(() => createMemoryStore({ max: 0 })).toThrow('max must be an integer ≥ 1, got 0');
+  });
+
+  it('stays bounded with a million distinct keys', async () => {
+    const store = createMemoryStore({ max: 10_000 });
+    const limiter = createRateLimiter({ store });
+    const before = process.memoryUsage().heapUsed;
+    let peak = 0;
+    for (let chunk = 0; chunk < 100; chunk++) {
+      for (let index = 0; index < 10_000; index++) await limiter.limit(`k${chunk}:${index}`);
+      expect(store.size).toBeLessThanOrEqual(10_000);
+      if (chunk % 10 === 9) peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+    }
+    expect(store.size).toBe(10_000);
+    // 10,000 entries of a few hundred bytes each; a leak of 1e6 entries would be hundreds of MB.
+    expect(peak).toBeLessThan(64 * 2 ** 20);
+  });
+});

@@ -1,0 +1,56 @@
+import { createRateLimitHandler } from './create-rate-limit-handler.js';
+import type { RateLimitMiddlewareOptions } from './rate-limit-middleware-options.js';
+
+/** The members of a Hono `Context` the middleware uses. */
+export interface HonoContextLike {
+  readonly req: { readonly path: string };
+  /** With `@hono/node-server`, `{ incoming, outgoing }`: the default key reads the socket address. */
+  readonly env: unknown;
+  header(name: string, value?: string): void;
+  body(data: string, status: 429, headers: Record<string, string>): Response;
+}
+
+/** A Hono middleware (`MiddlewareHandler`). */
+export type HonoRateLimitMiddleware = (
+  context: HonoContextLike,
+  next: () => Promise<void>,
+) => Promise<Response | undefined>;
+
+/** Options of {@link createHonoRateLimit}; `Request` is Hono's `Context`. */
+export type HonoRateLimitOptions = RateLimitMiddlewareOptions<HonoContextLike>;
+
+/**
+ * Hono middleware. Every response gets `RateLimit-Policy` and `RateLimit` (set before the handler
+ * runs, so streamed responses carry them, and again on the final response); a blocked request is
+ * answered with 429 `application/problem+json` and `Retry-After` without calling `next`.
+ *
+ * The default key is the socket address under `@hono/node-server`; on other runtimes pass `key`.
+ *
+ * @example
+ * app.use('/api/*', createHonoRateLimit({ limiter, key: (c) => c.req.header('x-api-key') ?? 'anonymous' }));
+ */
+export function createHonoRateLimit(options: HonoRateLimitOptions): HonoRateLimitMiddleware {
+  const handle = createRateLimitHandler(options);
+  return async (context, next) => {
+    const outcome = await handle(context, {
+      clientAddress: () => nodeServerAddress(context.env),
+      path: () => context.req.path,
+    });
+    if (outcome.action === 'respond') {
+      return context.body(JSON.stringify(outcome.body), outcome.status as 429, outcome.headers);
+    }
+    for (const [name, value] of Object.entries(outcome.headers)) context.header(name, value);
+    await next();
+    // A handler that returns its own Response drops headers prepared on the context.
+    for (const [name, value] of Object.entries(outcome.headers)) context.header(name, value);
+    return undefined;
+  };
+}
+
+/** `@hono/node-server` passes `{ incoming: IncomingMessage, outgoing }` as the env. */
+function nodeServerAddress(env: unknown): string | undefined {
+  if (typeof env !== 'object' || env === null) return undefined;
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: unknown } } }).incoming;
+  const address = incoming?.socket?.remoteAddress;
+  return typeof address === 'string' ? address : undefined;
+}

@@ -1,0 +1,62 @@
+import type { RateLimitDecision } from './rate-limit-decision.js';
+
+/** Payload of `allowed` and `denied`. */
+export interface RateLimitDecisionEvent {
+  /** The subject key. */
+  readonly key: string;
+  /** The tier decided for. */
+  readonly tier: string;
+  /** Request units the call asked for (after endpoint multipliers). */
+  readonly cost: number;
+  /** The decision returned to the caller. */
+  readonly decision: RateLimitDecision;
+}
+
+/** Payload of `near-limit`. */
+export interface NearLimitEvent {
+  readonly key: string;
+  readonly tier: string;
+  readonly decision: RateLimitDecision;
+  /** Used share of the fullest window after this decision, between `nearLimitRatio` and 1. */
+  readonly ratio: number;
+}
+
+/** Payload of `fallback-engaged`. */
+export interface FallbackEngagedEvent {
+  /** Why the primary store was left (its error, a StoreTimeoutError or a StoreNotReadyError). */
+  readonly error: unknown;
+}
+
+/** Payload of `store-error`. */
+export interface StoreErrorEvent {
+  readonly key: string;
+  readonly tier: string;
+  /** What the store threw; the decision followed `failMode`. */
+  readonly error: unknown;
+}
+
+/** Payload of `reservation-settled`. */
+export interface ReservationSettledEvent {
+  readonly key: string;
+  readonly tier: string;
+  /** Tokens the reservation held (0 if it was denied). */
+  readonly reservedTokens: number;
+  /** Tokens charged (0 for a release). */
+  readonly actualTokens: number;
+  /** True when the hold had already expired before it was settled. */
+  readonly holdExpired: boolean;
+}
+
+/**
+ * Events of a rate limiter (eventemitter3). In shadow mode a denial that was let through
+ * still emits `denied`, with `decision.allowed === true` and `decision.shadow === true`.
+ */
+export interface RateLimiterEvents {
+  allowed: (event: RateLimitDecisionEvent) => void;
+  denied: (event: RateLimitDecisionEvent) => void;
+  'near-limit': (event: NearLimitEvent) => void;
+  'fallback-engaged': (event: FallbackEngagedEvent) => void;
+  'fallback-recovered': (event: Record<string, never>) => void;
+  'store-error': (event: StoreErrorEvent) => void;
+  'reservation-settled': (event: ReservationSettledEvent) => void;
+}

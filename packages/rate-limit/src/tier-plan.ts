@@ -1,0 +1,155 @@
+import type { RateLimitTier, RateLimitWindow } from './rate-limit-tier.js';
+import { WINDOW_ALGORITHMS, type WindowAlgorithm } from './window-algorithm.js';
+
+/** Numeric code of each {@link WindowAlgorithm}, as stores see it. */
+export const ALGORITHM_CODE = {
+  'sliding-window': 0,
+  'fixed-window': 1,
+  'token-bucket': 2,
+} as const satisfies Record<WindowAlgorithm, number>;
+
+/** Settings a {@link TierPlan} takes from its limiter. */
+export interface TierPlanSettings {
+  /** Algorithm for windows that name none. */
+  readonly algorithm: WindowAlgorithm;
+  /** How long an unsettled token reservation holds its tokens. */
+  readonly reservationTtlMs: number;
+}
+
+/**
+ * A tier compiled once for fast decisions: flat typed arrays instead of objects, and the
+ * Redis script arguments prebuilt. Stores read it; nothing in it changes after construction.
+ */
+export class TierPlan {
+  /** Tier name. */
+  readonly tier: string;
+  /** Window definitions, in decision order, with defaults filled in. */
+  readonly windows: readonly Required<RateLimitWindow>[];
+  /** Number of windows. */
+  readonly count: number;
+  /** Per window: algorithm code (0 sliding, 1 fixed, 2 token bucket). */
+  readonly kinds: Uint8Array;
+  /** Per window: 1 when the window counts AI tokens. */
+  readonly tokenUnits: Uint8Array;
+  /** Per window: quota. */
+  readonly limits: Float64Array;
+  /** Per window: length in milliseconds. */
+  readonly windowMs: Float64Array;
+  /** Per window: the store field prefix (unit, algorithm and length; never the limit). */
+  readonly fields: readonly string[];
+  /** Tiers with the same layout share counters, so a subject keeps its usage across upgrades. */
+  readonly layout: string;
+  /** Whether any window counts tokens. */
+  readonly hasTokens: boolean;
+  /** Largest reservation any token window can hold (the smallest token limit). */
+  readonly maxReservation: number;
+  /** How long an unsettled reservation holds its tokens. */
+  readonly reservationTtlMs: number;
+  /** How long a store must keep a subject's state after its last write. */
+  readonly keyTtlMs: number;
+  /** Prebuilt tail of the Redis script arguments (window count, then 5 per window). */
+  readonly scriptArgs: readonly string[];
+  /** The divisor this plan's limits were divided by (1 for the tier itself). */
+  readonly divisor: number;
+  #scaled: Map<number, TierPlan> | undefined;
+
+  constructor(tier: string, definition: RateLimitTier, settings: TierPlanSettings, divisor = 1) {
+    this.tier = tier;
+    this.divisor = divisor;
+    const windows = definition.windows.map((window) => ({
+      name: window.name,
+      limit:
+        divisor === 1 ? window.limit : Math.max(1, Math.floor(window.limit / divisor)),
+      windowMs: window.windowMs,
+      unit: window.unit ?? ('requests' as const),
+      algorithm: window.algorithm ?? settings.algorithm,
+    }));
+    this.windows = windows;
+    this.count = windows.length;
+    this.kinds = Uint8Array.from(windows, (window) => ALGORITHM_CODE[window.algorithm]);
+    this.tokenUnits = Uint8Array.from(windows, (window) => (window.unit === 'tokens' ? 1 : 0));
+    this.limits = Float64Array.from(windows, (window) => window.limit);
+    this.windowMs = Float64Array.from(windows, (window) => window.windowMs);
+    this.fields = windows.map(
+      (window) =>
+        `${window.unit === 'tokens' ? 't' : 'r'}${ALGORITHM_CODE[window.algorithm]}${window.windowMs.toString(36)}:`,
+    );
+    this.layout = this.fields.join('');
+    const tokenLimits = windows.filter((window) => window.unit === 'tokens').map((w) => w.limit);
+    this.hasTokens = tokenLimits.length > 0;
+    this.maxReservation = this.hasTokens ? Math.min(...tokenLimits) : 0;
+    this.reservationTtlMs = settings.reservationTtlMs;
+    // Sliding windows read the previous window too; holds must outlive their own TTL.
+    const longest = Math.max(...windows.map((window) => window.windowMs * 2));
+    this.keyTtlMs = Math.max(longest, this.hasTokens ? settings.reservationTtlMs : 0) + 1_000;
+    const args = [String(this.count)];
+    windows.forEach((window, index) => {
+      args.push(
+        this.fields[index] as string,
+        String(ALGORITHM_CODE[window.algorithm]),
+        String(window.limit),
+        String(window.windowMs),
+        window.unit === 'tokens' ? '1' : '0',
+      );
+    });
+    this.scriptArgs = args;
+  }
+
+  /** This plan with every limit divided by `divisor` (at least 1), cached. */
+  scaled(divisor: number): TierPlan {
+    if (divisor === 1) return this;
+    this.#scaled ??= new Map();
+    let plan = this.#scaled.get(divisor);
+    if (!plan) {
+      plan = new TierPlan(
+        this.tier,
+        { windows: this.windows },
+        { algorithm: 'sliding-window', reservationTtlMs: this.reservationTtlMs },
+        divisor,
+      );
+      this.#scaled.set(divisor, plan);
+    }
+    return plan;
+  }
+}
+
+/** Checks a tier definition and throws a precise `TypeError`/`RangeError` when it is invalid. */
+export function validateTier(name: string, tier: RateLimitTier): void {
+  if (typeof tier !== 'object' || tier === null || !Array.isArray(tier.windows))
+    throw new TypeError(`tier "${name}" must be an object with a windows array`);
+  if (tier.windows.length === 0)
+    throw new RangeError(`tier "${name}" must have at least 1 window, got 0`);
+  const names = new Set<string>();
+  const fields = new Set<string>();
+  for (const window of tier.windows) {
+    if (typeof window.name !== 'string' || window.name === '')
+      throw new TypeError(`every window of tier "${name}" needs a non-empty name`);
+    if (names.has(window.name))
+      throw new RangeError(`tier "${name}" has two windows named "${window.name}"`);
+    names.add(window.name);
+    const where = `tier "${name}" window "${window.name}"`;
+    if (!Number.isSafeInteger(window.limit) || window.limit < 1)
+      throw new RangeError(`${where}: limit must be an integer ≥ 1, got ${window.limit}`);
+    if (!Number.isSafeInteger(window.windowMs) || window.windowMs < 1)
+      throw new RangeError(`${where}: windowMs must be an integer ≥ 1, got ${window.windowMs}`);
+    if (window.unit !== undefined && window.unit !== 'requests' && window.unit !== 'tokens')
+      throw new TypeError(`${where}: unit must be 'requests' or 'tokens', got ${String(window.unit)}`);
+    if (window.algorithm !== undefined && !WINDOW_ALGORITHMS.includes(window.algorithm))
+      throw new TypeError(
+        `${where}: algorithm must be one of ${WINDOW_ALGORITHMS.join(', ')}, got ${String(window.algorithm)}`,
+      );
+    const field = `${window.unit ?? 'requests'}/${window.algorithm ?? ''}/${window.windowMs}`;
+    if (fields.has(field))
+      throw new RangeError(
+        `${where}: another ${window.unit ?? 'requests'} window of the same length and algorithm exists`,
+      );
+    fields.add(field);
+  }
+}
+
+/** A one-window plan for health probes: a peek on it touches nothing. */
+export const PROBE_PLAN: TierPlan = new TierPlan(
+  '__probe__',
+  { windows: [{ name: 'probe', limit: 1, windowMs: 1_000 }] },
+  { algorithm: 'fixed-window', reservationTtlMs: 1_000 },
+);
