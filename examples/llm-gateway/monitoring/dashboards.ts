@@ -27,6 +27,7 @@ export const metricNames = {
 const m = metricNames;
 
 /** The datasource every panel and target points at: the dashboard's template variable. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a JS template.
 const datasource = { type: 'prometheus', uid: '${datasource}' } as const;
 
 interface Target {
@@ -143,7 +144,12 @@ function layout(specs: readonly PanelSpec[]): GrafanaPanel[] {
       },
       options: panelOptions(spec),
       ...(spec.type === 'table'
-        ? { transformations: [{ id: 'merge', options: {} }, { id: 'organize', options: { excludeByName: { Time: true } } }] }
+        ? {
+            transformations: [
+              { id: 'merge', options: {} },
+              { id: 'organize', options: { excludeByName: { Time: true } } },
+            ],
+          }
         : {}),
       targets: spec.targets.map((target, targetIndex) => ({
         refId: String.fromCharCode(65 + targetIndex),
@@ -239,9 +245,12 @@ export const aiPerformance = dashboard({
       type: 'timeseries',
       title: 'AI requests per second by model and status',
       description: 'Completed model calls per second, split by model and outcome.',
-      targets: [{ expr: `sum by (gen_ai_request_model, status) (${rate(m.aiRequests)})`,
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model, status) (${rate(m.aiRequests)})`,
           legend: '{{gen_ai_request_model}} {{status}}',
-         }],
+        },
+      ],
       unit: 'reqps',
       w: 12,
       h: 8,
@@ -353,9 +362,12 @@ export const costTracking = dashboard({
       type: 'timeseries',
       title: 'Hourly AI cost',
       description: 'Spend over the trailing hour, per model.',
-      targets: [{ expr: `sum by (gen_ai_request_model) (increase(${m.aiCost}[1h]))`,
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model) (increase(${m.aiCost}[1h]))`,
           legend: '{{gen_ai_request_model}}',
-         }],
+        },
+      ],
       unit: 'currencyUSD',
       w: 24,
       h: 8,
@@ -364,10 +376,13 @@ export const costTracking = dashboard({
       type: 'piechart',
       title: 'Cost by model (24h)',
       description: 'Share of the last 24 hours of spend per model.',
-      targets: [{ expr: `sum by (gen_ai_request_model) (increase(${m.aiCost}[24h]))`,
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model) (increase(${m.aiCost}[24h]))`,
           legend: '{{gen_ai_request_model}}',
           instant: true,
-         }],
+        },
+      ],
       unit: 'currencyUSD',
       w: 8,
       h: 9,
@@ -377,7 +392,11 @@ export const costTracking = dashboard({
       title: 'Cost by task type (24h)',
       description: 'Share of the last 24 hours of spend per task type (chat, code, summary…).',
       targets: [
-        { expr: `sum by (task_type) (increase(${m.aiCost}[24h]))`, legend: '{{task_type}}', instant: true },
+        {
+          expr: `sum by (task_type) (increase(${m.aiCost}[24h]))`,
+          legend: '{{task_type}}',
+          instant: true,
+        },
       ],
       unit: 'currencyUSD',
       w: 8,
@@ -481,7 +500,9 @@ export const systemHealth = dashboard({
       type: 'timeseries',
       title: 'WebSocket messages',
       description: 'Assistant WebSocket messages per second by direction.',
-      targets: [{ expr: `sum by (direction) (${rate(m.websocketMessages)})`, legend: '{{direction}}' }],
+      targets: [
+        { expr: `sum by (direction) (${rate(m.websocketMessages)})`, legend: '{{direction}}' },
+      ],
       unit: 'ops',
       w: 8,
       h: 8,
@@ -516,7 +537,9 @@ export const systemHealth = dashboard({
       type: 'timeseries',
       title: 'CPU',
       description: 'CPU seconds used per second (1 = one core).',
-      targets: [{ expr: `${rate('process_cpu_seconds_total{job="llm-gateway"}')}`, legend: '{{instance}}' }],
+      targets: [
+        { expr: `${rate('process_cpu_seconds_total{job="llm-gateway"}')}`, legend: '{{instance}}' },
+      ],
       unit: 'percentunit',
       w: 8,
       h: 8,
@@ -584,6 +607,9 @@ export function dashboardFileText(value: GrafanaDashboard): string {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [file, value] of Object.entries(dashboards)) {
-    writeFileSync(new URL(`./grafana/dashboards/${file}`, import.meta.url), dashboardFileText(value));
+    writeFileSync(
+      new URL(`./grafana/dashboards/${file}`, import.meta.url),
+      dashboardFileText(value),
+    );
   }
 }

@@ -3,14 +3,17 @@ import { createSimulatedSource } from '@breakwater/llm-stream';
 import type { GatewayConfig } from './config.js';
 import type { Identity } from './identity.js';
 import type { ModelCatalog } from './model-catalog.js';
-import { problem, type Problem } from './problem.js';
+import { type Problem, problem } from './problem.js';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './response-cache.js';
 import type { ChatMessage } from './session-store.js';
 import type { TokenBudget } from './token-budget.js';
 
 /** A guard the pipeline runs cache calls through (the `cache` circuit breaker). */
 export interface CallGuard {
-  execute<T>(fn: (signal: AbortSignal) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
+  execute<T>(
+    fn: (signal: AbortSignal) => Promise<T>,
+    options?: { signal?: AbortSignal },
+  ): Promise<T>;
 }
 
 /** A permit guard per model (the `ai_model_<name>` circuit breakers). */
@@ -78,7 +81,10 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
     answers.get(event.stream_id)?.push(event.content);
   });
 
-  async function lookup(key: string, signal: AbortSignal | undefined): Promise<CachedResponse | undefined> {
+  async function lookup(
+    key: string,
+    signal: AbortSignal | undefined,
+  ): Promise<CachedResponse | undefined> {
     const cache = deps.cache;
     if (!cache) return undefined;
     try {
@@ -93,9 +99,11 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
   function store(key: string, value: CachedResponse): void {
     const cache = deps.cache;
     if (!cache) return;
-    deps.cacheGuard.execute(() => cache.set(key, value)).catch((error: unknown) => {
-      deps.log.warn({ err: error }, 'response cache write failed');
-    });
+    deps.cacheGuard
+      .execute(() => cache.set(key, value))
+      .catch((error: unknown) => {
+        deps.log.warn({ err: error }, 'response cache write failed');
+      });
   }
 
   return async (turn) => {
@@ -117,7 +125,8 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
     const estimate = Math.ceil(promptChars / 4) + maxTokens;
 
     const reservation = await deps.budget.reserve(turn.identity, estimate, turn.signal);
-    if (!reservation.ok) return { ok: false, problem: reservation.problem, headers: reservation.headers };
+    if (!reservation.ok)
+      return { ok: false, problem: reservation.problem, headers: reservation.headers };
 
     const metadata = {
       user_id: turn.identity.userId,
@@ -127,7 +136,12 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
     };
     const cacheable = !turn.noCache && deps.cache !== undefined && (turn.temperature ?? 0) === 0;
     const key = cacheable
-      ? responseCacheKey({ model: first.name, messages: turn.messages, maxTokens, temperature: turn.temperature })
+      ? responseCacheKey({
+          model: first.name,
+          messages: turn.messages,
+          maxTokens,
+          temperature: turn.temperature,
+        })
       : undefined;
     const hit = key === undefined ? undefined : await lookup(key, turn.signal);
 
@@ -146,7 +160,10 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
           chunkSize: 'word',
           maxTokens,
         });
-        stream = deps.cacheStreams.stream(source, { signal: turn.signal, metadata: { ...metadata, cached: true } });
+        stream = deps.cacheStreams.stream(source, {
+          signal: turn.signal,
+          metadata: { ...metadata, cached: true },
+        });
       } else {
         const request = { messages: turn.messages, maxTokens, temperature: turn.temperature };
         const sources = route.map((model) => ({

@@ -96,7 +96,12 @@ export interface GatewayConfig {
 export const defaultModels: readonly ModelConfig[] = [
   { name: 'mock', provider: 'mock' },
   { name: 'mock-backup', provider: 'mock' },
-  { name: 'gpt-4o', provider: 'openai', apiKeyEnv: 'OPENAI_API_KEY', baseUrlEnv: 'OPENAI_BASE_URL' },
+  {
+    name: 'gpt-4o',
+    provider: 'openai',
+    apiKeyEnv: 'OPENAI_API_KEY',
+    baseUrlEnv: 'OPENAI_BASE_URL',
+  },
   {
     name: 'claude-3-sonnet',
     provider: 'anthropic',
@@ -144,26 +149,34 @@ function validateConfig(config: GatewayConfig): void {
   const names = new Set<string>();
   for (const model of config.models) {
     if (!/^[A-Za-z0-9._:-]+$/.test(model.name)) {
-      throw new TypeError(`model name must match [A-Za-z0-9._:-]+, got ${JSON.stringify(model.name)}`);
+      throw new TypeError(
+        `model name must match [A-Za-z0-9._:-]+, got ${JSON.stringify(model.name)}`,
+      );
     }
     if (names.has(model.name)) throw new TypeError(`model ${model.name} is declared twice`);
     names.add(model.name);
     if (!['mock', 'openai', 'anthropic', 'gemini'].includes(model.provider)) {
-      throw new TypeError(`model ${model.name}: unknown provider ${JSON.stringify(model.provider)}`);
+      throw new TypeError(
+        `model ${model.name}: unknown provider ${JSON.stringify(model.provider)}`,
+      );
     }
   }
   if (config.bodyLimitBytes < 1024) {
     throw new RangeError(`bodyLimitBytes must be ≥ 1024, got ${config.bodyLimitBytes}`);
   }
   if (config.breaker.failureThreshold < 1) {
-    throw new RangeError(`breaker.failureThreshold must be ≥ 1, got ${config.breaker.failureThreshold}`);
+    throw new RangeError(
+      `breaker.failureThreshold must be ≥ 1, got ${config.breaker.failureThreshold}`,
+    );
   }
   if (config.adminToken !== undefined && config.adminToken.length < 16) {
     throw new RangeError('adminToken must be at least 16 characters long');
   }
   for (const entry of config.apiKeys) {
-    if (!entry.key && !entry.keySha256) throw new TypeError(`API key of ${entry.userId} has neither key nor keySha256`);
-    if (!entry.userId || !entry.tier) throw new TypeError('every API key needs a userId and a tier');
+    if (!entry.key && !entry.keySha256)
+      throw new TypeError(`API key of ${entry.userId} has neither key nor keySha256`);
+    if (!entry.userId || !entry.tier)
+      throw new TypeError('every API key needs a userId and a tier');
   }
 }
 

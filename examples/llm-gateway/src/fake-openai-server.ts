@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Options for {@link startFakeOpenAIServer}. */
@@ -38,7 +38,9 @@ async function readBody(request: IncomingMessage): Promise<string> {
  * the same deterministic text, streamed (with a final usage chunk) or not. It stands in for a
  * provider in the tests and the benchmark.
  */
-export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {}): Promise<FakeOpenAIServer> {
+export async function startFakeOpenAIServer(
+  options: FakeOpenAIServerOptions = {},
+): Promise<FakeOpenAIServer> {
   const wordCount = options.words ?? 20;
   const chunkDelayMs = options.chunkDelayMs ?? 0;
   const words = Array.from({ length: wordCount }, (_, index) => `word${index}`);
@@ -50,7 +52,9 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     if (request.method !== 'POST' || !request.url?.endsWith('/chat/completions')) {
       response.writeHead(404, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error' } }));
+      response.end(
+        JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error' } }),
+      );
       return;
     }
     requests += 1;
@@ -67,7 +71,9 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
           object: 'chat.completion',
           created,
           model,
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+          choices: [
+            { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' },
+          ],
           usage,
         }),
       );
@@ -80,7 +86,11 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
       openStreams -= 1;
       if (!finished) abortedStreams += 1;
     });
-    const frame = (delta: Record<string, unknown>, finishReason: string | null, withUsage = false) =>
+    const frame = (
+      delta: Record<string, unknown>,
+      finishReason: string | null,
+      withUsage = false,
+    ) =>
       `data: ${JSON.stringify({
         id,
         object: 'chat.completion.chunk',

@@ -1,15 +1,15 @@
+import { instrumentRateLimiter, type Metrics } from '@breakwater/metrics';
 import {
   createFallbackStore,
   createQuotaExceededProblem,
   createRateLimiter,
   createRedisStore,
-  fastifyRateLimit,
   type FastifyRateLimitOptions,
+  fastifyRateLimit,
   formatRateLimitHeaders,
   type RateLimiter,
   type RateLimitQuota,
 } from '@breakwater/rate-limit';
-import { instrumentRateLimiter, type Metrics } from '@breakwater/metrics';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Identity } from './identity.js';
@@ -25,7 +25,11 @@ export interface GatewayLimiter extends TokenBudget {
   /** Adds the request-window check (429 + headers) to every route of `scope`. */
   protect(scope: FastifyInstance): Promise<void>;
   /** Counts one request (a WebSocket message); the decision is a value. */
-  check(identity: Identity, endpoint: string, signal?: AbortSignal): ReturnType<RateLimiter['limit']>;
+  check(
+    identity: Identity,
+    endpoint: string,
+    signal?: AbortSignal,
+  ): ReturnType<RateLimiter['limit']>;
   getQuota(userId: string, tier: string): Promise<RateLimitQuota>;
   reset(userId: string): Promise<void>;
   instrument(metrics: Metrics): () => void;
@@ -47,7 +51,9 @@ function identityOf(request: FastifyRequest): Identity {
 /** Builds the limiter over memory, or Redis with a local fallback while Redis is down. */
 export function createGatewayLimiter(options: GatewayLimiterOptions = {}): GatewayLimiter {
   const fallback = options.redis
-    ? createFallbackStore({ primary: createRedisStore({ client: options.redis, prefix: 'breakwater:rl' }) })
+    ? createFallbackStore({
+        primary: createRedisStore({ client: options.redis, prefix: 'breakwater:rl' }),
+      })
     : undefined;
   const limiter = createRateLimiter({ store: fallback });
 
@@ -65,7 +71,11 @@ export function createGatewayLimiter(options: GatewayLimiterOptions = {}): Gatew
     });
     const headers = formatRateLimitHeaders(reservation.decision);
     if (!reservation.allowed) {
-      return { ok: false, headers, problem: problem(429, { ...createQuotaExceededProblem(reservation.decision) }) };
+      return {
+        ok: false,
+        headers,
+        problem: problem(429, { ...createQuotaExceededProblem(reservation.decision) }),
+      };
     }
     return {
       ok: true,
@@ -98,7 +108,8 @@ export function createGatewayLimiter(options: GatewayLimiterOptions = {}): Gatew
     async protect(scope) {
       await fastifyRateLimit(scope, rateLimitOptions);
     },
-    check: (identity, endpoint, signal) => limiter.limit(identity.userId, { tier: identity.tier, endpoint, signal }),
+    check: (identity, endpoint, signal) =>
+      limiter.limit(identity.userId, { tier: identity.tier, endpoint, signal }),
     getQuota: (userId, tier) => limiter.getQuota(userId, tier),
     reset: (userId) => limiter.reset(userId),
     instrument: (metrics) => instrumentRateLimiter(metrics, limiter),

@@ -1,4 +1,4 @@
-import websocket from '@fastify/websocket';
+import type { Duplex } from 'node:stream';
 import { type BreakerRegistry, createBreakerRegistry } from '@breakwater/circuit-breaker';
 import { createStreamManager, type StreamManager } from '@breakwater/llm-stream';
 import {
@@ -9,11 +9,13 @@ import {
   instrumentStreams,
   type Metrics,
 } from '@breakwater/metrics';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics } from 'prom-client';
 import { type ChatPipeline, createChatPipeline } from './chat-pipeline.js';
 import { type GatewayConfig, resolveConfig } from './config.js';
+import { createGatewayLimiter, type GatewayLimiter } from './gateway-limiter.js';
 import {
   ANONYMOUS_TIER,
   createAdminCheck,
@@ -29,7 +31,6 @@ import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAssistantSocket } from './routes/assistant-socket.js';
 import { registerChatRoutes } from './routes/chat-routes.js';
 import { createSessionStore, type SessionStore } from './session-store.js';
-import { createGatewayLimiter, type GatewayLimiter } from './gateway-limiter.js';
 
 /** Who may call a route. */
 export type RouteAuth = 'public' | 'user' | 'admin' | 'user-or-admin';
@@ -106,11 +107,18 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   const adminTokenGenerated = config.adminToken === undefined;
   const adminToken = config.adminToken ?? generateAdminToken();
   const isAdmin = createAdminCheck(adminToken);
-  const identities = createIdentityResolver({ apiKeys: config.apiKeys, requireApiKey: config.requireApiKey });
-  const catalog = createModelCatalog(config);
+  const identities = createIdentityResolver({
+    apiKeys: config.apiKeys,
+    requireApiKey: config.requireApiKey,
+  });
+  const catalog = await createModelCatalog(config);
 
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    ? new Redis(config.redisUrl, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+      })
     : undefined;
   if (redis) {
     redis.on('error', () => {
@@ -120,7 +128,9 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   }
 
   const mockPrices = Object.fromEntries(
-    catalog.models.filter((model) => model.provider === 'mock').map((model) => [model.upstreamModel, MOCK_PRICE]),
+    catalog.models
+      .filter((model) => model.provider === 'mock')
+      .map((model) => [model.upstreamModel, MOCK_PRICE]),
   );
   const metrics = createMetrics({
     costCalculator: createCostCalculator({ prices: mockPrices }),
@@ -198,6 +208,12 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     }
   }
 
+  const upgraded = new Set<Duplex>();
+  app.server.on('upgrade', (_request, socket) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+  });
+
   let closing = false;
   const gateway: Gateway = {
     app,
@@ -216,7 +232,8 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     chat,
     sockets,
     streamOwners,
-    tierOf: (userId) => config.apiKeys.find((entry) => entry.userId === userId)?.tier ?? ANONYMOUS_TIER,
+    tierOf: (userId) =>
+      config.apiKeys.find((entry) => entry.userId === userId)?.tier ?? ANONYMOUS_TIER,
     async listen(port = config.port, host = config.host) {
       return app.listen({ port, host });
     },
@@ -228,7 +245,13 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
       cacheStreams.cancelAll('shutdown');
       await new Promise((resolve) => setImmediate(resolve));
       for (const socket of sockets) socket.close(1001, 'server shutting down');
+      // Upgraded connections are outside the HTTP server's own bookkeeping: end any that linger.
+      const linger = setTimeout(() => {
+        for (const socket of upgraded) socket.destroy();
+      }, 2000);
+      linger.unref();
       await app.close();
+      clearTimeout(linger);
       for (const stop of unsubscribe) stop();
       breakers.dispose();
       await limiter.close();
@@ -259,7 +282,9 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
           reply,
           problem(authorization ? 403 : 401, {
             code: authorization ? 'invalid_admin_token' : 'admin_token_required',
-            detail: authorization ? 'The admin token is not valid.' : 'This route needs the admin bearer token.',
+            detail: authorization
+              ? 'The admin token is not valid.'
+              : 'This route needs the admin bearer token.',
           }),
           authorization ? {} : { 'WWW-Authenticate': 'Bearer realm="admin"' },
         );
@@ -287,26 +312,54 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
-      problem(404, { code: 'not_found', detail: `No route for ${request.method} ${stripQuery(request.url)}.` }),
+      problem(404, {
+        code: 'not_found',
+        detail: `No route for ${request.method} ${stripQuery(request.url)}.`,
+      }),
     ),
   );
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown[] }, request, reply) => {
-    if (isProblemError(error)) return sendProblem(reply, error.problem, error.headers);
-    if (error.validation) {
+  app.setErrorHandler(
+    (
+      error: Error & { statusCode?: number; code?: string; validation?: unknown[] },
+      request,
+      reply,
+    ) => {
+      if (isProblemError(error)) return sendProblem(reply, error.problem, error.headers);
+      if (error.validation) {
+        return sendProblem(
+          reply,
+          problem(400, {
+            code: 'invalid_request',
+            detail: error.message,
+            errors: error.validation,
+          }),
+        );
+      }
+      const status =
+        error.statusCode && error.statusCode >= 400 && error.statusCode < 600
+          ? error.statusCode
+          : 500;
+      if (status >= 500) {
+        request.log.error({ err: error }, 'request failed');
+        return sendProblem(
+          reply,
+          problem(status, {
+            code: 'internal_error',
+            detail: 'The gateway failed to handle the request.',
+          }),
+        );
+      }
+      // Fastify's own 4xx errors (bad JSON, body too large, bad media type) have safe messages.
       return sendProblem(
         reply,
-        problem(400, { code: 'invalid_request', detail: error.message, errors: error.validation }),
+        problem(status, {
+          code: error.code?.toLowerCase() ?? 'bad_request',
+          detail: error.message,
+        }),
       );
-    }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      return sendProblem(reply, problem(status, { code: 'internal_error', detail: 'The gateway failed to handle the request.' }));
-    }
-    // Fastify's own 4xx errors (bad JSON, body too large, bad media type) have safe messages.
-    return sendProblem(reply, problem(status, { code: error.code?.toLowerCase() ?? 'bad_request', detail: error.message }));
-  });
+    },
+  );
 
   await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
   await app.register(async (scope) => registerAdminRoutes(scope, gateway, databaseBreaker));

@@ -37,7 +37,9 @@ export interface IdentityResolverOptions {
 export function createIdentityResolver(options: IdentityResolverOptions): IdentityResolver {
   const byDigest = new Map<string, Identity>();
   for (const entry of options.apiKeys) {
-    const digest = entry.keySha256 ? entry.keySha256.toLowerCase() : sha256(entry.key!).toString('hex');
+    const digest = entry.keySha256
+      ? entry.keySha256.toLowerCase()
+      : sha256(entry.key!).toString('hex');
     byDigest.set(digest, { userId: entry.userId, tier: entry.tier, anonymous: false });
   }
   const requireApiKey = options.requireApiKey ?? false;

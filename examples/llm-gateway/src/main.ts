@@ -10,7 +10,9 @@ const url = await gateway.listen();
 
 if (gateway.adminTokenGenerated) {
   // Printed once, to the terminal only: set ADMIN_TOKEN to keep a token across restarts.
-  process.stdout.write(`\nNo ADMIN_TOKEN set; generated admin token for this run:\n  ${gateway.adminToken}\n\n`);
+  process.stdout.write(
+    `\nNo ADMIN_TOKEN set; generated admin token for this run:\n  ${gateway.adminToken}\n\n`,
+  );
 }
 const models = gateway.catalog.models.map((model) => model.name).join(', ');
 process.stdout.write(`Breakwater LLM gateway on ${url} (models: ${models})\n`);

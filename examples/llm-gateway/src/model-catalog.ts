@@ -1,4 +1,8 @@
-import { createMockProvider, type MockProvider, type ProviderStreamSource } from '@breakwater/llm-stream';
+import {
+  createMockProvider,
+  type MockProvider,
+  type ProviderStreamSource,
+} from '@breakwater/llm-stream';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
 import type { ChatMessage } from './session-store.js';
 
@@ -56,12 +60,89 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
     breakerName: `ai_model_${model.name}`,
     defaultMaxTokens: model.maxTokens ?? 512,
     mock,
-    source: (request) => mock.source({ prompt: promptOf(request.messages), maxTokens: request.maxTokens }),
+    source: (request) =>
+      mock.source({ prompt: promptOf(request.messages), maxTokens: request.maxTokens }),
   };
 }
 
-/** Builds the catalog: mock models always, SDK models only when their key is set. */
-export function createModelCatalog(config: GatewayConfig): ModelCatalog {
+/** The OpenAI, Anthropic or Gemini SDK client of a model, behind a source factory. */
+async function sdkRuntime(model: ModelConfig, apiKey: string, baseURL: string | undefined): Promise<ModelRuntime> {
+  const upstreamModel = model.upstreamModel ?? model.name;
+  const base = {
+    name: model.name,
+    provider: model.provider,
+    upstreamModel,
+    breakerName: `ai_model_${model.name}`,
+    defaultMaxTokens: model.maxTokens ?? 512,
+  };
+  // The SDKs' own retries are off: llm-stream retries and fails over, and the breakers must see every failure.
+  switch (model.provider) {
+    case 'openai': {
+      const { default: OpenAI } = await import('openai');
+      const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+      return {
+        ...base,
+        source: (request) =>
+          openaiChatSource(client, {
+            model: upstreamModel,
+            messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+            max_completion_tokens: request.maxTokens,
+            ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+          }),
+      };
+    }
+    case 'anthropic': {
+      const { default: Anthropic } = await import('@anthropic-ai/sdk');
+      const client = new Anthropic({ apiKey, baseURL, maxRetries: 0 });
+      return {
+        ...base,
+        source: (request) => {
+          const system = request.messages.filter((message) => message.role === 'system');
+          return anthropicSource(client, {
+            model: upstreamModel,
+            max_tokens: request.maxTokens,
+            ...(system.length > 0 ? { system: system.map((message) => message.content).join('\n\n') } : {}),
+            messages: request.messages
+              .filter((message) => message.role !== 'system')
+              .map((message) => ({ role: message.role as 'user' | 'assistant', content: message.content })),
+            ...(request.temperature === undefined ? {} : { temperature: Math.min(1, request.temperature) }),
+          });
+        },
+      };
+    }
+    case 'gemini': {
+      const { GoogleGenAI } = await import('@google/genai');
+      const client = new GoogleGenAI({ apiKey, ...(baseURL ? { httpOptions: { baseUrl: baseURL } } : {}) });
+      return {
+        ...base,
+        source: (request) => {
+          const system = request.messages.filter((message) => message.role === 'system');
+          return geminiSource(client, {
+            model: upstreamModel,
+            contents: request.messages
+              .filter((message) => message.role !== 'system')
+              .map((message) => ({
+                role: message.role === 'assistant' ? 'model' : 'user',
+                parts: [{ text: message.content }],
+              })),
+            config: {
+              maxOutputTokens: request.maxTokens,
+              ...(system.length > 0
+                ? { systemInstruction: system.map((message) => message.content).join('\n\n') }
+                : {}),
+              ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+            },
+          });
+        },
+      };
+    }
+    default:
+      throw new TypeError(`model ${model.name}: provider ${model.provider} has no SDK`);
+  }
+}
+
+/** Builds the catalog: mock models always, SDK models only when their API key is set. */
+export async function createModelCatalog(config: GatewayConfig): Promise<ModelCatalog> {
   const models: ModelRuntime[] = [];
   const disabled: { name: string; reason: string }[] = [];
   for (const model of config.models) {
@@ -74,9 +155,12 @@ export function createModelCatalog(config: GatewayConfig): ModelCatalog {
       disabled.push({ name: model.name, reason: `${model.apiKeyEnv ?? 'an API key variable'} is not set` });
       continue;
     }
-    disabled.push({ name: model.name, reason: `provider ${model.provider} is not available yet` });
+    const baseURL = model.baseUrlEnv ? config.env[model.baseUrlEnv] || undefined : undefined;
+    models.push(await sdkRuntime(model, apiKey, baseURL));
   }
-  if (models.length === 0) throw new RangeError('no model is enabled: set a provider API key or declare a mock model');
+  if (models.length === 0) {
+    throw new RangeError('no model is enabled: set a provider API key or declare a mock model');
+  }
   const byName = new Map(models.map((model) => [model.name, model]));
   return {
     models,

@@ -19,10 +19,13 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** Builds a problem detail; the title defaults to the status code's reason phrase. */
 export function problem(
   status: number,
-  fields: { detail?: string; code?: string; title?: string; type?: string; instance?: string } & Record<
-    string,
-    unknown
-  > = {},
+  fields: {
+    detail?: string;
+    code?: string;
+    title?: string;
+    type?: string;
+    instance?: string;
+  } & Record<string, unknown> = {},
 ): Problem {
   const { title, type, ...rest } = fields;
   return {

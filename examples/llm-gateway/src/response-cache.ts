@@ -28,8 +28,14 @@ export interface ResponseCache {
   readonly size: number;
   get(key: string): Promise<CachedResponse | undefined>;
   set(key: string, value: CachedResponse): Promise<void>;
-  on<E extends keyof ResponseCacheEvents>(event: E, listener: (...args: ResponseCacheEvents[E]) => void): this;
-  off<E extends keyof ResponseCacheEvents>(event: E, listener: (...args: ResponseCacheEvents[E]) => void): this;
+  on<E extends keyof ResponseCacheEvents>(
+    event: E,
+    listener: (...args: ResponseCacheEvents[E]) => void,
+  ): this;
+  off<E extends keyof ResponseCacheEvents>(
+    event: E,
+    listener: (...args: ResponseCacheEvents[E]) => void,
+  ): this;
 }
 
 /** Options for {@link createResponseCache}. */
@@ -52,7 +58,14 @@ export function responseCacheKey(request: {
   temperature?: number;
 }): string {
   return createHash('sha256')
-    .update(JSON.stringify([request.model, request.maxTokens, request.temperature ?? null, request.messages]))
+    .update(
+      JSON.stringify([
+        request.model,
+        request.maxTokens,
+        request.temperature ?? null,
+        request.messages,
+      ]),
+    )
     .digest('hex');
 }
 
@@ -125,7 +138,8 @@ class RedisResponseCache extends EventEmitter<ResponseCacheEvents> implements Re
     const expired = results?.[2]?.[1];
     const count = results?.[3]?.[1];
     if (typeof count === 'number') this.#size = count;
-    if (typeof expired === 'number' && expired > 0) this.emit('evict', { key: '*', reason: 'expire' });
+    if (typeof expired === 'number' && expired > 0)
+      this.emit('evict', { key: '*', reason: 'expire' });
     this.emit('set', { key });
   }
 }

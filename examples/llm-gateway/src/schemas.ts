@@ -1,6 +1,11 @@
 /** JSON schemas of every route's input; Fastify validates each request against them. */
 
-const name = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:@-]+$' } as const;
+const name = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[A-Za-z0-9._:@-]+$',
+} as const;
 
 /** A path parameter naming a user, breaker, stream or session. */
 export const nameParam = (key: string) =>

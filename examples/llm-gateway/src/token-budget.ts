@@ -21,5 +21,9 @@ export interface RefusedReservation {
 
 /** Reserves AI tokens against a caller's daily budget before a model call. */
 export interface TokenBudget {
-  reserve(identity: Identity, tokens: number, signal?: AbortSignal): Promise<HeldReservation | RefusedReservation>;
+  reserve(
+    identity: Identity,
+    tokens: number,
+    signal?: AbortSignal,
+  ): Promise<HeldReservation | RefusedReservation>;
 }

@@ -1,7 +1,9 @@
 import type { StreamEndEvent, StreamEvent } from '@breakwater/llm-stream';
 
 /** Maps a provider's stop reason to OpenAI's `finish_reason` values. */
-export function openAIFinishReason(reason: string | null): 'stop' | 'length' | 'content_filter' | 'tool_calls' {
+export function openAIFinishReason(
+  reason: string | null,
+): 'stop' | 'length' | 'content_filter' | 'tool_calls' {
   switch ((reason ?? 'stop').toLowerCase()) {
     case 'length':
     case 'max_tokens':
@@ -38,15 +40,31 @@ export function createOpenAIChunkSerializer(options: {
     switch (event.type) {
       case 'start':
         return frame(event, {
-          choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+          choices: [
+            {
+              index: 0,
+              delta: { role: 'assistant', content: '' },
+              logprobs: null,
+              finish_reason: null,
+            },
+          ],
         });
       case 'chunk':
         return frame(event, {
-          choices: [{ index: 0, delta: { content: event.content }, logprobs: null, finish_reason: null }],
+          choices: [
+            { index: 0, delta: { content: event.content }, logprobs: null, finish_reason: null },
+          ],
         });
       case 'complete': {
         let text = frame(event, {
-          choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: openAIFinishReason(event.finish_reason) }],
+          choices: [
+            {
+              index: 0,
+              delta: {},
+              logprobs: null,
+              finish_reason: openAIFinishReason(event.finish_reason),
+            },
+          ],
         });
         if (options.includeUsage) {
           text += frame(event, {
@@ -67,14 +85,23 @@ export function createOpenAIChunkSerializer(options: {
         })}\n\n`;
       case 'cancelled':
         return `data: ${JSON.stringify({
-          error: { message: `stream cancelled: ${event.reason}`, type: 'cancelled', code: 'cancelled', param: null },
+          error: {
+            message: `stream cancelled: ${event.reason}`,
+            type: 'cancelled',
+            code: 'cancelled',
+            param: null,
+          },
         })}\n\n`;
     }
   };
 }
 
 /** The OpenAI `chat.completion` body of a finished stream. */
-export function openAICompletion(end: StreamEndEvent & { type: 'complete' }, text: string, created: number) {
+export function openAICompletion(
+  end: StreamEndEvent & { type: 'complete' },
+  text: string,
+  created: number,
+) {
   return {
     id: `chatcmpl-${end.stream_id}`,
     object: 'chat.completion',
@@ -111,6 +138,8 @@ export type AssistantServerMessage =
   | {
       type: 'stream_end';
       stream_id: string;
+      /** The model that answered (after any failover). */
+      model: string;
       total_tokens: number;
       usage: { input_tokens: number; output_tokens: number; estimated: boolean };
       duration_ms: number;
@@ -141,6 +170,7 @@ export function createAssistantSerializer(cached: boolean): (event: StreamEvent)
         message = {
           type: 'stream_end',
           stream_id: event.stream_id,
+          model: event.model,
           total_tokens: event.total_tokens,
           usage: event.usage,
           duration_ms: event.duration_ms,

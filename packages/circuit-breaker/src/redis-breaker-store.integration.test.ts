@@ -72,8 +72,6 @@ function sharedScenarios(context: () => { client: RedisScriptClient; prefix: str
       expect([second.state, third.state]).toEqual(['CLOSED', 'CLOSED']);
       await trip(second);
       await waitFor(() => third.state === 'OPEN');
-      const reasons: string[] = [];
-      third.on('stateChange', ({ reason }) => reasons.push(reason));
       await expect(third.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
     } finally {
       dispose();
@@ -89,16 +87,19 @@ function sharedScenarios(context: () => { client: RedisScriptClient; prefix: str
       await waitFor(() => second.state === 'OPEN' && third.state === 'OPEN');
       await sleep(450);
       let probes = 0;
-      const gate = Promise.withResolvers<string>();
+      let open!: (value: string) => void;
+      const gate = new Promise<string>((resolve) => {
+        open = resolve;
+      });
       const calls = breakers.map((breaker) =>
         breaker.tryExecute(() => {
           probes++;
-          return gate.promise;
+          return gate;
         }),
       );
       await sleep(100);
       expect(probes).toBe(1);
-      gate.resolve('healthy');
+      open('healthy');
       const results = await Promise.all(calls);
       expect(results.filter((result) => result.ok)).toHaveLength(1);
       expect(results.filter((result) => !result.ok && result.rejected)).toHaveLength(2);
@@ -171,6 +172,8 @@ describe('losing Redis', () => {
   it('falls back to local state without throwing, then follows the shared state again', async () => {
     const server = await startRedisServer();
     const client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    const connectionErrors: unknown[] = [];
+    client.on('error', (error) => connectionErrors.push(error));
     await client.connect();
     const { breakers, stores, dispose } = instances(client, 'lost:', { quorum: 1 });
     const engaged: unknown[] = [];
@@ -184,6 +187,7 @@ describe('losing Redis', () => {
       expect(first.state).toBe('OPEN');
       await waitFor(() => stores[0]!.degraded);
       expect(engaged.length).toBe(1);
+      expect(connectionErrors.length).toBeGreaterThan(0);
       await sleep(450);
       // The open period ends and the probe runs locally, no lease needed.
       await expect(first.execute(ok)).resolves.toBe('ok');

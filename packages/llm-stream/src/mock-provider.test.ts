@@ -5,8 +5,8 @@ import { isMockProviderError, MockProviderError } from './mock-provider-error.js
 import type { ProviderEvent } from './provider-event.js';
 import { describeUpstreamFailure } from './upstream-failure.js';
 
-async function read(iterable: AsyncIterable<ProviderEvent>): Promise<ProviderEvent[]> {
-  const events: ProviderEvent[] = [];
+async function read<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const events: T[] = [];
   for await (const event of iterable) events.push(event);
   return events;
 }

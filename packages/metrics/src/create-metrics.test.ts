@@ -150,6 +150,17 @@ describe('createMetrics', () => {
     ).toBe(3);
   });
 
+  it('maps short provider names to their OpenTelemetry values', async () => {
+    const metrics = createMetrics();
+    metrics.recordAiRequest({ provider: 'gemini', model: 'gemini-2.5-flash', durationMs: 10 });
+    expect(
+      await sampleValue(metrics.registry, metrics.names.aiRequests, {
+        gen_ai_provider_name: 'gcp.gemini',
+        gen_ai_request_model: 'gemini-2.5-flash',
+      }),
+    ).toBe(1);
+  });
+
   it('keeps allowlisted models and caps open-ended labels at maxLabelValues', async () => {
     const metrics = createMetrics({
       allowModels: ['llama-3.1-70b'],
@@ -261,7 +272,7 @@ describe('createMetrics', () => {
     expect(
       await sampleValue(registry, names.rateLimitDecisions, {
         result: 'denied',
-        reason: 'limit_exceeded',
+        reason: 'limit-exceeded',
       }),
     ).toBe(1);
     expect(await sampleValue(registry, names.rateLimitDecisions, { result: 'shadow_denied' })).toBe(

@@ -63,7 +63,10 @@ export type AiRequestStatus = 'success' | 'error' | 'cancelled';
 
 /** One AI request (one model call), streamed or not. */
 export interface AiRequest {
-  /** OpenTelemetry `gen_ai.provider.name`: `openai`, `anthropic`, `gcp.gemini`, … */
+  /**
+   * OpenTelemetry `gen_ai.provider.name`: `openai`, `anthropic`, `gcp.gemini`, … The short names
+   * `gemini`, `google`, `vertex`, `bedrock` and `azure` are mapped to the convention's values.
+   */
   readonly provider: string;
   /** The requested model id. Labelled through the allowlist; priced through the cost calculator. */
   readonly model: string;
@@ -207,6 +210,16 @@ export function metricsInternals(metrics: Metrics): MetricsInternals {
   return internals;
 }
 
+/** Common provider names mapped to their OpenTelemetry `gen_ai.provider.name` values. */
+const PROVIDER_ALIASES = new Map([
+  ['gemini', 'gcp.gemini'],
+  ['google', 'gcp.gemini'],
+  ['vertex', 'gcp.vertex_ai'],
+  ['vertex_ai', 'gcp.vertex_ai'],
+  ['bedrock', 'aws.bedrock'],
+  ['azure', 'azure.ai.openai'],
+  ['azure_openai', 'azure.ai.openai'],
+]);
 const BREAKER_CALL_RESULTS = new Set<string>(['success', 'failure', 'rejected', 'ignored']);
 const PREFIX_PATTERN = /^(?:[a-zA-Z_][a-zA-Z0-9_]*)?$/;
 const HTTP_METHODS = new Set([
@@ -339,7 +352,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     (model) => costCalculator.resolve(model)?.model,
   );
   const bounded = () => createBoundedLabel(maxLabelValues);
-  const providerLabel = bounded();
+  const boundedProvider = bounded();
+  const providerLabel = (provider: string) =>
+    boundedProvider(PROVIDER_ALIASES.get(provider) ?? provider);
   const operationLabel = bounded();
   const taskTypeLabel = bounded();
   const errorTypeLabel = bounded();
@@ -641,7 +656,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
         withDefaults({
           tier: tierLabel(tier),
           result,
-          reason: reasonLabel(String(reason).replaceAll('-', '_')),
+          reason: reasonLabel(String(reason)),
         }),
       );
     },

@@ -97,13 +97,13 @@ describe('instrumentRateLimiter', () => {
       await sampleValue(registry, names.rateLimitDecisions, {
         tier: 'FREE',
         result: 'denied',
-        reason: 'limit_exceeded',
+        reason: 'limit-exceeded',
       }),
     ).toBe(1);
     expect(
       await sampleValue(registry, names.rateLimitDecisions, {
         result: 'denied',
-        reason: 'token_budget_exceeded',
+        reason: 'token-budget-exceeded',
       }),
     ).toBe(1);
     expect(await sampleValue(registry, names.rateLimitDecisions, { result: 'shadow_denied' })).toBe(

@@ -1,5 +1,5 @@
 import { DeadlineQueue } from './deadline-queue.js';
-import { type MemoryStore, createMemoryStore } from './memory-store.js';
+import { createMemoryStore, type MemoryStore } from './memory-store.js';
 import type {
   RateLimitStore,
   StoreOperation,
@@ -162,6 +162,8 @@ export function createFallbackStore(options: FallbackStoreOptions): FallbackStor
   };
 }
 
-function isPromiseLike(value: StoreReply | PromiseLike<StoreReply>): value is PromiseLike<StoreReply> {
+function isPromiseLike(
+  value: StoreReply | PromiseLike<StoreReply>,
+): value is PromiseLike<StoreReply> {
   return typeof (value as PromiseLike<StoreReply>).then === 'function';
 }

@@ -1,28 +1,21 @@
-export type { PolicyDecision, RateLimitDecision, RateLimitReason } from './rate-limit-decision.js';
-export type { WindowAlgorithm } from './window-algorithm.js';
-export type { RateLimitTier, RateLimitWindow, TierName } from './rate-limit-tier.js';
-export { TIER_PRESETS, type TierLimits, tierFromLimits } from './tier-presets.js';
-export type { TierPlan } from './tier-plan.js';
-export {
-  REPLY_HEADER,
-  type RateLimitStore,
-  STORE_OPERATION,
-  type StoreOperation,
-  type StoreReply,
-  type StoreStatusEvent,
-} from './rate-limit-store.js';
-export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-export {
-  createRedisStore,
-  type RedisScriptClient,
-  type RedisStore,
-  type RedisStoreOptions,
-} from './redis-store.js';
 export {
   createFallbackStore,
   type FallbackStore,
   type FallbackStoreOptions,
 } from './fallback-store.js';
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export * from './middleware/index.js';
+export type { PolicyDecision, RateLimitDecision, RateLimitReason } from './rate-limit-decision.js';
+export type { RateLimitQuota } from './rate-limit-quota.js';
+export {
+  type RateLimitStore,
+  REPLY_HEADER,
+  STORE_OPERATION,
+  type StoreOperation,
+  type StoreReply,
+  type StoreStatusEvent,
+} from './rate-limit-store.js';
+export type { RateLimitTier, RateLimitWindow, TierName } from './rate-limit-tier.js';
 export {
   createRateLimiter,
   type LimitOptions,
@@ -39,14 +32,21 @@ export type {
   ReservationSettledEvent,
   StoreErrorEvent,
 } from './rate-limiter-events.js';
-export type { RateLimitQuota } from './rate-limit-quota.js';
+export {
+  createRedisStore,
+  type RedisScriptClient,
+  type RedisStore,
+  type RedisStoreOptions,
+} from './redis-store.js';
+export { isReservationSettledError, ReservationSettledError } from './reservation-settled-error.js';
+export { isStoreNotReadyError, StoreNotReadyError } from './store-not-ready-error.js';
+export { isStoreTimeoutError, StoreTimeoutError } from './store-timeout-error.js';
+export type { TierPlan } from './tier-plan.js';
+export { TIER_PRESETS, type TierLimits, tierFromLimits } from './tier-presets.js';
 export type {
   ReservationSettlement,
   SettleOptions,
   TokenReservation,
 } from './token-reservation.js';
 export { isUnknownTierError, UnknownTierError } from './unknown-tier-error.js';
-export { isStoreTimeoutError, StoreTimeoutError } from './store-timeout-error.js';
-export { isStoreNotReadyError, StoreNotReadyError } from './store-not-ready-error.js';
-export { isReservationSettledError, ReservationSettledError } from './reservation-settled-error.js';
-export * from './middleware/index.js';
+export type { WindowAlgorithm } from './window-algorithm.js';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { REPLY_HEADER, type RateLimitStore, type StoreOperation } from './rate-limit-store.js';
+import { type RateLimitStore, REPLY_HEADER, type StoreOperation } from './rate-limit-store.js';
 import type { TierPlan } from './tier-plan.js';
 
 /** Options for {@link createMemoryStore}. */
@@ -70,7 +70,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     throw new RangeError(`max must be an integer ≥ 1, got ${max}`);
   const clock = options.clock ?? Date.now;
   if (typeof clock !== 'function') throw new TypeError('clock must be a function');
-  const entries = new LRUCache<string, Entry>({ max });
+  // Evicted entries are reused for new subjects, so a flood of distinct keys allocates nothing.
+  const spare: Entry[] = [];
+  const entries = new LRUCache<string, Entry>({
+    max,
+    dispose(entry, _subject, reason) {
+      if (reason === 'evict' && spare.length < 64) spare.push(entry);
+    },
+  });
   // Scratch buffers reused by every call: the memory path allocates nothing per decision.
   let reply = new Float64Array(REPLY_HEADER + 3 * 8);
   let used = new Float64Array(8);
@@ -120,14 +127,29 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
     let entry = operation === 2 ? entries.peek(subject) : entries.get(subject);
     if (entry === undefined) {
-      entry = {
-        layout: plan.layout,
-        state: emptyState(count),
-        held: 0,
-        nextExpiry: 0,
-        holds: undefined,
-        others: undefined,
-      };
+      const reused = operation === 2 ? undefined : spare.pop();
+      if (reused !== undefined && reused.state.length === count * 3) {
+        const state = reused.state;
+        for (let slot = 0; slot < state.length; slot += 3) {
+          state[slot] = Number.NaN;
+          state[slot + 1] = 0;
+          state[slot + 2] = 0;
+        }
+        reused.layout = plan.layout;
+        reused.held = 0;
+        reused.nextExpiry = 0;
+        reused.holds = undefined;
+        reused.others = undefined;
+        entry = reused;
+      } else
+        entry = {
+          layout: plan.layout,
+          state: emptyState(count),
+          held: 0,
+          nextExpiry: 0,
+          holds: undefined,
+          others: undefined,
+        };
       // A peek must not make unknown subjects take room.
       if (operation !== 2) entries.set(subject, entry);
     }
@@ -223,6 +245,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     reply[1] = now;
     reply[2] = heldAfter;
     reply[3] = settled;
+    reply[4] = plan.divisor;
     for (let window = 0; window < count; window++) {
       const length = lengths[window] as number;
       const limit = limits[window] as number;

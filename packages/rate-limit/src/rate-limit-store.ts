@@ -14,15 +14,16 @@ export const STORE_OPERATION = { consume: 0, settle: 1, peek: 2 } as const;
 /**
  * A store's answer, a flat list of numbers (no objects, so Redis replies need no transform):
  *
- * `[allowed (1|0), now (store clock, epoch ms), heldTokens, holdSettled (1|0),`
- * then per window: `remaining, resetAt, retryAfterMs (0 when the window has room)]`.
+ * `[allowed (1|0), now (store clock, epoch ms), heldTokens, holdSettled (1|0), divisor,`
+ * then per window: `remaining, resetAt, retryAfterMs (0 when the window has room)]`, where
+ * `divisor` is the plan's (a fallback store decides on limits divided by its instance count).
  *
  * A synchronous reply may be a buffer the store reuses: read it before the next store call.
  */
 export type StoreReply = ArrayLike<number>;
 
 /** Index of the first window triple in a {@link StoreReply}. */
-export const REPLY_HEADER = 4;
+export const REPLY_HEADER = 5;
 
 /** Status announced by stores that switch between a primary and a fallback. */
 export type StoreStatusEvent =

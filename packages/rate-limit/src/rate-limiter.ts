@@ -4,12 +4,12 @@ import { LRUCache } from 'lru-cache';
 import { createMemoryStore } from './memory-store.js';
 import type { PolicyDecision, RateLimitDecision, RateLimitReason } from './rate-limit-decision.js';
 import type { RateLimitQuota } from './rate-limit-quota.js';
-import { REPLY_HEADER, type RateLimitStore, type StoreReply } from './rate-limit-store.js';
+import { type RateLimitStore, REPLY_HEADER, type StoreReply } from './rate-limit-store.js';
 import type { RateLimitTier } from './rate-limit-tier.js';
 import type { RateLimiterEvents } from './rate-limiter-events.js';
 import { ReservationSettledError } from './reservation-settled-error.js';
-import { TIER_PRESETS } from './tier-presets.js';
 import { TierPlan, validateTier } from './tier-plan.js';
+import { TIER_PRESETS } from './tier-presets.js';
 import type {
   ReservationSettlement,
   SettleOptions,
@@ -264,15 +264,16 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     if (typeof this.#clock !== 'function') throw new TypeError('clock must be a function');
     this.store = options.store ?? createMemoryStore();
     if (typeof this.store !== 'object' || this.store === null || !this.store.execute)
-      throw new TypeError('store must be a rate-limit store (createMemoryStore, createRedisStore…)');
+      throw new TypeError(
+        'store must be a rate-limit store (createMemoryStore, createRedisStore…)',
+      );
     const blockedCache = options.blockedCache ?? {};
     if (blockedCache !== false && (typeof blockedCache !== 'object' || blockedCache === null))
       throw new TypeError('blockedCache must be false or { max }');
     this.#blockedMax = blockedCache === false ? 0 : (blockedCache.max ?? 10_000);
     if (!Number.isSafeInteger(this.#blockedMax) || this.#blockedMax < 0)
       throw new RangeError(`blockedCache.max must be an integer ≥ 1, got ${this.#blockedMax}`);
-    this.#blocked =
-      this.store.local === true || this.#blockedMax === 0 ? undefined : new Map();
+    this.#blocked = this.store.local === true || this.#blockedMax === 0 ? undefined : new Map();
     this.#unsubscribe = this.store.onStatusChange?.((event) => {
       if (event.type === 'fallback-engaged') this.emit('fallback-engaged', { error: event.error });
       else this.emit('fallback-recovered', {});
@@ -347,7 +348,16 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
         decision = this.#unavailable(key, plan, cost, error);
       }
     }
-    return new Reservation(this, key, plan, holdId, requested, heldUntil > 0 ? tokens : 0, heldUntil, decision);
+    return new Reservation(
+      this,
+      key,
+      plan,
+      holdId,
+      requested,
+      heldUntil > 0 ? tokens : 0,
+      heldUntil,
+      decision,
+    );
   }
 
   commit(
@@ -407,7 +417,8 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     const plan = this.#planOf(tier);
     options?.signal?.throwIfAborted();
     let reply = this.store.execute(key, plan, 2, 1, 0, '');
-    if (isPromiseLike(reply)) reply = await (options?.signal ? raceAbort(reply, options.signal) : reply);
+    if (isPromiseLike(reply))
+      reply = await (options?.signal ? raceAbort(reply, options.signal) : reply);
     const policies = this.#policies(plan, reply);
     const held = reply[2] as number;
     const find = (unit: 'requests' | 'tokens', windowMs: number) =>
@@ -431,7 +442,8 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
         requests_this_minute: usedOf(minute),
         requests_this_hour: usedOf(hour),
         requests_today: usedOf(day),
-        tokens_today: tokens === undefined ? null : Math.max(0, tokens.limit - tokens.remaining - held),
+        tokens_today:
+          tokens === undefined ? null : Math.max(0, tokens.limit - tokens.remaining - held),
         tokens_remaining: tokens?.remaining ?? null,
         tokens_reserved: held,
       },
@@ -444,7 +456,8 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     options?.signal?.throwIfAborted();
     if (this.#blocked) for (const cache of this.#blocked.values()) cache.delete(key);
     const done = this.store.reset(key);
-    if (done !== undefined && isPromiseLike(done)) await (options?.signal ? raceAbort(done, options.signal) : done);
+    if (done !== undefined && isPromiseLike(done))
+      await (options?.signal ? raceAbort(done, options.signal) : done);
   }
 
   close(): void {
@@ -473,7 +486,8 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
 
   #policies(plan: TierPlan, reply: StoreReply): PolicyDecision[] {
     const count = plan.count;
-    const windows = plan.windows;
+    // A fallback store decided on divided limits: report those.
+    const windows = reply[4] === 1 ? plan.windows : plan.scaled(reply[4] as number).windows;
     const policies = new Array<PolicyDecision>(count);
     for (let window = 0; window < count; window++) {
       const definition = windows[window]!;
@@ -590,8 +604,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
         const used = 1 - policy.remaining / policy.limit;
         if (used > ratio) ratio = used;
       }
-      if (ratio >= this.#nearLimitRatio)
-        this.emit('near-limit', { key, tier, decision, ratio });
+      if (ratio >= this.#nearLimitRatio) this.emit('near-limit', { key, tier, decision, ratio });
     }
     return decision;
   }
@@ -672,7 +685,12 @@ class Reservation implements TokenReservation {
   async release(options?: SettleOptions): Promise<ReservationSettlement> {
     options?.signal?.throwIfAborted();
     if (this.#settled)
-      return { reservedTokens: this.tokens, actualTokens: 0, holdExpired: false, policies: EMPTY_POLICIES };
+      return {
+        reservedTokens: this.tokens,
+        actualTokens: 0,
+        holdExpired: false,
+        policies: EMPTY_POLICIES,
+      };
     this.#settled = true;
     try {
       return await this.#limiter.settle(this, 0, options?.signal);

@@ -153,7 +153,7 @@ if #writes > 0 then
   redis.call('HSET', KEYS[1], unpack(writes))
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
 end
-local reply = {allowed, now, heldAfter, settled}
+local reply = {allowed, now, heldAfter, settled, 1}
 for i = 1, n do
   local b = 4 + 5 * i
   local kind = tonumber(ARGV[b + 1])

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RATE_LIMIT_SCRIPT, RATE_LIMIT_SCRIPT_SHA } from './redis-script.js';
 import type { RateLimitStore, StoreOperation, StoreReply } from './rate-limit-store.js';
+import { RATE_LIMIT_SCRIPT, RATE_LIMIT_SCRIPT_SHA } from './redis-script.js';
 import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
 
 /**
@@ -69,14 +69,14 @@ export function createRedisStoreInternal(
   const keyOf = (subject: string) => `{${prefix}:${subject}}`;
 
   function run(args: Array<string | number>): Promise<StoreReply> {
-    return (client.evalsha(RATE_LIMIT_SCRIPT_SHA, 2, args as string[]) as Promise<StoreReply>).catch(
-      (error: unknown) => {
-        // Redis forgets scripts on restart or SCRIPT FLUSH: EVAL runs and caches it again.
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
-          return client.eval(RATE_LIMIT_SCRIPT, 2, args as string[]) as Promise<StoreReply>;
-        throw error;
-      },
-    );
+    return (
+      client.evalsha(RATE_LIMIT_SCRIPT_SHA, 2, args as string[]) as Promise<StoreReply>
+    ).catch((error: unknown) => {
+      // Redis forgets scripts on restart or SCRIPT FLUSH: EVAL runs and caches it again.
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
+        return client.eval(RATE_LIMIT_SCRIPT, 2, args as string[]) as Promise<StoreReply>;
+      throw error;
+    });
   }
 
   function execute(

@@ -58,8 +58,7 @@ export class TierPlan {
     this.divisor = divisor;
     const windows = definition.windows.map((window) => ({
       name: window.name,
-      limit:
-        divisor === 1 ? window.limit : Math.max(1, Math.floor(window.limit / divisor)),
+      limit: divisor === 1 ? window.limit : Math.max(1, Math.floor(window.limit / divisor)),
       windowMs: window.windowMs,
       unit: window.unit ?? ('requests' as const),
       algorithm: window.algorithm ?? settings.algorithm,
@@ -133,7 +132,9 @@ export function validateTier(name: string, tier: RateLimitTier): void {
     if (!Number.isSafeInteger(window.windowMs) || window.windowMs < 1)
       throw new RangeError(`${where}: windowMs must be an integer ≥ 1, got ${window.windowMs}`);
     if (window.unit !== undefined && window.unit !== 'requests' && window.unit !== 'tokens')
-      throw new TypeError(`${where}: unit must be 'requests' or 'tokens', got ${String(window.unit)}`);
+      throw new TypeError(
+        `${where}: unit must be 'requests' or 'tokens', got ${String(window.unit)}`,
+      );
     if (window.algorithm !== undefined && !WINDOW_ALGORITHMS.includes(window.algorithm))
       throw new TypeError(
         `${where}: algorithm must be one of ${WINDOW_ALGORITHMS.join(', ')}, got ${String(window.algorithm)}`,

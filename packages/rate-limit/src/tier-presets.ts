@@ -49,30 +49,31 @@ export function tierFromLimits(limits: TierLimits): RateLimitTier {
  * | PRO | 100 | 2,000 | 20,000 | 2,000,000 |
  * | ENTERPRISE | 1,000 | 10,000 | 100,000 | 10,000,000 |
  */
-export const TIER_PRESETS: Readonly<Record<'FREE' | 'BASIC' | 'PRO' | 'ENTERPRISE', RateLimitTier>> =
-  Object.freeze({
-    FREE: tierFromLimits({
-      requestsPerMinute: 10,
-      requestsPerHour: 100,
-      requestsPerDay: 500,
-      tokensPerDay: 50_000,
-    }),
-    BASIC: tierFromLimits({
-      requestsPerMinute: 30,
-      requestsPerHour: 500,
-      requestsPerDay: 5_000,
-      tokensPerDay: 500_000,
-    }),
-    PRO: tierFromLimits({
-      requestsPerMinute: 100,
-      requestsPerHour: 2_000,
-      requestsPerDay: 20_000,
-      tokensPerDay: 2_000_000,
-    }),
-    ENTERPRISE: tierFromLimits({
-      requestsPerMinute: 1_000,
-      requestsPerHour: 10_000,
-      requestsPerDay: 100_000,
-      tokensPerDay: 10_000_000,
-    }),
-  });
+export const TIER_PRESETS: Readonly<
+  Record<'FREE' | 'BASIC' | 'PRO' | 'ENTERPRISE', RateLimitTier>
+> = Object.freeze({
+  FREE: tierFromLimits({
+    requestsPerMinute: 10,
+    requestsPerHour: 100,
+    requestsPerDay: 500,
+    tokensPerDay: 50_000,
+  }),
+  BASIC: tierFromLimits({
+    requestsPerMinute: 30,
+    requestsPerHour: 500,
+    requestsPerDay: 5_000,
+    tokensPerDay: 500_000,
+  }),
+  PRO: tierFromLimits({
+    requestsPerMinute: 100,
+    requestsPerHour: 2_000,
+    requestsPerDay: 20_000,
+    tokensPerDay: 2_000_000,
+  }),
+  ENTERPRISE: tierFromLimits({
+    requestsPerMinute: 1_000,
+    requestsPerHour: 10_000,
+    requestsPerDay: 100_000,
+    tokensPerDay: 10_000_000,
+  }),
+});

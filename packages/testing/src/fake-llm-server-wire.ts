@@ -6,7 +6,11 @@
  */
 
 /** The provider APIs the fake server speaks. */
-export type FakeLlmApi = 'openai.chat' | 'openai.responses' | 'anthropic.messages' | 'gemini.generate';
+export type FakeLlmApi =
+  | 'openai.chat'
+  | 'openai.responses'
+  | 'anthropic.messages'
+  | 'gemini.generate';
 
 /** Finish reasons a scenario can script, rendered in each provider's own vocabulary. */
 export type FakeLlmFinishReason = 'stop' | 'length' | 'content_filter';
@@ -55,7 +59,11 @@ export interface WireStream {
   /** Frames that end the answer normally (finish reason, usage, `[DONE]`). */
   finish(): string[];
   /** Frames of a provider error event in the middle of the stream. */
-  error(kind: FakeLlmStreamErrorKind, message: string | undefined, responsesEvent: 'response.failed' | 'error'): string[];
+  error(
+    kind: FakeLlmStreamErrorKind,
+    message: string | undefined,
+    responsesEvent: 'response.failed' | 'error',
+  ): string[];
 }
 
 const SSE_HEADERS = { 'cache-control': 'no-cache', connection: 'keep-alive' } as const;
@@ -80,7 +88,8 @@ function cumulative(total: number, index: number, count: number) {
 
 function retryHeaders(error: FakeLlmHttpErrorLike): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  if (error.retryAfterSeconds !== undefined)
+    headers['retry-after'] = String(error.retryAfterSeconds);
   if (error.retryAfterMs !== undefined) headers['retry-after-ms'] = String(error.retryAfterMs);
   if (error.shouldRetry !== undefined) headers['x-should-retry'] = String(error.shouldRetry);
   return headers;
@@ -103,7 +112,8 @@ const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message
   401: {
     type: 'invalid_request_error',
     code: 'invalid_api_key',
-    message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+    message:
+      'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
   },
   403: {
     type: 'invalid_request_error',
@@ -115,7 +125,11 @@ const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message
     code: 'model_not_found',
     message: 'The model does not exist or you do not have access to it.',
   },
-  409: { type: 'invalid_request_error', code: null, message: 'The request conflicted with another request.' },
+  409: {
+    type: 'invalid_request_error',
+    code: null,
+    message: 'The request conflicted with another request.',
+  },
   429: {
     type: 'requests',
     code: 'rate_limit_exceeded',
@@ -134,8 +148,7 @@ const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message
 };
 
 function openaiErrorObject(status: number, message?: string) {
-  const known =
-    OPENAI_ERRORS[status] ?? (status >= 500 ? OPENAI_ERRORS[500] : OPENAI_ERRORS[400])!;
+  const known = OPENAI_ERRORS[status] ?? (status >= 500 ? OPENAI_ERRORS[500] : OPENAI_ERRORS[400])!;
   return { message: message ?? known.message, type: known.type, param: null, code: known.code };
 }
 
@@ -206,7 +219,12 @@ export function openaiChatJson(answer: WireAnswer): string {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: answer.chunks.join(''), refusal: null, annotations: [] },
+        message: {
+          role: 'assistant',
+          content: answer.chunks.join(''),
+          refusal: null,
+          annotations: [],
+        },
         logprobs: null,
         finish_reason: OPENAI_FINISH[answer.finishReason],
       },
@@ -238,7 +256,11 @@ export function openaiChatStream(answer: WireAnswer): WireStream {
     obfuscation: 'x7Q',
   });
   return {
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', ...SSE_HEADERS, 'x-request-id': requestId('req_', answer.requestIndex) },
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      ...SSE_HEADERS,
+      'x-request-id': requestId('req_', answer.requestIndex),
+    },
     start: () => [
       sse(
         chunk([
@@ -258,7 +280,12 @@ export function openaiChatStream(answer: WireAnswer): WireStream {
     finish: () => [
       sse(
         chunk([
-          { index: 0, delta: {}, logprobs: null, finish_reason: OPENAI_FINISH[answer.finishReason] },
+          {
+            index: 0,
+            delta: {},
+            logprobs: null,
+            finish_reason: OPENAI_FINISH[answer.finishReason],
+          },
         ]),
       ),
       ...(answer.includeUsage ? [sse(chunk([], openaiUsage(answer.usage)))] : []),
@@ -369,7 +396,11 @@ export function openaiResponsesStream(answer: WireAnswer): WireStream {
   const inProgress = () =>
     responseObject(answer, createdAt, { status: 'in_progress', output: [], usage: null });
   return {
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', ...SSE_HEADERS, 'x-request-id': requestId('req_', answer.requestIndex) },
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      ...SSE_HEADERS,
+      'x-request-id': requestId('req_', answer.requestIndex),
+    },
     start: () => [
       event('response.created', { response: inProgress() }),
       event('response.in_progress', { response: inProgress() }),
@@ -414,7 +445,10 @@ export function openaiResponsesStream(answer: WireAnswer): WireStream {
         }),
         event('response.output_item.done', {
           output_index: 0,
-          item: responsesMessage(answer, terminal.response.status === 'completed' ? 'completed' : 'incomplete'),
+          item: responsesMessage(
+            answer,
+            terminal.response.status === 'completed' ? 'completed' : 'incomplete',
+          ),
         }),
         event(terminal.type, { response: terminal.response }),
       ];
@@ -444,10 +478,19 @@ export function openaiResponsesStream(answer: WireAnswer): WireStream {
 const ANTHROPIC_ERRORS: Record<number, { type: string; message: string }> = {
   400: { type: 'invalid_request_error', message: 'Invalid request.' },
   401: { type: 'authentication_error', message: 'invalid x-api-key' },
-  402: { type: 'billing_error', message: 'Your credit balance is too low to access the Anthropic API.' },
-  403: { type: 'permission_error', message: 'Your API key does not have permission to use the specified resource.' },
+  402: {
+    type: 'billing_error',
+    message: 'Your credit balance is too low to access the Anthropic API.',
+  },
+  403: {
+    type: 'permission_error',
+    message: 'Your API key does not have permission to use the specified resource.',
+  },
   404: { type: 'not_found_error', message: 'The requested resource could not be found.' },
-  413: { type: 'request_too_large', message: 'Request exceeds the maximum allowed number of bytes.' },
+  413: {
+    type: 'request_too_large',
+    message: 'Request exceeds the maximum allowed number of bytes.',
+  },
   429: {
     type: 'rate_limit_error',
     message: 'Number of request tokens has exceeded your per-minute rate limit.',
@@ -598,8 +641,7 @@ const GEMINI_STATUS: Record<number, { status: string; message: string }> = {
 };
 
 function geminiErrorBody(status: number, message?: string, retryDelaySeconds?: number) {
-  const known =
-    GEMINI_STATUS[status] ?? (status >= 500 ? GEMINI_STATUS[500] : GEMINI_STATUS[400])!;
+  const known = GEMINI_STATUS[status] ?? (status >= 500 ? GEMINI_STATUS[500] : GEMINI_STATUS[400])!;
   return {
     error: {
       code: status,
@@ -625,7 +667,8 @@ function geminiErrorBody(status: number, message?: string, retryDelaySeconds?: n
  */
 export function geminiHttpError(error: FakeLlmHttpErrorLike): WireHttpError {
   const retryDelaySeconds =
-    error.retryAfterSeconds ?? (error.retryAfterMs === undefined ? undefined : error.retryAfterMs / 1000);
+    error.retryAfterSeconds ??
+    (error.retryAfterMs === undefined ? undefined : error.retryAfterMs / 1000);
   return {
     status: error.status,
     headers: {
@@ -715,8 +758,7 @@ export function geminiStream(answer: WireAnswer, format: 'sse' | 'json-array'): 
   const count = answer.chunks.length;
   return {
     headers: {
-      'content-type':
-        format === 'sse' ? 'text/event-stream' : 'application/json; charset=UTF-8',
+      'content-type': format === 'sse' ? 'text/event-stream' : 'application/json; charset=UTF-8',
       ...SSE_HEADERS,
     },
     start: () => (answer.geminiBlockReason ? [frame(geminiBlocked(answer))] : []),

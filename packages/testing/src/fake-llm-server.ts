@@ -157,7 +157,14 @@ export interface FakeLlmServer extends AsyncDisposable {
 }
 
 /** The text a scenario streams when it does not say. */
-export const DEFAULT_CHUNKS: readonly string[] = ['Hello', ' from', ' the', ' fake', ' server', '.'];
+export const DEFAULT_CHUNKS: readonly string[] = [
+  'Hello',
+  ' from',
+  ' the',
+  ' fake',
+  ' server',
+  '.',
+];
 
 type MutableRequest = { -readonly [K in keyof FakeLlmRequest]: FakeLlmRequest[K] };
 
@@ -175,9 +182,8 @@ function route(method: string, url: URL): Route | undefined {
   if (/^(\/v1)?\/chat\/completions$/.test(path)) return { provider: 'openai', api: 'openai.chat' };
   if (/^(\/v1)?\/responses$/.test(path)) return { provider: 'openai', api: 'openai.responses' };
   if (path === '/v1/messages') return { provider: 'anthropic', api: 'anthropic.messages' };
-  const gemini = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(
-    path,
-  );
+  const gemini =
+    /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(path);
   if (gemini) {
     const stream = gemini[3] === 'streamGenerateContent';
     return {
@@ -210,7 +216,11 @@ function httpErrorFor(request: FakeLlmRequest, error: FakeLlmHttpError): WireHtt
   return geminiHttpError(error);
 }
 
-function streamFor(request: FakeLlmRequest, answer: WireAnswer, format: Route['format']): WireStream {
+function streamFor(
+  request: FakeLlmRequest,
+  answer: WireAnswer,
+  format: Route['format'],
+): WireStream {
   switch (request.api) {
     case 'openai.chat':
       return openaiChatStream(answer);
@@ -260,7 +270,10 @@ function validateScenario(scenario: FakeLlmScenario) {
       throw new RangeError(`${key} must be a finite number ≥ 0, got ${value}`);
     }
   }
-  if (scenario.httpError && !(scenario.httpError.status >= 400 && scenario.httpError.status < 600)) {
+  if (
+    scenario.httpError &&
+    !(scenario.httpError.status >= 400 && scenario.httpError.status < 600)
+  ) {
     throw new RangeError(`httpError.status must be 400-599, got ${scenario.httpError.status}`);
   }
 }
@@ -306,7 +319,9 @@ export async function startFakeLlmServer(
     if (!target) {
       response.writeHead(404, { 'content-type': 'application/json' });
       response.end(
-        JSON.stringify({ error: { message: `fake LLM server: no route for ${incoming.method} ${url.pathname}` } }),
+        JSON.stringify({
+          error: { message: `fake LLM server: no route for ${incoming.method} ${url.pathname}` },
+        }),
       );
       return;
     }
@@ -408,36 +423,39 @@ export async function startFakeLlmServer(
     };
 
     await write(wire.start());
-      for (let index = 0; index <= chunks.length; index++) {
-        if (scenario.streamError?.afterChunks === index) {
-          const { kind = 'overloaded', message, responsesEvent = 'response.failed' } =
-            scenario.streamError;
-          await write(wire.error(kind, message, responsesEvent));
-          response.end();
-          return;
-        }
-        if (scenario.disconnectAfterChunks === index) {
-          record.state = 'server-closed';
-          response.destroy();
-          return;
-        }
-        if (scenario.truncateAfterChunks === index) {
-          response.end();
-          return;
-        }
-        if (scenario.hangAfterChunks === index) {
-          if (!signal.aborted) await once(signal, 'abort');
-          return;
-        }
-        if (index === chunks.length) break;
-        const delay = index === 0 ? scenario.firstChunkDelayMs : scenario.chunkDelayMs;
-        if (delay) await sleep(delay, undefined, { signal });
-        await write(wire.chunk(chunks[index]!, index));
-        record.chunksSent = index + 1;
-        if (scenario.pingEveryChunks && (index + 1) % scenario.pingEveryChunks === 0) {
-          await write(wire.ping());
-        }
+    for (let index = 0; index <= chunks.length; index++) {
+      if (scenario.streamError?.afterChunks === index) {
+        const {
+          kind = 'overloaded',
+          message,
+          responsesEvent = 'response.failed',
+        } = scenario.streamError;
+        await write(wire.error(kind, message, responsesEvent));
+        response.end();
+        return;
       }
+      if (scenario.disconnectAfterChunks === index) {
+        record.state = 'server-closed';
+        response.destroy();
+        return;
+      }
+      if (scenario.truncateAfterChunks === index) {
+        response.end();
+        return;
+      }
+      if (scenario.hangAfterChunks === index) {
+        if (!signal.aborted) await once(signal, 'abort');
+        return;
+      }
+      if (index === chunks.length) break;
+      const delay = index === 0 ? scenario.firstChunkDelayMs : scenario.chunkDelayMs;
+      if (delay) await sleep(delay, undefined, { signal });
+      await write(wire.chunk(chunks[index]!, index));
+      record.chunksSent = index + 1;
+      if (scenario.pingEveryChunks && (index + 1) % scenario.pingEveryChunks === 0) {
+        await write(wire.ping());
+      }
+    }
     await write(wire.finish());
     response.end();
   }
@@ -484,7 +502,11 @@ export async function startFakeLlmServer(
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters = waiters.filter((waiter) => waiter !== check);
-          reject(new Error(`fake LLM server: ${requests.length} of ${count} requests after ${timeoutMs} ms`));
+          reject(
+            new Error(
+              `fake LLM server: ${requests.length} of ${count} requests after ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs);
         const check = () => {
           if (requests.length < count) return;

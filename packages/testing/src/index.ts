@@ -1,3 +1,4 @@
+export * from './fake-llm-server-exports.js';
 export { freePort, isPortFree } from './free-port.js';
 export { type RedisClusterHandle, startRedisCluster } from './redis-cluster.js';
 export { REDIS_INSTALL_HINT, RedisNotAvailableError } from './redis-not-installed-error.js';
@@ -8,4 +9,3 @@ export {
   startRedisServer,
 } from './redis-server.js';
 export { type RedisTestContext, useRedis, useRedisCluster } from './use-redis.js';
-export * from './fake-llm-server-exports.js';

@@ -1,6 +1,6 @@
 import type { CircuitBreaker } from '@breakwater/circuit-breaker';
-import { formatRateLimitHeaders } from '@breakwater/rate-limit';
 import { pipeWebSocket } from '@breakwater/llm-stream';
+import { formatRateLimitHeaders } from '@breakwater/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Gateway } from '../gateway.js';
@@ -17,7 +17,10 @@ interface AssistantRequest {
   readonly model?: string;
 }
 
-type Parsed = { ok: true; value: AssistantRequest } | { ok: false; message: string } | { ok: 'cancel' };
+type Parsed =
+  | { ok: true; value: AssistantRequest }
+  | { ok: false; message: string }
+  | { ok: 'cancel' };
 
 /** Validates one client message against the protocol (WebSocket frames bypass Fastify's schemas). */
 export function parseAssistantMessage(raw: string): Parsed {
@@ -39,14 +42,19 @@ export function parseAssistantMessage(raw: string): Parsed {
   if (typeof message !== 'string' || message.length === 0 || message.length > 100_000) {
     return { ok: false, message: 'message must be a string of 1 to 100000 characters' };
   }
-  if (mode !== 'stream' && mode !== 'complete') return { ok: false, message: "mode must be 'stream' or 'complete'" };
+  if (mode !== 'stream' && mode !== 'complete')
+    return { ok: false, message: "mode must be 'stream' or 'complete'" };
   if (typeof taskType !== 'string' || !(taskTypes as readonly string[]).includes(taskType)) {
     return { ok: false, message: `task_type must be one of ${taskTypes.join(', ')}` };
   }
-  if (model !== undefined && (typeof model !== 'string' || model.length === 0 || model.length > 128)) {
+  if (
+    model !== undefined &&
+    (typeof model !== 'string' || model.length === 0 || model.length > 128)
+  ) {
     return { ok: false, message: 'model must be a non-empty string' };
   }
-  if (userId !== undefined && typeof userId !== 'string') return { ok: false, message: 'user_id must be a string' };
+  if (userId !== undefined && typeof userId !== 'string')
+    return { ok: false, message: 'user_id must be a string' };
   return { ok: true, value: { message, mode, task_type: taskType, model } };
 }
 
@@ -68,7 +76,11 @@ export async function registerAssistantSocket(
     const started = performance.now();
     try {
       const value = await databaseBreaker.execute(fn);
-      metrics.recordDbOperation({ system: sessions.system, operation, durationMs: performance.now() - started });
+      metrics.recordDbOperation({
+        system: sessions.system,
+        operation,
+        durationMs: performance.now() - started,
+      });
       return value;
     } catch (error) {
       metrics.recordDbOperation({
@@ -84,7 +96,11 @@ export async function registerAssistantSocket(
 
   app.get<{ Params: { session_id: string }; Querystring: { api_key?: string } }>(
     '/ws/assistant/:session_id',
-    { websocket: true, config: { auth: 'user' }, schema: { params: nameParam('session_id'), querystring: apiKeyQuery } },
+    {
+      websocket: true,
+      config: { auth: 'user' },
+      schema: { params: nameParam('session_id'), querystring: apiKeyQuery },
+    },
     (socket, request) => {
       const identity = request.identity as Identity;
       // Sessions are per user: another caller using the same id gets another conversation.
@@ -102,7 +118,11 @@ export async function registerAssistantSocket(
       socket.on('message', (data, isBinary) => {
         metrics.recordWebSocketMessage('inbound');
         if (isBinary) {
-          send(socket, { type: 'error', code: 'invalid_message', message: 'send text frames with JSON' });
+          send(socket, {
+            type: 'error',
+            code: 'invalid_message',
+            message: 'send text frames with JSON',
+          });
           return;
         }
         const parsed = parseAssistantMessage(data.toString());
@@ -115,7 +135,11 @@ export async function registerAssistantSocket(
           return;
         }
         if (current) {
-          send(socket, { type: 'error', code: 'busy', message: 'a stream is already running on this socket; send {"type":"cancel"} first' });
+          send(socket, {
+            type: 'error',
+            code: 'busy',
+            message: 'a stream is already running on this socket; send {"type":"cancel"} first',
+          });
           return;
         }
         const holder = { cancel: () => false };
@@ -123,7 +147,11 @@ export async function registerAssistantSocket(
         handle(parsed.value)
           .catch((error: unknown) => {
             request.log.error({ err: error }, 'assistant turn failed');
-            send(socket, { type: 'error', code: 'internal_error', message: 'the gateway failed to handle the message' });
+            send(socket, {
+              type: 'error',
+              code: 'internal_error',
+              message: 'the gateway failed to handle the message',
+            });
           })
           .finally(() => {
             if (current === holder) current = undefined;
@@ -140,7 +168,8 @@ export async function registerAssistantSocket(
             });
             return;
           }
-          const history = (await database('load_history', () => sessions.history(sessionKey))) ?? [];
+          const history =
+            (await database('load_history', () => sessions.history(sessionKey))) ?? [];
           const userTurn: ChatMessage = { role: 'user', content: input.message };
           const turn = await gateway.chat({
             identity,
@@ -154,7 +183,9 @@ export async function registerAssistantSocket(
               type: 'error',
               code: turn.problem.code ?? 'refused',
               message: turn.problem.detail ?? turn.problem.title,
-              ...(typeof turn.problem.retry_after_ms === 'number' ? { retry_after_ms: turn.problem.retry_after_ms } : {}),
+              ...(typeof turn.problem.retry_after_ms === 'number'
+                ? { retry_after_ms: turn.problem.retry_after_ms }
+                : {}),
             });
             return;
           }

@@ -4,8 +4,8 @@ import type { RefusedTurn, StartedTurn } from '../chat-pipeline.js';
 import type { Gateway } from '../gateway.js';
 import { sendProblem } from '../gateway.js';
 import { problem } from '../problem.js';
-import type { ChatMessage } from '../session-store.js';
 import { chatBody, chatCompletionsBody, emptyQuery } from '../schemas.js';
+import type { ChatMessage } from '../session-store.js';
 import { createOpenAIChunkSerializer, openAICompletion } from '../wire-formats.js';
 
 interface OpenAIMessage {
@@ -60,14 +60,31 @@ function disconnectSignal(reply: FastifyReply): AbortSignal {
 /** Status and problem for a stream that ended without an answer (non-streaming routes). */
 function endProblem(end: Exclude<StreamEndEvent, { type: 'complete' }>) {
   if (end.type === 'cancelled') {
-    return { status: 503, headers: {}, body: problem(503, { code: 'cancelled', detail: `The request was cancelled: ${end.reason}.` }) };
+    return {
+      status: 503,
+      headers: {},
+      body: problem(503, {
+        code: 'cancelled',
+        detail: `The request was cancelled: ${end.reason}.`,
+      }),
+    };
   }
   const status = end.code === 'CIRCUIT_OPEN' || end.code === 'RATE_LIMITED' ? 503 : 502;
-  const retrySeconds = end.retry_after_ms === undefined ? undefined : Math.max(1, Math.ceil(end.retry_after_ms / 1000));
+  const retrySeconds =
+    end.retry_after_ms === undefined
+      ? undefined
+      : Math.max(1, Math.ceil(end.retry_after_ms / 1000));
   return {
     status,
-    headers: (retrySeconds === undefined ? {} : { 'Retry-After': String(retrySeconds) }) as Record<string, string>,
-    body: problem(status, { code: end.code.toLowerCase(), detail: end.message, retryable: end.retryable }),
+    headers: (retrySeconds === undefined ? {} : { 'Retry-After': String(retrySeconds) }) as Record<
+      string,
+      string
+    >,
+    body: problem(status, {
+      code: end.code.toLowerCase(),
+      detail: end.message,
+      retryable: end.retryable,
+    }),
   };
 }
 
@@ -85,7 +102,8 @@ export async function registerChatRoutes(app: FastifyInstance, gateway: Gateway)
     async (request, reply) => {
       const body = request.body;
       const signal = disconnectSignal(reply);
-      const taskType = typeof body.metadata?.task_type === 'string' ? body.metadata.task_type : 'chat';
+      const taskType =
+        typeof body.metadata?.task_type === 'string' ? body.metadata.task_type : 'chat';
       const turn = await gateway.chat({
         identity: request.identity!,
         model: body.model,
@@ -133,7 +151,11 @@ export async function registerChatRoutes(app: FastifyInstance, gateway: Gateway)
       });
       if (!turn.ok) return refuse(reply, turn);
       await pipeSse(turn.stream, reply, {
-        headers: { ...reply.getHeaders(), ...turn.headers, 'x-stream-id': turn.stream.id } as Record<string, string>,
+        headers: {
+          ...reply.getHeaders(),
+          ...turn.headers,
+          'x-stream-id': turn.stream.id,
+        } as Record<string, string>,
         serialize: turn.cached ? markCached : undefined,
       });
       await turn.settled;
@@ -159,7 +181,8 @@ async function completeTurn(
   let end: StreamEndEvent | undefined;
   for await (const event of turn.stream) {
     if (event.type === 'chunk') text += event.content;
-    else if (event.type === 'complete' || event.type === 'error' || event.type === 'cancelled') end = event;
+    else if (event.type === 'complete' || event.type === 'error' || event.type === 'cancelled')
+      end = event;
   }
   await turn.settled;
   for (const [name, value] of Object.entries(turn.headers)) reply.header(name, value);

@@ -1,11 +1,19 @@
 /** Validates the adapter options every SDK adapter accepts. */
 export function checkAdapterOptions(name: string, options: AdapterOptions): void {
-  if (options.provider !== undefined && (typeof options.provider !== 'string' || options.provider === '')) {
-    throw new TypeError(`${name}: provider must be a non-empty string, got ${String(options.provider)}`);
+  if (
+    options.provider !== undefined &&
+    (typeof options.provider !== 'string' || options.provider === '')
+  ) {
+    throw new TypeError(
+      `${name}: provider must be a non-empty string, got ${String(options.provider)}`,
+    );
   }
   for (const key of ['maxTokens', 'promptChars'] as const) {
     const value = options[key];
-    if (value !== undefined && !(Number.isInteger(value) && value >= (key === 'maxTokens' ? 1 : 0))) {
+    if (
+      value !== undefined &&
+      !(Number.isInteger(value) && value >= (key === 'maxTokens' ? 1 : 0))
+    ) {
       throw new RangeError(
         `${name}: ${key} must be an integer ≥ ${key === 'maxTokens' ? 1 : 0}, got ${value}`,
       );
@@ -22,4 +30,3 @@ export interface AdapterOptions {
   /** Basis of the input-token estimate when the provider reports no usage. @default characters of prompt text in the request */
   readonly promptChars?: number;
 }
-

@@ -70,7 +70,11 @@ interface UsageFields {
 interface EventFields {
   readonly type: string;
   readonly message?: { readonly usage?: UsageFields | null };
-  readonly delta?: { readonly type?: string; readonly text?: unknown; readonly stop_reason?: string | null };
+  readonly delta?: {
+    readonly type?: string;
+    readonly text?: unknown;
+    readonly stop_reason?: string | null;
+  };
   readonly usage?: UsageFields | null;
   readonly error?: { readonly type?: string; readonly message?: string };
 }
@@ -152,7 +156,7 @@ function messagesTranslator(provider: string): ChunkTranslator<AnthropicStreamEv
  *
  * @example
  * const source = anthropicSource(new Anthropic(), {
- *   model: 'claude-sonnet-4-5',
+ *   model: 'claude-sonnet-5',
  *   max_tokens: 512,
  *   messages: [{ role: 'user', content: 'Hello' }],
  * });

@@ -80,16 +80,21 @@ class ProviderEventIterator<Chunk> implements AsyncIterator<ProviderEvent> {
   readonly #forward: () => void;
   readonly #translator: ChunkTranslator<Chunk>;
   readonly #provider: string;
-  #events: ProviderEvent[] = [];
+  /** Events translated from the last upstream item and not handed out yet. */
+  readonly #events: ProviderEvent[] = [];
   #eventIndex = 0;
-  #failure: ProviderError | undefined;
+  /** Thrown once the events before it are handed out. */
+  #failure: unknown;
+  /** No more events: the upstream ended, an error was thrown, or the consumer returned. */
+  #done = false;
   /** The upstream iterator finished (done or threw): no return() to call any more. */
   #upstreamSettled = false;
   /** The upstream iterator ended normally: the request is over and needs no abort. */
   #upstreamCompleted = false;
-  /** No more events: the translator ended, an error was thrown, or the consumer returned. */
-  #done = false;
-  #rejectPull: ((reason: unknown) => void) | undefined;
+  /** The consumer's pending `next()`, while the upstream is being pulled. */
+  #resolve: ((result: IteratorResult<ProviderEvent>) => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
+  #pending: Promise<IteratorResult<ProviderEvent>> | undefined;
 
   constructor(upstream: AsyncIterable<Chunk> | Iterable<Chunk>, context: IteratorContext<Chunk>) {
     this.#upstream =
@@ -105,89 +110,134 @@ class ProviderEventIterator<Chunk> implements AsyncIterator<ProviderEvent> {
     this.#signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  async next(): Promise<IteratorResult<ProviderEvent>> {
+  next(): Promise<IteratorResult<ProviderEvent>> {
+    // Calls are served in order: a second call waits for the first.
+    if (this.#pending !== undefined) return this.#pending.then(() => this.next());
+    let ready: IteratorResult<ProviderEvent> | undefined;
+    try {
+      ready = this.#ready();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (ready !== undefined) return Promise.resolve(ready);
+    this.#pending = new Promise<IteratorResult<ProviderEvent>>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.#pump();
+    return this.#pending;
+  }
+
+  async return(): Promise<IteratorResult<ProviderEvent>> {
+    this.#events.length = 0;
+    this.#eventIndex = 0;
+    this.#failure = undefined;
+    this.#stop();
+    this.#settle(undefined, { done: true, value: undefined });
+    return { done: true, value: undefined };
+  }
+
+  /** The next result without pulling upstream, or undefined when a pull is needed; throws what is due. */
+  #ready(): IteratorResult<ProviderEvent> | undefined {
     // An abort wins over events already translated: the caller has stopped listening.
     if (this.#signal.aborted && !this.#done) {
       this.#stop();
       throw this.#signal.reason;
     }
+    if (this.#eventIndex < this.#events.length) {
+      return { done: false, value: this.#events[this.#eventIndex++]! };
+    }
+    this.#events.length = 0;
+    this.#eventIndex = 0;
+    if (this.#failure !== undefined) {
+      const failure = this.#failure;
+      this.#failure = undefined;
+      this.#stop();
+      throw failure;
+    }
+    if (this.#done) return { done: true, value: undefined };
+    return undefined;
+  }
+
+  /** Pulls upstream items until one yields a result for the pending `next()`. */
+  #pump(): void {
     for (;;) {
-      if (this.#eventIndex < this.#events.length) {
-        return { done: false, value: this.#events[this.#eventIndex++]! };
-      }
-      if (this.#eventIndex > 0) {
-        this.#events = [];
-        this.#eventIndex = 0;
-      }
-      if (this.#failure !== undefined) {
-        const failure = this.#failure;
-        this.#failure = undefined;
-        this.#stop();
-        throw failure;
-      }
-      if (this.#done) return { done: true, value: undefined };
-      if (this.#signal.aborted) {
-        this.#stop();
-        throw this.#signal.reason;
-      }
-      let result: IteratorResult<Chunk>;
+      let pulled: IteratorResult<Chunk> | PromiseLike<IteratorResult<Chunk>>;
       try {
-        result = await this.#pull();
-        this.#rejectPull = undefined;
+        pulled = this.#upstream.next();
       } catch (error) {
-        this.#rejectPull = undefined;
-        this.#upstreamSettled = true;
-        this.#stop();
-        // The SDKs surface an abort as their own error type; the caller expects its reason.
-        if (this.#signal.aborted) throw this.#signal.reason;
-        throw toProviderError(error, { provider: this.#provider });
+        this.#onPullError(error);
+        return;
       }
+      if (typeof (pulled as PromiseLike<unknown>).then === 'function') {
+        (pulled as PromiseLike<IteratorResult<Chunk>>).then(this.#onPullResult, this.#onPullError);
+        return;
+      }
+      if (!this.#accept(pulled as IteratorResult<Chunk>)) return;
+    }
+  }
+
+  readonly #onPullResult = (result: IteratorResult<Chunk>): void => {
+    if (this.#accept(result)) this.#pump();
+  };
+
+  readonly #onPullError = (error: unknown): void => {
+    if (this.#resolve === undefined) return;
+    this.#upstreamSettled = true;
+    this.#stop();
+    // The SDKs surface an abort as their own error type; the caller expects its reason.
+    const reason = this.#signal.aborted
+      ? this.#signal.reason
+      : toProviderError(error, { provider: this.#provider });
+    this.#settle(reason);
+  };
+
+  /** Translates one upstream result; true when another pull is needed for the pending `next()`. */
+  #accept(result: IteratorResult<Chunk>): boolean {
+    // The pending next() was already settled by an abort or return().
+    if (this.#resolve === undefined) return false;
+    try {
       if (result.done) {
         this.#upstreamSettled = true;
         this.#upstreamCompleted = true;
         // openai and @anthropic-ai/sdk end their streams quietly when the request is aborted.
-        if (this.#signal.aborted) {
-          this.#stop();
-          throw this.#signal.reason;
+        if (!this.#signal.aborted) {
+          this.#failure = this.#translator.end(this.#events);
         }
-        this.#failure = this.#translate(() => this.#translator.end(this.#events));
         this.#stop();
-        continue;
+        if (this.#signal.aborted) throw this.#signal.reason;
+      } else {
+        this.#failure = this.#translator.read(result.value, this.#events);
+        if (this.#failure !== undefined) this.#done = true;
       }
-      this.#failure = this.#translate(() => this.#translator.read(result.value, this.#events));
-      if (this.#failure !== undefined) this.#done = true;
-    }
-  }
-
-  async return(): Promise<IteratorResult<ProviderEvent>> {
-    this.#events = [];
-    this.#eventIndex = 0;
-    this.#failure = undefined;
-    this.#stop();
-    return { done: true, value: undefined };
-  }
-
-  /** Runs the translator; a throw there is a broken contract, so it stops the upstream and propagates. */
-  #translate(step: () => ProviderError | undefined): ProviderError | undefined {
-    try {
-      return step();
+      const ready = this.#ready();
+      if (ready === undefined) return true;
+      this.#settle(undefined, ready);
     } catch (error) {
+      // A throwing translator is a broken contract: stop the upstream and pass the error on.
       this.#stop();
-      throw error;
+      this.#settle(error);
     }
+    return false;
   }
 
-  #pull(): Promise<IteratorResult<Chunk>> {
-    return new Promise<IteratorResult<Chunk>>((resolve, reject) => {
-      this.#rejectPull = reject;
-      Promise.resolve(this.#upstream.next()).then(resolve, reject);
-    });
+  #settle(error: unknown, result?: IteratorResult<ProviderEvent>): void {
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    this.#pending = undefined;
+    if (result !== undefined) resolve?.(result);
+    else reject?.(error);
   }
 
   readonly #onAbort = (): void => {
     // Unblocks a pull the upstream may never answer, and closes the upstream request.
-    this.#rejectPull?.(this.#signal.reason);
     this.#closeUpstream();
+    if (this.#resolve !== undefined) {
+      this.#stop();
+      this.#settle(this.#signal.reason);
+    }
   };
 
   #stop(): void {

@@ -88,7 +88,9 @@ function geminiTranslator(provider: string): ChunkTranslator<GeminiChunk> {
         return new ProviderError({
           code: 'content_filter',
           message: `${provider} blocked the prompt (${blockReason})${
-            chunk.promptFeedback?.blockReasonMessage ? `: ${chunk.promptFeedback.blockReasonMessage}` : ''
+            chunk.promptFeedback?.blockReasonMessage
+              ? `: ${chunk.promptFeedback.blockReasonMessage}`
+              : ''
           }`,
           provider,
           providerCode: blockReason,

@@ -6,7 +6,12 @@ import { type ChunkTranslator, createProviderSource } from './create-provider-so
 export type TextIterableInput =
   | AsyncIterable<string>
   | Iterable<string>
-  | ((signal: AbortSignal) => AsyncIterable<string> | Iterable<string> | PromiseLike<AsyncIterable<string> | Iterable<string>>);
+  | ((
+      signal: AbortSignal,
+    ) =>
+      | AsyncIterable<string>
+      | Iterable<string>
+      | PromiseLike<AsyncIterable<string> | Iterable<string>>);
 
 /** Options of {@link iterableSource}. */
 export interface IterableSourceOptions extends AdapterOptions {
@@ -65,11 +70,15 @@ export function iterableSource(
       input === null ||
       !(Symbol.asyncIterator in input || Symbol.iterator in input))
   ) {
-    throw new TypeError('iterableSource: input must be an iterable of strings or a function returning one');
+    throw new TypeError(
+      'iterableSource: input must be an iterable of strings or a function returning one',
+    );
   }
   checkAdapterOptions('iterableSource', options);
   if (options.model !== undefined && (typeof options.model !== 'string' || options.model === '')) {
-    throw new TypeError(`iterableSource: model must be a non-empty string, got ${String(options.model)}`);
+    throw new TypeError(
+      `iterableSource: model must be a non-empty string, got ${String(options.model)}`,
+    );
   }
   const finishReason = options.finishReason ?? 'stop';
   const singleUse = !isFactory && isSingleUse(input);

@@ -143,7 +143,9 @@ function retryAfterFromGoogleDetails(details: unknown): number | undefined {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function asString(value: unknown): string | undefined {
@@ -197,7 +199,9 @@ const CODE_BY_PROVIDER_CODE: Record<string, ProviderErrorCode> = {
 };
 
 /** The {@link ProviderErrorCode} for a provider's own error type, code or RPC status, if known. */
-export function codeForProviderCode(providerCode: string | null | undefined): ProviderErrorCode | undefined {
+export function codeForProviderCode(
+  providerCode: string | null | undefined,
+): ProviderErrorCode | undefined {
   return providerCode ? CODE_BY_PROVIDER_CODE[providerCode] : undefined;
 }
 
@@ -227,8 +231,15 @@ const CONNECTION_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
+/** The error's class name: the openai SDK's classes keep `name === 'Error'`. */
+function kindOf(error: Error): string {
+  if (error.name && error.name !== 'Error') return error.name;
+  const constructorName = (error.constructor as { name?: unknown } | undefined)?.name;
+  return typeof constructorName === 'string' ? constructorName : error.name;
+}
+
 function isConnectionFailure(error: Error): boolean {
-  if (error.name === 'APIConnectionError') return true;
+  if (kindOf(error) === 'APIConnectionError') return true;
   if (error.name === 'TypeError' && /fetch failed|terminated|network/i.test(error.message)) {
     return true;
   }
@@ -274,12 +285,13 @@ export function toProviderError(
     requestID?: unknown;
   };
 
-  if (error.name === 'AbortError' || error.name === 'APIUserAbortError') {
+  const kind = kindOf(error);
+  if (kind === 'AbortError' || kind === 'APIUserAbortError') {
     return new ProviderError({ code: 'aborted', message: error.message, provider, cause: error });
   }
   if (
-    error.name === 'TimeoutError' ||
-    error.name === 'APIConnectionTimeoutError' ||
+    kind === 'TimeoutError' ||
+    kind === 'APIConnectionTimeoutError' ||
     asString(fields.code) === 'UND_ERR_HEADERS_TIMEOUT' ||
     asString(fields.code) === 'UND_ERR_BODY_TIMEOUT'
   ) {
@@ -294,7 +306,8 @@ export function toProviderError(
 
   // OpenAI keeps the inner `{ message, type, code }`; Anthropic the whole `{ type, error: {...} }`;
   // genai only a message with the JSON body inside.
-  const body = asRecord(fields.error) ?? (error.name === 'ApiError' ? jsonInMessage(error.message) : undefined);
+  const body =
+    asRecord(fields.error) ?? (kind === 'ApiError' ? jsonInMessage(error.message) : undefined);
   const inner = asRecord(body?.error) ?? body;
   const providerCode =
     asString(inner?.status) ??
@@ -304,7 +317,13 @@ export function toProviderError(
     asString(inner?.type);
 
   let code: ProviderErrorCode | undefined;
-  for (const candidate of [asString(fields.code), asString(inner?.code), asString(inner?.status), asString(fields.type), asString(inner?.type)]) {
+  for (const candidate of [
+    asString(fields.code),
+    asString(inner?.code),
+    asString(inner?.status),
+    asString(fields.type),
+    asString(inner?.type),
+  ]) {
     if (candidate && CODE_BY_PROVIDER_CODE[candidate]) {
       code = CODE_BY_PROVIDER_CODE[candidate];
       break;

@@ -85,12 +85,12 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
         expect((await limiter.limit(key, { tier: 'TWO' })).allowed).toBe(true);
       const denied = await limiter.limit(key, { tier: 'TWO' });
       expect(denied.allowed).toBe(false);
-      expect(denied.policies.map((policy) => [policy.name, policy.remaining, policy.allowed])).toEqual(
-        [
-          ['hour', 2, true],
-          ['day', 0, false],
-        ],
-      );
+      expect(
+        denied.policies.map((policy) => [policy.name, policy.remaining, policy.allowed]),
+      ).toEqual([
+        ['hour', 2, true],
+        ['day', 0, false],
+      ]);
       const quota = await limiter.getQuota(key, 'TWO');
       expect(quota.policies.map((policy) => policy.remaining)).toEqual([2, 0]);
 
@@ -105,10 +105,12 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
     it('charges explicit costs times endpoint multipliers; cost 0 consumes nothing', async () => {
       const limiter = limiterOf({ endpointCosts: { '/api/chat': 2, '/api/stream': 3 } });
       const key = subject.key('cost');
-      expect((await limiter.limit(key, { tier: 'CROWD', endpoint: '/api/chat' })).remaining).toBe(35);
-      expect((await limiter.limit(key, { tier: 'CROWD', endpoint: '/api/stream', cost: 2 })).remaining).toBe(
-        29,
+      expect((await limiter.limit(key, { tier: 'CROWD', endpoint: '/api/chat' })).remaining).toBe(
+        35,
       );
+      expect(
+        (await limiter.limit(key, { tier: 'CROWD', endpoint: '/api/stream', cost: 2 })).remaining,
+      ).toBe(29);
       expect((await limiter.limit(key, { tier: 'CROWD', endpoint: '/other' })).remaining).toBe(28);
       expect((await limiter.limit(key, { tier: 'CROWD', cost: 0 })).remaining).toBe(28);
     });
@@ -123,7 +125,11 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       let quota = await limiter.getQuota(key, 'LLM');
       expect(quota.current_usage).toMatchObject({ tokens_reserved: 300, tokens_remaining: 700 });
       const settlement = await reservation.commit(120);
-      expect(settlement).toMatchObject({ reservedTokens: 300, actualTokens: 120, holdExpired: false });
+      expect(settlement).toMatchObject({
+        reservedTokens: 300,
+        actualTokens: 120,
+        holdExpired: false,
+      });
       expect(settlement.policies.map((policy) => policy.remaining)).toEqual([99, 880]);
       quota = await limiter.getQuota(key, 'LLM');
       expect(quota.current_usage).toMatchObject({
@@ -153,7 +159,10 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       const key = subject.key('release');
       const reservation = await limiter.reserve(key, { tier: 'LLM', estimate: 400, cost: 0 });
       expect(reservation.decision.policies.map((policy) => policy.remaining)).toEqual([100, 600]);
-      expect(await limiter.release(reservation)).toMatchObject({ actualTokens: 0, holdExpired: false });
+      expect(await limiter.release(reservation)).toMatchObject({
+        actualTokens: 0,
+        holdExpired: false,
+      });
       expect(reservation.settled).toBe(true);
       expect(await reservation.release()).toMatchObject({ actualTokens: 0 });
       const quota = await limiter.getQuota(key, 'LLM');
@@ -165,7 +174,11 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       const limiter = limiterOf();
       const key = subject.key('cap');
       const reservation = await limiter.reserve(key, { tier: 'LLM', estimate: 1_000_000 });
-      expect(reservation).toMatchObject({ allowed: true, tokens: 1_000, requestedTokens: 1_000_000 });
+      expect(reservation).toMatchObject({
+        allowed: true,
+        tokens: 1_000,
+        requestedTokens: 1_000_000,
+      });
       const next = await limiter.reserve(key, { tier: 'LLM', estimate: 1 });
       expect(next.allowed).toBe(false);
       expect(next.decision.reason).toBe('token-budget-exceeded');

@@ -7,7 +7,7 @@ export interface HonoContextLike {
   /** With `@hono/node-server`, `{ incoming, outgoing }`: the default key reads the socket address. */
   readonly env: unknown;
   header(name: string, value?: string): void;
-  body(data: string, status: 429, headers: Record<string, string>): Response;
+  body(data: string, status: number, headers: Record<string, string>): Response;
 }
 
 /** A Hono middleware (`MiddlewareHandler`). */
@@ -37,7 +37,7 @@ export function createHonoRateLimit(options: HonoRateLimitOptions): HonoRateLimi
       path: () => context.req.path,
     });
     if (outcome.action === 'respond') {
-      return context.body(JSON.stringify(outcome.body), outcome.status as 429, outcome.headers);
+      return context.body(JSON.stringify(outcome.body), outcome.status, outcome.headers);
     }
     for (const [name, value] of Object.entries(outcome.headers)) context.header(name, value);
     await next();

@@ -71,7 +71,8 @@ export interface RateLimitMiddlewareOptions<Request> extends RateLimitHeaderOpti
    */
   readonly failOpen?: boolean;
   /**
-   * How long to wait for `limiter.limit` before treating it as failed; its signal is aborted then.
+   * How long to wait for `limiter.limit` before treating it as failed (the middleware answers
+   * then; a late decision is ignored).
    * A positive number of milliseconds, or `Infinity` to wait for ever.
    * @default 5000
    */

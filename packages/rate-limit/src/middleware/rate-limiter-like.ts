@@ -8,8 +8,6 @@ export interface LimitCallOptions {
   readonly cost?: number;
   /** The route the request is for (the limiter may apply its own endpoint multipliers). */
   readonly endpoint?: string;
-  /** Aborted when the middleware's `timeoutMs` elapses. */
-  readonly signal?: AbortSignal;
 }
 
 /**

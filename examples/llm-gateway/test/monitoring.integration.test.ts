@@ -1,0 +1,168 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freePort } from '@breakwater/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboards } from '../monitoring/dashboards.js';
+import { eventually, openSocket, postJson, useGateway } from './helpers.js';
+
+const run = promisify(execFile);
+const monitoring = (path: string) => fileURLToPath(new URL(`../monitoring/${path}`, import.meta.url));
+
+describe('alert rules', () => {
+  it('pass promtool check rules', async () => {
+    const { stdout } = await run('promtool', ['check', 'rules', monitoring('prometheus/alerts.yml')]);
+    expect(stdout).toContain('SUCCESS: 5 rules found');
+  });
+
+  it('pass their promtool unit tests', async () => {
+    const { stdout } = await run('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: monitoring('prometheus') });
+    expect(stdout).toContain('SUCCESS');
+  });
+
+  it('ship an Alertmanager config amtool accepts', async () => {
+    const { stdout } = await run('amtool', ['check-config', monitoring('alertmanager/alertmanager.yml')]);
+    expect(stdout).toContain('SUCCESS');
+  });
+});
+
+interface QueryResult {
+  status: string;
+  error?: string;
+  data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+}
+
+describe('dashboards and alerts against a real Prometheus scraping the gateway', () => {
+  const apiKeys = [{ key: 'sk-helen', userId: 'helen', tier: 'ENTERPRISE' }];
+  const server = useGateway({ apiKeys });
+  let prometheus: ChildProcess | undefined;
+  let directory = '';
+  let prometheusUrl = '';
+  let traffic = true;
+  let trafficDone: Promise<void> = Promise.resolve();
+
+  const query = async (expr: string): Promise<QueryResult> => {
+    const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    return (await response.json()) as QueryResult;
+  };
+
+  async function generateTraffic() {
+    const auth = { authorization: 'Bearer sk-helen' };
+    const wsUrl = `${server.url.replace('http', 'ws')}/ws/assistant/monitoring?api_key=sk-helen`;
+    const socket = await openSocket(wsUrl);
+    let round = 0;
+    while (traffic) {
+      round++;
+      // Half the prompts repeat, so the cache sees hits as well as misses.
+      const prompt = round % 2 === 0 ? 'repeat me' : `prompt ${round}`;
+      const response = await postJson(
+        `${server.url}/v1/chat/completions`,
+        { messages: [{ role: 'user', content: prompt }], metadata: { task_type: round % 3 === 0 ? 'code' : 'chat' } },
+        auth,
+      );
+      await response.arrayBuffer();
+      socket.send({ message: `socket ${round}`, task_type: 'summary' });
+      await socket.until('stream_end', 'error');
+      await fetch(`${server.url}/nope`).then((nope) => nope.arrayBuffer());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await socket.close();
+  }
+
+  beforeAll(async () => {
+    trafficDone = generateTraffic();
+    directory = await mkdtemp(join(tmpdir(), 'breakwater-prometheus-'));
+    const port = await freePort();
+    prometheusUrl = `http://127.0.0.1:${port}`;
+    const target = new URL(server.url).host;
+    await writeFile(
+      join(directory, 'prometheus.yml'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  evaluation_interval: 1s',
+        'rule_files:',
+        `  - ${monitoring('prometheus/alerts.yml')}`,
+        'scrape_configs:',
+        '  - job_name: llm-gateway',
+        '    static_configs:',
+        `      - targets: ['${target}']`,
+        '',
+      ].join('\n'),
+    );
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(directory, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(directory, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: 'ignore' },
+    );
+    await eventually(
+      () =>
+        fetch(`${prometheusUrl}/-/ready`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      'Prometheus to be ready',
+    );
+    // Five scrapes under traffic give every rate() enough samples.
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const result = await query('count_over_time(up{job="llm-gateway"}[1m])');
+      if (Number(result.data?.result[0]?.value[1] ?? 0) >= 5) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    traffic = false;
+    await trafficDone;
+    prometheus?.kill('SIGTERM');
+    if (prometheus && prometheus.exitCode === null) await new Promise((resolve) => prometheus!.once('exit', resolve));
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('scrapes the gateway', async () => {
+    const up = await query('up{job="llm-gateway"}');
+    expect(up.data?.result[0]?.value[1]).toBe('1');
+  });
+
+  const panels = Object.entries(dashboards).flatMap(([file, dashboard]) =>
+    dashboard.panels.flatMap((panel) =>
+      panel.targets.map((target) => ({ name: `${file} › ${panel.title} › ${target.refId}`, expr: target.expr })),
+    ),
+  );
+
+  it.each(panels)('$name parses and returns data', async ({ expr }) => {
+    // Grafana fills $__rate_interval in; 10 s covers several 1 s scrapes.
+    const result = await query(expr.replaceAll('$__rate_interval', '10s'));
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('success');
+    expect(result.data?.result.length, expr).toBeGreaterThan(0);
+    const values = result.data!.result.map((sample) => Number(sample.value[1]));
+    expect(values.some((value) => Number.isFinite(value)), `${expr} → ${JSON.stringify(values)}`).toBe(true);
+  });
+
+  it('evaluates every alert rule without error, and none fires on healthy traffic', async () => {
+    await eventually(async () => {
+      const rules = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
+        data: { groups: Array<{ rules: Array<{ name: string; health: string; query: string; state: string }> }> };
+      };
+      const all = rules.data.groups.flatMap((group) => group.rules);
+      return all.length === 5 && all.every((rule) => rule.health === 'ok');
+    }, 'every rule to be evaluated');
+    const rules = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
+      data: { groups: Array<{ rules: Array<{ name: string; query: string; state: string }> }> };
+    };
+    for (const rule of rules.data.groups.flatMap((group) => group.rules)) {
+      const result = await query(rule.query);
+      expect(result.status, rule.name).toBe('success');
+      expect(rule.state, rule.name).toBe('inactive');
+    }
+  });
+});

@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StateChangeEvent } from './breaker-events.js';
+import { createBreakerRegistry } from './breaker-registry.js';
+
+const boom = () => Promise.reject(new Error('boom'));
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('createBreakerRegistry', () => {
+  it('gets or creates breakers by name with shared defaults and per-name overrides', () => {
+    const registry = createBreakerRegistry({
+      defaults: { failureThreshold: 3, openDurationMs: 10_000 },
+      overrides: (name) => (name.startsWith('openai:') ? { openDurationMs: 30_000 } : undefined),
+    });
+    const gpt = registry.get('openai:gpt-4o');
+    expect(registry.get('openai:gpt-4o')).toBe(gpt);
+    expect(gpt.settings).toMatchObject({ failureThreshold: 3, openDurationMs: 30_000 });
+    const db = registry.get('postgres', { failureThreshold: 10 });
+    expect(db.settings).toMatchObject({ failureThreshold: 10, openDurationMs: 10_000 });
+    // Overrides given to get() apply only at creation.
+    expect(registry.get('postgres', { failureThreshold: 1 }).settings.failureThreshold).toBe(10);
+    expect(registry.size).toBe(2);
+    expect(registry.has('postgres')).toBe(true);
+    expect(registry.has('redis')).toBe(false);
+  });
+
+  it('accepts a record of overrides', () => {
+    const registry = createBreakerRegistry({ overrides: { cache: { failureThreshold: 20 } } });
+    expect(registry.get('cache').settings.failureThreshold).toBe(20);
+    expect(registry.get('other').settings.failureThreshold).toBe(5);
+  });
+
+  it('re-emits every breaker event with its name', async () => {
+    const registry = createBreakerRegistry({ defaults: { failureThreshold: 1 } });
+    const changes: StateChangeEvent[] = [];
+    const failures: string[] = [];
+    const rejections: Array<{ name: string; retryAfterMs: number }> = [];
+    const successes: string[] = [];
+    registry.on('stateChange', (event) => changes.push(event));
+    registry.on('failure', ({ name }) => failures.push(name));
+    registry.on('rejected', ({ name, retryAfterMs }) => rejections.push({ name, retryAfterMs }));
+    registry.on('success', ({ name }) => successes.push(name));
+    await registry.get('a').execute(() => 'fine');
+    await registry
+      .get('b')
+      .execute(boom)
+      .catch(() => undefined);
+    await registry
+      .get('b')
+      .execute(() => 'never')
+      .catch(() => undefined);
+    expect(successes).toEqual(['a']);
+    expect(failures).toEqual(['b']);
+    expect(changes).toEqual([
+      { name: 'b', from: 'CLOSED', to: 'OPEN', reason: 'failure-threshold' },
+    ]);
+    expect(rejections).toEqual([{ name: 'b', retryAfterMs: 60_000 }]);
+    const listener = vi.fn();
+    registry.on('failure', listener);
+    registry.off('failure', listener);
+    await registry
+      .get('a')
+      .execute(boom)
+      .catch(() => undefined);
+    expect(listener).not.toHaveBeenCalled();
+  });
+
+  it('lists snapshots, resets one or all, forces open and disables by name', async () => {
+    const registry = createBreakerRegistry({ defaults: { failureThreshold: 1 } });
+    await registry
+      .get('a')
+      .execute(boom)
+      .catch(() => undefined);
+    await registry
+      .get('b')
+      .execute(boom)
+      .catch(() => undefined);
+    expect(registry.list().map(({ name, state }) => [name, state])).toEqual([
+      ['a', 'OPEN'],
+      ['b', 'OPEN'],
+    ]);
+    expect(registry.reset('a')).toBe(true);
+    expect(registry.reset('missing')).toBe(false);
+    expect(registry.get('a').state).toBe('CLOSED');
+    registry.resetAll();
+    expect(registry.get('b').state).toBe('CLOSED');
+    registry.forceOpen('not-yet-used');
+    expect(registry.get('not-yet-used').state).toBe('FORCED_OPEN');
+    registry.disable('a');
+    expect(registry.list().find((snapshot) => snapshot.name === 'a')?.state).toBe('DISABLED');
+  });
+
+  it('an optional shared ticker announces OPEN → HALF_OPEN without a call', async () => {
+    const registry = createBreakerRegistry({
+      defaults: { failureThreshold: 1, openDurationMs: 1000 },
+      tickIntervalMs: 250,
+    });
+    const changes: string[] = [];
+    registry.on('stateChange', ({ name, to }) => changes.push(`${name}:${to}`));
+    for (const name of ['a', 'b'])
+      await registry
+        .get(name)
+        .execute(boom)
+        .catch(() => undefined);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1000);
+    expect(changes).toEqual(['a:OPEN', 'b:OPEN', 'a:HALF_OPEN', 'b:HALF_OPEN']);
+    registry.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('validates defaults at construction', () => {
+    expect(() => createBreakerRegistry({ defaults: { failureThreshold: 0 } })).toThrow(
+      new RangeError('failureThreshold must be an integer ≥ 1, got 0'),
+    );
+    expect(() => createBreakerRegistry({ tickIntervalMs: 0 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,50 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { countingSource } from './__fixtures__/http-upstream.js';
+import { createManagedStream } from './managed-stream.js';
+
+async function idle(turns: number): Promise<void> {
+  for (let turn = 0; turn < turns; turn++) await nextTurn();
+}
+
+describe('backpressure with a stalled consumer', () => {
+  it('pulls from the upstream only while the reader waits (buffering off)', async () => {
+    const source = countingSource(4);
+    const stream = createManagedStream(source, { buffer: false });
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next(); // start
+    for (let read = 0; read < 3; read++) await iterator.next();
+    await idle(200);
+    // Three chunks read: three pulls, nothing read ahead while the reader stalls.
+    expect(source.pulls).toBe(3);
+    await iterator.next();
+    await idle(50);
+    expect(source.pulls).toBe(4);
+    stream.cancel();
+  });
+
+  it('holds at most one buffer of tokens plus one event while the reader stalls (buffering on)', async () => {
+    const source = countingSource(4);
+    const stream = createManagedStream(source, { buffer: { tokens: 5, maxDelayMs: 10 } });
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next(); // start
+    const first = await iterator.next();
+    expect(first.value).toMatchObject({ type: 'chunk', tokens_in_chunk: 5 });
+    await idle(200);
+    expect(source.pulls).toBe(5);
+    stream.cancel();
+  });
+
+  it('a reader that never comes back costs nothing after the stream is cancelled', async () => {
+    const source = countingSource(1024);
+    const stream = createManagedStream(source, { buffer: false });
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.next();
+    stream.cancel('stalled');
+    await idle(50);
+    expect(source.pulls).toBe(1);
+    expect(stream.ended).toBe(true);
+    await expect(stream.done).resolves.toMatchObject({ type: 'cancelled', reason: 'stalled' });
+  });
+});

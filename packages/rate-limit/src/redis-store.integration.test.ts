@@ -1,0 +1,165 @@
+import { useRedis } from '@breakwater/testing';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describeStoreContract } from './__fixtures__/store-contract.js';
+import { createMemoryStore } from './memory-store.js';
+import { REPLY_HEADER } from './rate-limit-store.js';
+import type { RateLimitTier } from './rate-limit-tier.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { RATE_LIMIT_SCRIPT_SHA } from './redis-script.js';
+import { createRedisStore, createRedisStoreInternal } from './redis-store.js';
+import { TierPlan } from './tier-plan.js';
+
+describe('RedisStore on one Redis server', () => {
+  const redis = useRedis();
+  let sequence = 0;
+
+  describeStoreContract('RedisStore', {
+    store: () => createRedisStore({ client: redis.client, prefix: `${redis.prefix}rl` }),
+    key: (name) => `${name}:${++sequence}`,
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('keeps every key of a subject under one hash tag', async () => {
+    const store = createRedisStore({ client: redis.client, prefix: `${redis.prefix}rl` });
+    const limiter = createRateLimiter({ store });
+    await limiter.reserve('user:42', { estimate: 10 });
+    const keys = (await redis.client.keys(`*${redis.prefix}*`)).sort();
+    expect(keys).toEqual([`{${redis.prefix}rl:user:42}`, `{${redis.prefix}rl:user:42}:h`]);
+    expect(store.keyOf('user:42')).toBe(`{${redis.prefix}rl:user:42}`);
+    expect(await redis.client.pttl(keys[0] as string)).toBeGreaterThan(86_400_000);
+  });
+
+  it('reloads the script after SCRIPT FLUSH (NOSCRIPT)', async () => {
+    const limiter = createRateLimiter({
+      store: createRedisStore({ client: redis.client, prefix: `${redis.prefix}rl` }),
+    });
+    expect((await limiter.limit('flush')).remaining).toBe(9);
+    await redis.client.script('FLUSH');
+    expect(await redis.client.script('EXISTS', RATE_LIMIT_SCRIPT_SHA)).toEqual([0]);
+    expect((await limiter.limit('flush')).remaining).toBe(8);
+    expect(await redis.client.script('EXISTS', RATE_LIMIT_SCRIPT_SHA)).toEqual([1]);
+  });
+
+  it("decides on the Redis server's clock, not the app server's", async () => {
+    const limiter = createRateLimiter({
+      store: createRedisStore({ client: redis.client, prefix: `${redis.prefix}rl` }),
+      blockedCache: false,
+    });
+    const realNow = Date.now();
+    // The app server believes it is 2001; Redis knows better.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2001-01-01T00:00:00Z') });
+    const decision = await limiter.limit('clock');
+    const minute = decision.policies[0]!;
+    expect(minute.resetAt).toBeGreaterThan(realNow);
+    expect(minute.resetAt).toBeLessThanOrEqual(realNow + 120_000);
+  });
+
+  it('validates its options', () => {
+    expect(() => createRedisStore({ client: {} as never })).toThrow(
+      'client must be an ioredis Redis or Cluster (evalsha and eval needed)',
+    );
+    expect(() => createRedisStore({ client: redis.client, prefix: 'a{b' })).toThrow(
+      'prefix must be a string without braces, got a{b',
+    );
+  });
+
+  it('runs the same algorithm as the memory store (property test)', async () => {
+    const algorithm = fc.constantFrom(
+      'sliding-window',
+      'fixed-window',
+      'token-bucket',
+    ) as fc.Arbitrary<'sliding-window' | 'fixed-window' | 'token-bucket'>;
+    const tierArbitrary: fc.Arbitrary<RateLimitTier> = fc
+      .record({
+        requests: fc.uniqueArray(
+          fc.record({
+            limit: fc.integer({ min: 1, max: 12 }),
+            windowMs: fc.integer({ min: 1, max: 5_000 }),
+            algorithm,
+          }),
+          {
+            minLength: 1,
+            maxLength: 3,
+            selector: (window) => `${window.algorithm}/${window.windowMs}`,
+          },
+        ),
+        tokens: fc.option(
+          fc.record({
+            limit: fc.integer({ min: 1, max: 500 }),
+            windowMs: fc.integer({ min: 1, max: 5_000 }),
+            algorithm,
+          }),
+          { nil: undefined },
+        ),
+      })
+      .map(({ requests, tokens }) => ({
+        windows: [
+          ...requests.map((window, index) => ({ name: `r${index}`, ...window })),
+          ...(tokens ? [{ name: 'tokens', unit: 'tokens' as const, ...tokens }] : []),
+        ],
+      }));
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('limit' as const), cost: fc.integer({ min: 0, max: 4 }) }),
+      fc.record({
+        kind: fc.constant('reserve' as const),
+        cost: fc.integer({ min: 0, max: 2 }),
+        tokens: fc.integer({ min: 0, max: 600 }),
+      }),
+      fc.record({ kind: fc.constant('settle' as const), actual: fc.integer({ min: 0, max: 300 }) }),
+      fc.record({ kind: fc.constant('peek' as const) }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 3_000 }) }),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        tierArbitrary,
+        fc.array(step, { minLength: 1, maxLength: 25 }),
+        async (tier, steps) => {
+          let now = 1_790_000_000_000 + run * 97;
+          const clock = () => now;
+          const plan = new TierPlan('T', tier, {
+            algorithm: 'sliding-window',
+            reservationTtlMs: 2_000,
+          });
+          const memory = createMemoryStore({ clock });
+          const redisStore = createRedisStoreInternal(
+            { client: redis.client, prefix: `${redis.prefix}p${run}` },
+            clock,
+          );
+          run++;
+          const holds: Array<{ id: string; tokens: number }> = [];
+          let holdSequence = 0;
+          for (const current of steps) {
+            let args: [0 | 1 | 2, number, number, string];
+            if (current.kind === 'wait') {
+              now += current.ms;
+              continue;
+            }
+            if (current.kind === 'limit') args = [0, current.cost, 0, ''];
+            else if (current.kind === 'reserve') {
+              const tokens = Math.min(current.tokens, plan.maxReservation);
+              const id = tokens > 0 ? `h${++holdSequence}` : '';
+              args = [0, current.cost, tokens, id];
+            } else if (current.kind === 'settle') {
+              const hold = holds.shift();
+              args = [1, hold?.tokens ?? 0, current.actual, hold?.id ?? ''];
+            } else args = [2, 1, 0, ''];
+            const fromMemory = Array.from(memory.execute('s', plan, ...args)).slice(
+              0,
+              REPLY_HEADER + 3 * plan.count,
+            );
+            const fromRedis = Array.from(await redisStore.execute('s', plan, ...args));
+            expect(fromRedis).toEqual(fromMemory);
+            if (current.kind === 'reserve' && fromMemory[0] === 1 && args[3] !== '')
+              holds.push({ id: args[3], tokens: args[2] });
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
