@@ -42,6 +42,14 @@ export interface ApiKeyConfig {
   readonly tier: string;
 }
 
+/** Limits of one tier; an omitted limit adds no window. */
+export interface TierConfig {
+  readonly requestsPerMinute?: number;
+  readonly requestsPerHour?: number;
+  readonly requestsPerDay?: number;
+  readonly tokensPerDay?: number;
+}
+
 /** Circuit breaker settings shared by every breaker of the gateway. */
 export interface BreakerConfig {
   /** Consecutive failures that open a breaker. @default 5 */
@@ -78,6 +86,11 @@ export interface GatewayConfig {
     readonly ttlMs: number;
   };
   readonly breaker: BreakerConfig;
+  /**
+   * Tiers besides (or replacing) the built-in FREE, BASIC, PRO and ENTERPRISE, by name.
+   * @default {}
+   */
+  readonly tiers: Readonly<Record<string, TierConfig>>;
   /**
    * Retries of one model before failing over to the next (only before the first token);
    * `false` fails over at once.
@@ -132,6 +145,7 @@ export function resolveConfig(input: Partial<GatewayConfig> = {}): GatewayConfig
     bodyLimitBytes: input.bodyLimitBytes ?? 1_048_576,
     cache: { enabled: true, maxEntries: 1000, ttlMs: 300_000, ...input.cache },
     breaker: { failureThreshold: 5, openDurationMs: 30_000, ...input.breaker },
+    tiers: input.tiers ?? {},
     retry: input.retry ?? { maxRetries: 1, baseDelayMs: 200 },
     trustProxy: input.trustProxy ?? false,
     logger: input.logger ?? true,
@@ -172,7 +186,9 @@ function validateConfig(config: GatewayConfig): void {
   if (config.adminToken !== undefined && config.adminToken.length < 16) {
     throw new RangeError('adminToken must be at least 16 characters long');
   }
+  const tiers = new Set(['FREE', 'BASIC', 'PRO', 'ENTERPRISE', ...Object.keys(config.tiers)]);
   for (const entry of config.apiKeys) {
+    if (!tiers.has(entry.tier)) throw new TypeError(`API key of ${entry.userId}: unknown tier ${JSON.stringify(entry.tier)}`);
     if (!entry.key && !entry.keySha256)
       throw new TypeError(`API key of ${entry.userId} has neither key nor keySha256`);
     if (!entry.userId || !entry.tier)

@@ -9,9 +9,12 @@ import {
   formatRateLimitHeaders,
   type RateLimiter,
   type RateLimitQuota,
+  TIER_PRESETS,
+  tierFromLimits,
 } from '@breakwater/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { TierConfig } from './config.js';
 import type { Identity } from './identity.js';
 import { problem } from './problem.js';
 import type { HeldReservation, RefusedReservation, TokenBudget } from './token-budget.js';
@@ -40,6 +43,8 @@ export interface GatewayLimiter extends TokenBudget {
 export interface GatewayLimiterOptions {
   /** Shared Redis; in-memory counters when absent. */
   readonly redis?: Redis;
+  /** Extra tiers by name, over the built-in presets. */
+  readonly tiers?: Readonly<Record<string, TierConfig>>;
 }
 
 function identityOf(request: FastifyRequest): Identity {
@@ -55,7 +60,10 @@ export function createGatewayLimiter(options: GatewayLimiterOptions = {}): Gatew
         primary: createRedisStore({ client: options.redis, prefix: 'breakwater:rl' }),
       })
     : undefined;
-  const limiter = createRateLimiter({ store: fallback });
+  const tiers = Object.fromEntries(
+    Object.entries(options.tiers ?? {}).map(([name, limits]) => [name, tierFromLimits(limits)]),
+  );
+  const limiter = createRateLimiter({ store: fallback, tiers: { ...TIER_PRESETS, ...tiers } });
 
   const reserve = async (
     identity: Identity,

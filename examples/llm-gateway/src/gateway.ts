@@ -148,7 +148,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   const cacheBreaker = breakers.get('cache', { timeoutMs: 250 });
   const databaseBreaker = breakers.get('database', { timeoutMs: 500 });
 
-  const limiter = createGatewayLimiter({ redis });
+  const limiter = createGatewayLimiter({ redis, tiers: config.tiers });
   const cache = config.cache.enabled
     ? createResponseCache({ maxEntries: config.cache.maxEntries, ttlMs: config.cache.ttlMs, redis })
     : undefined;

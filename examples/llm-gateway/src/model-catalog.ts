@@ -1,6 +1,9 @@
 import {
+  anthropicSource,
   createMockProvider,
+  geminiSource,
   type MockProvider,
+  openaiChatSource,
   type ProviderStreamSource,
 } from '@breakwater/llm-stream';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';

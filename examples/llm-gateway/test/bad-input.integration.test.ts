@@ -5,7 +5,7 @@ import { postJson, useGateway } from './helpers.js';
 const problemType = /^application\/problem\+json/;
 
 /** Sends raw bytes, so malformed bodies reach the server as they are. */
-function rawPost(url: string, body: string | Buffer, contentType = 'application/json') {
+function rawPost(url: string, body: string, contentType = 'application/json') {
   return fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
 }
 

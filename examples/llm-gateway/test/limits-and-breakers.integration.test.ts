@@ -56,7 +56,7 @@ describe('rate limits: FREE tier for anonymous callers', () => {
     const admin = { authorization: `Bearer ${server.gateway.adminToken}` };
     const read = await fetch(`${server.url}/api/rate-limit/quota/anonymous:127.0.0.1`, { headers: admin });
     expect(read.status).toBe(200);
-    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token' }]) {
+    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token' }] as Array<Record<string, string>>) {
       const refused = await fetch(`${server.url}/api/rate-limit/reset/anonymous:127.0.0.1`, { method: 'POST', headers });
       expect(refused.status).toBe('authorization' in headers ? 403 : 401);
       expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);

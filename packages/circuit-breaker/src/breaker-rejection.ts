@@ -1,5 +1,5 @@
 import type { BreakerState } from './breaker-state.js';
-import { CircuitOpenError } from './circuit-open-error.js';
+import { type CircuitOpenError, createCircuitOpenError } from './circuit-open-error.js';
 
 /**
  * A refused call, as a value. `error` is built on first access, so checking `ok` and
@@ -27,7 +27,7 @@ export class Rejection implements BreakerRejection {
   ) {}
 
   get error(): CircuitOpenError {
-    this.cached ??= new CircuitOpenError({
+    this.cached ??= createCircuitOpenError({
       breakerName: this.breakerName,
       state: this.state,
       retryAfterMs: this.retryAfterMs,

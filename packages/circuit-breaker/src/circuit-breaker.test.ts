@@ -548,6 +548,35 @@ describe('snapshot', () => {
   });
 });
 
+describe('cross-package contracts', () => {
+  it('fits the structural guard and permit shapes other packages accept', async () => {
+    interface Guard {
+      execute<T>(
+        fn: (signal: AbortSignal) => Promise<T>,
+        options?: { signal?: AbortSignal },
+      ): Promise<T>;
+    }
+    interface PermitSource {
+      tryAcquire():
+        | { readonly ok: true; success(): void; failure(error: unknown): void; release(): void }
+        | {
+            readonly ok: false;
+            readonly error: Error & { code: string };
+            readonly retryAfterMs: number;
+          };
+    }
+    const breaker = createCircuitBreaker({ name: 'contract' });
+    const guard: Guard = breaker;
+    const source: PermitSource = breaker;
+    await expect(guard.execute(async (signal) => signal instanceof AbortSignal)).resolves.toBe(
+      true,
+    );
+    breaker.forceOpen();
+    const rejection = source.tryAcquire();
+    expect(rejection.ok ? undefined : rejection.error.code).toBe('CIRCUIT_OPEN');
+  });
+});
+
 describe('errors', () => {
   it('guards recognise errors from another copy of the package by their brand', () => {
     const foreign = Object.create({

@@ -170,6 +170,8 @@ export class CircuitBreakerImpl<TFallback = never>
     | ((error: unknown, context: FallbackContext) => TFallback | Promise<TFallback>)
     | undefined;
   private readonly clock: () => number;
+  /** The time read by the last admission check, reused to compute its retry-after. */
+  private admittedAt = 0;
   /** Whether every call needs its start time (slow calls, time window). */
   private timeEveryCall = false;
 
@@ -318,7 +320,11 @@ export class CircuitBreakerImpl<TFallback = never>
     if (admission === PASS) return new Permit(undefined, -1, false, 0);
     this.totalCalls++;
     const probe = admission === PROBE;
-    const startedAt = probe ? this.probeStarts[this.probeStarts.length - 1]! : this.clock();
+    const startedAt = probe
+      ? this.probeStarts[this.probeStarts.length - 1]!
+      : this.needsTime()
+        ? this.clock()
+        : -1;
     return new Permit(this, this.epoch, probe, startedAt);
   }
 
@@ -387,6 +393,7 @@ export class CircuitBreakerImpl<TFallback = never>
         return REJECT;
       case 'OPEN': {
         const now = this.clock();
+        this.admittedAt = now;
         if (now < this.openUntil) return REJECT;
         if (this.store) {
           this.requestLease();
@@ -397,7 +404,8 @@ export class CircuitBreakerImpl<TFallback = never>
         return this.admitProbe(now);
       }
       case 'HALF_OPEN':
-        return this.admitProbe(this.clock());
+        this.admittedAt = this.clock();
+        return this.admitProbe(this.admittedAt);
     }
   }
 
@@ -433,11 +441,11 @@ export class CircuitBreakerImpl<TFallback = never>
   private retryAfterMs(): number {
     switch (this.current) {
       case 'OPEN':
-        return this.leaseRequest ? 0 : Math.max(0, this.openUntil - this.clock());
+        return this.leaseRequest ? 0 : Math.max(0, this.openUntil - this.admittedAt);
       case 'HALF_OPEN':
         return Math.min(
           HALF_OPEN_RETRY_CAP_MS,
-          Math.max(0, this.oldestProbe() + this.resolved.probeTimeoutMs - this.clock()),
+          Math.max(0, this.oldestProbe() + this.resolved.probeTimeoutMs - this.admittedAt),
         );
       case 'FORCED_OPEN':
         return typeof this.resolved.openDurationMs === 'number'

@@ -40,6 +40,21 @@ export class CircuitOpenError extends Error {
 // The brand lives on the prototype so the guard works across duplicate installs.
 Object.defineProperty(CircuitOpenError.prototype, brand, { value: true });
 
+/**
+ * Builds a {@link CircuitOpenError} without capturing a stack trace: a rejection is an
+ * expected outcome, and walking the stack costs far more than the rejection itself.
+ * @internal
+ */
+export function createCircuitOpenError(options: CircuitOpenErrorOptions): CircuitOpenError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new CircuitOpenError(options);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Whether `value` is a {@link CircuitOpenError}, even one from another copy of this package. */
 export function isCircuitOpenError(value: unknown): value is CircuitOpenError {
   return typeof value === 'object' && value !== null && brand in value;

@@ -45,6 +45,7 @@ export {
   type ErrorClassifier,
   type ErrorClassifierOptions,
   type ErrorVerdict,
+  toClassification,
 } from './classify-error.js';
 export {
   type ExponentialOpenDurationOptions,

@@ -101,6 +101,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   readonly #hooks: StreamHooks | undefined;
   readonly #clock: () => number;
   readonly #bufferTokens: number;
+  readonly #estimate: ((text: string) => number) | undefined;
 
   #source: ProviderStreamSource;
   #entryIndex = 0;
@@ -145,6 +146,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     this.#hooks = hooks;
     this.#clock = options.clock;
     this.#bufferTokens = options.bufferTokens;
+    this.#estimate = options.estimateTokens;
     this.#source = options.entries[0]!.source;
     this.#startedAt = options.clock();
   }
@@ -207,8 +209,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
       this.#opened = true;
       void this.#connect(undefined);
     }
-    const queued = this.#queue.shift();
-    if (queued !== undefined) return Promise.resolve({ done: false, value: queued });
+    if (this.#queue.length > 0) return Promise.resolve({ done: false, value: this.#queue.shift()! });
     if (this.#phase === 'ended') return Promise.resolve(doneResult);
     if (this.#waiter !== null) {
       return Promise.reject(new TypeError('next() called again before the previous read settled'));
@@ -285,37 +286,45 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
         this.#flushTimer.unref?.();
       }
     }
-    if (this.#iterator === null || this.#pulling) return;
-    this.#pulling = true;
     const iterator = this.#iterator;
+    if (iterator === null || this.#pulling) return;
+    this.#pulling = true;
     let pending: Promise<IteratorResult<ProviderEvent>>;
     try {
       pending = iterator.next();
     } catch (error) {
-      this.#onUpstreamError(error, iterator);
+      this.#onUpstreamError(error);
       return;
     }
-    pending.then(
-      (result) => this.#onUpstreamResult(result, iterator),
-      (error: unknown) => this.#onUpstreamError(error, iterator),
-    );
+    // One pull is in flight at a time and a new attempt starts only after the last one settled,
+    // so a result is stale only once the stream has ended.
+    pending.then(this.#onResult, this.#onError);
   }
+
+  readonly #onResult = (result: IteratorResult<ProviderEvent>): void => {
+    this.#onUpstreamResult(result);
+  };
+
+  readonly #onError = (error: unknown): void => {
+    this.#onUpstreamError(error);
+  };
 
   readonly #onFlushTimer = (): void => {
     this.#flushTimer = null;
     if (this.#waiter !== null && this.#phase !== 'ended') this.#flush();
   };
 
-  #onUpstreamResult(result: IteratorResult<ProviderEvent>, iterator: AsyncIterator<ProviderEvent>) {
-    if (iterator !== this.#iterator || this.#phase === 'ended') return;
+  #onUpstreamResult(result: IteratorResult<ProviderEvent>): void {
+    if (this.#phase === 'ended') return;
     this.#pulling = false;
     if (result.done) {
       this.#complete();
       return;
     }
     const event = result.value;
-    if (event.type === 'text') this.#onText(event.text);
-    else if (event.type === 'usage') {
+    if (event.type === 'text') {
+      if (event.text !== '') this.#onText(event.text);
+    } else if (event.type === 'usage') {
       if (event.outputTokens !== undefined) {
         this.#reportedOutput = event.outputTokens;
         this.#weightAtReport = this.#weight;
@@ -326,16 +335,14 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   }
 
   #onText(text: string): void {
-    if (text === '') return;
-    const estimate = this.#options.estimateTokens;
+    const estimate = this.#estimate;
     this.#weight += estimate === undefined ? tokenWeight(text) : estimate(text);
     if (this.#firstTokenAt === null) {
       this.#firstTokenAt = this.#clock();
       this.#phase = 'streaming';
     }
     if (this.#bufferTokens === 0) {
-      this.#bufferText = text;
-      this.#flush();
+      this.#emitChunk(text);
       return;
     }
     if (this.#bufferText === '') this.#bufferStartedAt = this.#clock();
@@ -352,23 +359,28 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     if (this.#bufferText === '') return;
     const content = this.#bufferText;
     this.#bufferText = '';
+    this.#emitChunk(content);
+  }
+
+  #emitChunk(content: string): void {
     const now = this.#clock();
-    const total = Math.max(this.#lastTotal, this.#currentTotal());
-    const chunk: StreamChunkEvent = {
+    const current = this.#currentTotal();
+    const previous = this.#lastTotal;
+    const total = current > previous ? current : previous;
+    this.#lastTotal = total;
+    this.#deliver({
       type: 'chunk',
       stream_id: this.id,
       model: this.#source.model,
       provider: this.#source.provider,
       chunk_number: ++this.#chunkNumber,
       content,
-      tokens_in_chunk: total - this.#lastTotal,
+      tokens_in_chunk: total - previous,
       total_tokens: total,
       elapsed_seconds: (now - this.#startedAt) / 1000,
       progress_percent: this.#progress(total),
       timestamp: now,
-    };
-    this.#lastTotal = total;
-    this.#deliver(chunk);
+    } satisfies StreamChunkEvent);
   }
 
   #deliver(event: StreamEvent): void {
@@ -405,8 +417,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     permit?.success();
   }
 
-  #onUpstreamError(error: unknown, iterator: AsyncIterator<ProviderEvent>): void {
-    if (iterator !== this.#iterator || this.#phase === 'ended') return;
+  #onUpstreamError(error: unknown): void {
+    if (this.#phase === 'ended') return;
     this.#pulling = false;
     this.#iterator = null;
     const permit = this.#permit;

@@ -130,13 +130,19 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
   let failed = 0;
   let open = 0;
 
+  // Tokens are made on demand, so a long reply costs nothing until it is read.
   const reply = (request: MockRequest) => {
     const prompt = request.prompt ?? '';
-    const tokens = fixedTokens ?? generateTokens(seed ^ hash(prompt), outputTokens);
+    const available = fixedTokens === undefined ? outputTokens : fixedTokens.length;
     const limit = request.maxTokens;
-    const cut = limit !== undefined && limit < tokens.length;
+    const cut = limit !== undefined && limit < available;
+    const count = cut ? limit : available;
     return {
-      tokens: cut ? tokens.slice(0, limit) : tokens,
+      count,
+      tokenAt:
+        fixedTokens === undefined
+          ? generatedTokens(seed ^ hash(prompt), available)
+          : (index: number) => fixedTokens[index]!,
       finishReason: cut ? ('length' as const) : ('stop' as const),
       inputTokens: estimateTokens(prompt),
     };
@@ -160,7 +166,8 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
   };
 
   async function* events(
-    tokens: readonly string[],
+    count: number,
+    tokenAt: (index: number) => string,
     finishReason: string,
     inputTokens: number,
     failMidStream: boolean,
@@ -170,19 +177,19 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
     let outcome: 'completed' | 'aborted' | 'failed' = 'aborted';
     try {
       if (ttftMs > 0) await abortableSleep(ttftMs, signal);
-      const failAt = failMidStream ? Math.max(1, Math.floor(tokens.length / 2)) : -1;
-      for (let index = 0; index < tokens.length; index++) {
+      const failAt = failMidStream ? Math.max(1, Math.floor(count / 2)) : -1;
+      for (let index = 0; index < count; index++) {
         if (index === failAt) {
           outcome = 'failed';
           throw new MockProviderError('mock_interrupted', 529, 'Overloaded mid-stream (mock)');
         }
         if (index > 0 && tokenDelayMs > 0) await abortableSleep(tokenDelayMs, signal);
         if (signal.aborted) throw signal.reason;
-        yield { type: 'text', text: tokens[index]! };
+        yield { type: 'text', text: tokenAt(index) };
         if (usage === 'cumulative') yield { type: 'usage', inputTokens, outputTokens: index + 1 };
       }
       yield { type: 'finish', reason: finishReason };
-      if (usage === 'final') yield { type: 'usage', inputTokens, outputTokens: tokens.length };
+      if (usage === 'final') yield { type: 'usage', inputTokens, outputTokens: count };
       outcome = 'completed';
     } finally {
       close(outcome);
@@ -198,7 +205,7 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
       if (latencyMs > 0) await abortableSleep(latencyMs, signal);
       if (signal.aborted) throw signal.reason;
       const failMidStream = admit();
-      const { tokens, finishReason, inputTokens } = reply(request);
+      const { count, tokenAt, finishReason, inputTokens } = reply(request);
       opened++;
       open++;
       let closed = false;
@@ -214,7 +221,7 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
       // An abort before the first read never enters the generator, so count it here too.
       const onAbort = () => close('aborted');
       signal.addEventListener('abort', onAbort, { once: true });
-      return events(tokens, finishReason, inputTokens, failMidStream, signal, close);
+      return events(count, tokenAt, finishReason, inputTokens, failMidStream, signal, close);
     },
   });
 
@@ -226,8 +233,10 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
       const active = signal ?? new AbortController().signal;
       if (latencyMs + ttftMs > 0) await abortableSleep(latencyMs + ttftMs, active);
       admit();
-      const { tokens, finishReason, inputTokens } = reply(request);
-      return { text: tokens.join(''), inputTokens, outputTokens: tokens.length, finishReason };
+      const { count, tokenAt, finishReason, inputTokens } = reply(request);
+      let text = '';
+      for (let index = 0; index < count; index++) text += tokenAt(index);
+      return { text, inputTokens, outputTokens: count, finishReason };
     },
     get openStreams() {
       return open;
@@ -238,15 +247,14 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
   };
 }
 
-function generateTokens(seed: number, count: number): string[] {
+/** The generated reply as a function of the token index; tokens must be asked for in order. */
+function generatedTokens(seed: number, total: number): (index: number) => string {
   const random = mulberry32(seed);
-  const tokens = new Array<string>(count);
-  for (let index = 0; index < count; index++) {
+  return (index) => {
     const word = words[Math.floor(random() * words.length)]!;
-    tokens[index] = index === 0 ? capitalize(word) : ` ${word}`;
-  }
-  if (count > 0) tokens[count - 1] += '.';
-  return tokens;
+    const token = index === 0 ? capitalize(word) : ` ${word}`;
+    return index === total - 1 ? `${token}.` : token;
+  };
 }
 
 function splitWords(text: string): string[] {

@@ -64,7 +64,7 @@ describe('node:cluster aggregation (2 real workers)', () => {
     expect(
       sample(text, 'breakwater_circuit_breaker_state{breaker="openai",state="half_open"}'),
     ).toBe(0);
-  });
+  }, 60_000);
 
   it('refuses to expose from a process that is not a worker', () => {
     expect(() => exposeToClusterPrimary(createMetrics())).toThrow(

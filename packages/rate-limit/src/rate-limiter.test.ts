@@ -37,7 +37,7 @@ describe('createRateLimiter: options', () => {
       'tiers must define at least 1 tier, got 0',
     );
     expect(() => createRateLimiter({ tiers: { X: { windows: [] } } })).toThrow(
-      'tier "X" must have at least 1 window, got 0',
+      'tier "X" must have between 1 and 16 windows, got 0',
     );
     expect(() =>
       createRateLimiter({ tiers: { X: { windows: [{ name: 'm', limit: 0, windowMs: 1 }] } } }),

@@ -1,207 +1,258 @@
 import { createHash } from 'node:crypto';
+import type { TierPlan } from './tier-plan.js';
+
+/** A Lua script and its SHA1, for EVALSHA. */
+export interface TierScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+const scripts = new WeakMap<TierPlan, TierScript>();
 
 /**
- * The one script behind every Redis decision; it mirrors the memory store line by line.
+ * The Lua script that decides for one tier, built once per plan with the tier's windows baked
+ * in as constants: straight-line code, field names interned at load time, 5 arguments per call.
+ * It mirrors the memory store's arithmetic operation for operation, so both decide alike
+ * (a property test compares them).
  *
- * KEYS: the subject's hash (`{prefix:key}`) and its holds sorted set (`{prefix:key}:h`), which
- * share a hash tag so the script runs on one Redis Cluster slot.
- * ARGV: operation, clock override ('' = Redis TIME), cost, tokens, hold member, hold TTL,
- * key TTL, window count, then per window: field prefix, algorithm, limit, length, is-tokens.
+ * KEYS: the subject's hash (`{prefix:key}`) and its holds sorted set (`{prefix:key}:h`), one
+ * hash tag so the script runs on one Redis Cluster slot.
+ * ARGV: operation, clock override ('' = Redis TIME), cost, tokens, hold member.
  */
-export const RATE_LIMIT_SCRIPT = `
-local op = tonumber(ARGV[1])
-local now = tonumber(ARGV[2])
-if not now then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
-local cost = tonumber(ARGV[3])
-local tokens = tonumber(ARGV[4])
-local member = ARGV[5]
-local n = tonumber(ARGV[8])
-local fields = {'h', 'x'}
-for i = 1, n do
-  local prefix = ARGV[4 + 5 * i]
-  fields[3 * i] = prefix .. 'i'
-  fields[3 * i + 1] = prefix .. 'c'
-  fields[3 * i + 2] = prefix .. 'p'
-end
-local values = redis.call('HMGET', KEYS[1], unpack(fields))
-local held = tonumber(values[1]) or 0
-local nextExpiry = tonumber(values[2]) or 0
-local writes = {}
-local dirty = false
-if nextExpiry > 0 and nextExpiry <= now then
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-  for j = 1, #expired do
-    held = held - tonumber(string.match(expired[j], '^[^:]+'))
-  end
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  nextExpiry = tonumber(first[2]) or 0
-  if nextExpiry == 0 or held < 0 then held = 0 end
-  dirty = true
-end
-local settled = 0
-if op == 1 and member ~= '' then
-  if redis.call('ZREM', KEYS[2], member) == 1 then
-    held = held - cost
-    if held < 0 then held = 0 end
-    settled = 1
-    dirty = true
-  end
-end
-local function write(i, kind, index, cur, prev)
-  if kind == 2 then
-    writes[#writes + 1] = fields[3 * i + 1]
-    writes[#writes + 1] = string.format('%.17g', cur)
-  else
-    writes[#writes + 1] = fields[3 * i]
-    writes[#writes + 1] = index
-    writes[#writes + 1] = fields[3 * i + 1]
-    writes[#writes + 1] = string.format('%.17g', cur)
-    writes[#writes + 1] = fields[3 * i + 2]
-    writes[#writes + 1] = string.format('%.17g', prev)
-  end
-end
-local requestNeed = 1
-local tokenNeed = held + 1
-if op == 0 then
-  requestNeed = cost
-  if tokens > 1 then tokenNeed = held + tokens end
-end
-local allowed = 1
-local used, current, previous, indexes = {}, {}, {}, {}
-for i = 1, n do
-  local b = 4 + 5 * i
-  local kind = tonumber(ARGV[b + 1])
-  local limit = tonumber(ARGV[b + 2])
-  local length = tonumber(ARGV[b + 3])
-  local isTokens = ARGV[b + 4] == '1'
-  local index, cur, prev, load = 0, 0, 0, 0
-  if kind == 2 then
-    cur = tonumber(values[3 * i + 1]) or 0
-    load = math.max(0, cur - now) / (length / limit)
-  else
-    index = math.floor(now / length)
-    local stored = tonumber(values[3 * i])
-    if stored == index then
-      cur = tonumber(values[3 * i + 1]) or 0
-      prev = tonumber(values[3 * i + 2]) or 0
-    elseif stored == index - 1 then
-      prev = tonumber(values[3 * i + 1]) or 0
-    end
-    if kind == 0 then
-      load = prev * (1 - (now - index * length) / length) + cur
-    else
-      load = cur
-    end
-  end
-  if op == 1 and isTokens then
-    if kind == 2 then
-      cur = math.max(cur, now) + tokens * (length / limit)
-    else
-      cur = cur + tokens
-    end
-    load = load + tokens
-    write(i, kind, index, cur, prev)
-  end
-  used[i] = load
-  current[i] = cur
-  previous[i] = prev
-  indexes[i] = index
-  local need = requestNeed
-  if isTokens then need = tokenNeed end
-  if load + need > limit then allowed = 0 end
-end
-local heldAfter = held
-if op == 0 and allowed == 1 then
-  if cost > 0 then
-    for i = 1, n do
-      local b = 4 + 5 * i
-      if ARGV[b + 4] ~= '1' then
-        local kind = tonumber(ARGV[b + 1])
-        local cur
-        if kind == 2 then
-          cur = math.max(current[i], now) + cost * (tonumber(ARGV[b + 3]) / tonumber(ARGV[b + 2]))
-        else
-          cur = current[i] + cost
-        end
-        current[i] = cur
-        used[i] = used[i] + cost
-        write(i, kind, indexes[i], cur, previous[i])
-      end
-    end
-  end
-  if tokens > 0 and member ~= '' then
-    local expiresAt = now + tonumber(ARGV[6])
-    redis.call('ZADD', KEYS[2], expiresAt, member)
-    redis.call('PEXPIRE', KEYS[2], ARGV[6])
-    heldAfter = held + tokens
-    held = heldAfter
-    if nextExpiry == 0 or expiresAt < nextExpiry then nextExpiry = expiresAt end
-    dirty = true
-  end
-end
-if dirty then
-  writes[#writes + 1] = 'h'
-  writes[#writes + 1] = held
-  writes[#writes + 1] = 'x'
-  writes[#writes + 1] = nextExpiry
-end
-if #writes > 0 then
-  redis.call('HSET', KEYS[1], unpack(writes))
-  redis.call('PEXPIRE', KEYS[1], ARGV[7])
-end
-local reply = {allowed, now, heldAfter, settled, 1}
-for i = 1, n do
-  local b = 4 + 5 * i
-  local kind = tonumber(ARGV[b + 1])
-  local limit = tonumber(ARGV[b + 2])
-  local length = tonumber(ARGV[b + 3])
-  local isTokens = ARGV[b + 4] == '1'
-  local load = used[i]
-  local need = requestNeed
-  if isTokens then need = tokenNeed end
-  local index = indexes[i]
-  local cur = current[i]
-  local retry = 0
-  if op ~= 0 or allowed == 0 then
-    if load + need > limit then
-      local room = limit - need
-      if room < 0 then
-        retry = length
-      elseif kind == 1 then
-        retry = (index + 1) * length - now
-      elseif kind == 0 then
-        if cur <= room then
-          retry = length * (1 - (now - index * length) / length - (room - cur) / previous[i])
-        else
-          retry = (index + 1) * length - now + length * (1 - room / cur)
-        end
-      else
-        retry = cur - now - room * (length / limit)
-      end
-      retry = math.max(1, math.ceil(retry))
-    end
-  end
-  local remaining = limit - load
-  if isTokens then remaining = remaining - heldAfter end
-  remaining = math.max(0, math.floor(remaining))
-  local resetAt
-  if retry > 0 then
-    if kind == 1 then resetAt = (index + 1) * length else resetAt = now + retry end
-  elseif kind == 2 then
-    resetAt = math.max(now, math.ceil(cur))
-  else
-    resetAt = (index + 1) * length
-  end
-  reply[#reply + 1] = remaining
-  reply[#reply + 1] = resetAt
-  reply[#reply + 1] = retry
-end
-return reply
-`;
+export function tierScript(plan: TierPlan): TierScript {
+  let script = scripts.get(plan);
+  if (script === undefined) {
+    const source = buildSource(plan);
+    script = { source, sha: createHash('sha1').update(source).digest('hex') };
+    scripts.set(plan, script);
+  }
+  return script;
+}
 
-/** SHA1 of {@link RATE_LIMIT_SCRIPT}, for EVALSHA. */
-export const RATE_LIMIT_SCRIPT_SHA = createHash('sha1').update(RATE_LIMIT_SCRIPT).digest('hex');
+/** A Lua number literal that reads back as exactly `value`. */
+function num(value: number): string {
+  return String(value);
+}
+
+function buildSource(plan: TierPlan): string {
+  const lines: string[] = [];
+  const out = (line: string) => lines.push(line);
+  const fields: string[] = ["'h'", "'x'"];
+  // Per window: the HMGET positions of its index, current and previous fields.
+  const slots = plan.windows.map((_, window) => {
+    const kind = plan.kinds[window];
+    const prefix = plan.fields[window] as string;
+    const slot = { index: 0, current: 0, previous: 0 };
+    if (kind !== 2) {
+      fields.push(`'${prefix}i'`);
+      slot.index = fields.length;
+    }
+    fields.push(`'${prefix}c'`);
+    slot.current = fields.length;
+    if (kind === 0) {
+      fields.push(`'${prefix}p'`);
+      slot.previous = fields.length;
+    }
+    return slot;
+  });
+
+  out('local op = tonumber(ARGV[1])');
+  out('local now = tonumber(ARGV[2])');
+  out('if not now then');
+  out("  local time = redis.call('TIME')");
+  out('  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)');
+  out('end');
+  out('local cost = tonumber(ARGV[3])');
+  out('local tokens = tonumber(ARGV[4])');
+  out('local member = ARGV[5]');
+  out(`local v = redis.call('HMGET', KEYS[1], ${fields.join(', ')})`);
+  out('local held = tonumber(v[1]) or 0');
+  out('local nextExpiry = tonumber(v[2]) or 0');
+  out('local dirty = false');
+  out('local w = {}');
+  if (plan.hasTokens) {
+    out('if nextExpiry > 0 and nextExpiry <= now then');
+    out("  local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)");
+    out('  for j = 1, #expired do');
+    out("    held = held - tonumber(string.match(expired[j], '^[^:]+'))");
+    out('  end');
+    out("  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)");
+    out("  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')");
+    out('  nextExpiry = tonumber(first[2]) or 0');
+    out('  if nextExpiry == 0 or held < 0 then held = 0 end');
+    out('  dirty = true');
+    out('end');
+  }
+  out('local settled = 0');
+  if (plan.hasTokens) {
+    out("if op == 1 and member ~= '' then");
+    out("  if redis.call('ZREM', KEYS[2], member) == 1 then");
+    out('    held = held - cost');
+    out('    if held < 0 then held = 0 end');
+    out('    settled = 1');
+    out('    dirty = true');
+    out('  end');
+    out('end');
+  }
+  out('local requestNeed = 1');
+  out('local tokenNeed = held + 1');
+  out('if op == 0 then');
+  out('  requestNeed = cost');
+  out('  if tokens > 1 then tokenNeed = held + tokens end');
+  out('end');
+  out('local allowed = 1');
+
+  const write = (window: number, indent: string) => {
+    const kind = plan.kinds[window];
+    const prefix = plan.fields[window] as string;
+    const n = window + 1;
+    if (kind === 2) {
+      out(`${indent}w[#w + 1] = '${prefix}c'`);
+      out(`${indent}w[#w + 1] = c${n}`);
+      return;
+    }
+    // Within the same window only the current count changes.
+    out(`${indent}if s${n} ~= x${n} then`);
+    out(`${indent}  w[#w + 1] = '${prefix}i'`);
+    out(`${indent}  w[#w + 1] = x${n}`);
+    if (kind === 0) {
+      out(`${indent}  w[#w + 1] = '${prefix}p'`);
+      out(`${indent}  w[#w + 1] = p${n}`);
+    }
+    out(`${indent}end`);
+    out(`${indent}w[#w + 1] = '${prefix}c'`);
+    out(`${indent}w[#w + 1] = c${n}`);
+  };
+
+  plan.windows.forEach((definition, window) => {
+    const n = window + 1;
+    const kind = plan.kinds[window];
+    const length = num(definition.windowMs);
+    const limit = num(definition.limit);
+    const slot = slots[window] as { index: number; current: number; previous: number };
+    const isTokens = plan.tokenUnits[window] === 1;
+    if (kind === 2) {
+      out(`local x${n}, s${n}, p${n} = 0, 0, 0`);
+      out(`local c${n} = tonumber(v[${slot.current}]) or 0`);
+      out(`local u${n} = math.max(0, c${n} - now) / (${length} / ${limit})`);
+    } else {
+      out(`local x${n} = math.floor(now / ${length})`);
+      out(`local s${n} = tonumber(v[${slot.index}])`);
+      out(`local c${n}, p${n} = 0, 0`);
+      out(`if s${n} == x${n} then`);
+      out(`  c${n} = tonumber(v[${slot.current}]) or 0`);
+      if (kind === 0) out(`  p${n} = tonumber(v[${slot.previous}]) or 0`);
+      out(`elseif s${n} == x${n} - 1 then`);
+      out(`  p${n} = tonumber(v[${slot.current}]) or 0`);
+      out('end');
+      out(
+        kind === 0
+          ? `local u${n} = p${n} * (1 - (now - x${n} * ${length}) / ${length}) + c${n}`
+          : `local u${n} = c${n}`,
+      );
+    }
+    if (isTokens) {
+      out('if op == 1 then');
+      out(
+        kind === 2
+          ? `  c${n} = math.max(c${n}, now) + tokens * (${length} / ${limit})`
+          : `  c${n} = c${n} + tokens`,
+      );
+      out(`  u${n} = u${n} + tokens`);
+      write(window, '  ');
+      out('end');
+    }
+    out(`if u${n} + ${isTokens ? 'tokenNeed' : 'requestNeed'} > ${limit} then allowed = 0 end`);
+  });
+
+  out('local heldAfter = held');
+  out('if op == 0 and allowed == 1 then');
+  out('  if cost > 0 then');
+  plan.windows.forEach((definition, window) => {
+    if (plan.tokenUnits[window] === 1) return;
+    const n = window + 1;
+    out(
+      plan.kinds[window] === 2
+        ? `    c${n} = math.max(c${n}, now) + cost * (${num(definition.windowMs)} / ${num(definition.limit)})`
+        : `    c${n} = c${n} + cost`,
+    );
+    out(`    u${n} = u${n} + cost`);
+    write(window, '    ');
+  });
+  out('  end');
+  if (plan.hasTokens) {
+    out("  if tokens > 0 and member ~= '' then");
+    out(`    local expiresAt = now + ${num(plan.reservationTtlMs)}`);
+    out("    redis.call('ZADD', KEYS[2], expiresAt, member)");
+    out(`    redis.call('PEXPIRE', KEYS[2], ${num(plan.reservationTtlMs)})`);
+    out('    heldAfter = held + tokens');
+    out('    held = heldAfter');
+    out('    if nextExpiry == 0 or expiresAt < nextExpiry then nextExpiry = expiresAt end');
+    out('    dirty = true');
+    out('  end');
+  }
+  out('end');
+  out('if dirty then');
+  out("  w[#w + 1] = 'h'");
+  out('  w[#w + 1] = held');
+  out("  w[#w + 1] = 'x'");
+  out('  w[#w + 1] = nextExpiry');
+  out('end');
+  out('if #w > 0 then');
+  out("  redis.call('HSET', KEYS[1], unpack(w))");
+  out(`  redis.call('PEXPIRE', KEYS[1], ${num(plan.keyTtlMs)})`);
+  out('end');
+
+  const reply: string[] = ['allowed', 'now', 'heldAfter', 'settled', '1'];
+  out('local retry, room');
+  plan.windows.forEach((definition, window) => {
+    const n = window + 1;
+    const kind = plan.kinds[window];
+    const length = num(definition.windowMs);
+    const limit = num(definition.limit);
+    const isTokens = plan.tokenUnits[window] === 1;
+    const need = isTokens ? 'tokenNeed' : 'requestNeed';
+    out('retry = 0');
+    out(`if (op ~= 0 or allowed == 0) and u${n} + ${need} > ${limit} then`);
+    out(`  room = ${limit} - ${need}`);
+    out('  if room < 0 then');
+    out(`    retry = ${length}`);
+    if (kind === 1) {
+      out('  else');
+      out(`    retry = (x${n} + 1) * ${length} - now`);
+    } else if (kind === 0) {
+      out(`  elseif c${n} <= room then`);
+      out(
+        `    retry = ${length} * (1 - (now - x${n} * ${length}) / ${length} - (room - c${n}) / p${n})`,
+      );
+      out('  else');
+      out(`    retry = (x${n} + 1) * ${length} - now + ${length} * (1 - room / c${n})`);
+    } else {
+      out('  else');
+      out(`    retry = c${n} - now - room * (${length} / ${limit})`);
+    }
+    out('  end');
+    out('  retry = math.max(1, math.ceil(retry))');
+    out('end');
+    out(`local r${n} = retry`);
+    out(
+      isTokens
+        ? `local m${n} = math.max(0, math.floor(${limit} - u${n} - heldAfter))`
+        : `local m${n} = math.max(0, math.floor(${limit} - u${n}))`,
+    );
+    if (kind === 1) out(`local t${n} = (x${n} + 1) * ${length}`);
+    else {
+      out(`local t${n}`);
+      out(`if retry > 0 then t${n} = now + retry else`);
+      out(
+        kind === 2
+          ? `  t${n} = math.max(now, math.ceil(c${n}))`
+          : `  t${n} = (x${n} + 1) * ${length}`,
+      );
+      out('end');
+    }
+    reply.push(`m${n}`, `t${n}`, `r${n}`);
+  });
+  out(`return {${reply.join(', ')}}`);
+  return `${lines.join('\n')}\n`;
+}

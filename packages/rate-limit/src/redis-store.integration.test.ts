@@ -6,9 +6,10 @@ import { createMemoryStore } from './memory-store.js';
 import { REPLY_HEADER } from './rate-limit-store.js';
 import type { RateLimitTier } from './rate-limit-tier.js';
 import { createRateLimiter } from './rate-limiter.js';
-import { RATE_LIMIT_SCRIPT_SHA } from './redis-script.js';
+import { tierScript } from './redis-script.js';
 import { createRedisStore, createRedisStoreInternal } from './redis-store.js';
 import { TierPlan } from './tier-plan.js';
+import { TIER_PRESETS } from './tier-presets.js';
 
 describe('RedisStore on one Redis server', () => {
   const redis = useRedis();
@@ -38,10 +39,16 @@ describe('RedisStore on one Redis server', () => {
       store: createRedisStore({ client: redis.client, prefix: `${redis.prefix}rl` }),
     });
     expect((await limiter.limit('flush')).remaining).toBe(9);
+    const { sha } = tierScript(
+      new TierPlan('FREE', TIER_PRESETS.FREE, {
+        algorithm: 'sliding-window',
+        reservationTtlMs: 900_000,
+      }),
+    );
     await redis.client.script('FLUSH');
-    expect(await redis.client.script('EXISTS', RATE_LIMIT_SCRIPT_SHA)).toEqual([0]);
+    expect(await redis.client.script('EXISTS', sha)).toEqual([0]);
     expect((await limiter.limit('flush')).remaining).toBe(8);
-    expect(await redis.client.script('EXISTS', RATE_LIMIT_SCRIPT_SHA)).toEqual([1]);
+    expect(await redis.client.script('EXISTS', sha)).toEqual([1]);
   });
 
   it("decides on the Redis server's clock, not the app server's", async () => {

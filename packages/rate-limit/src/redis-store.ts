@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RateLimitStore, StoreOperation, StoreReply } from './rate-limit-store.js';
-import { RATE_LIMIT_SCRIPT, RATE_LIMIT_SCRIPT_SHA } from './redis-script.js';
+import { tierScript } from './redis-script.js';
 import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
 
 /**
@@ -37,7 +37,7 @@ export interface RedisStore extends RateLimitStore {
 /**
  * Creates a store that decides on Redis: one EVALSHA per decision (reloaded with EVAL when
  * Redis answers NOSCRIPT), every window checked and updated atomically by one Lua script on
- * the Redis server's clock.
+ * the Redis server's clock. Each tier gets its own script with its windows built in.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return createRedisStoreInternal(options, undefined);
@@ -68,15 +68,16 @@ export function createRedisStoreInternal(
 
   const keyOf = (subject: string) => `{${prefix}:${subject}}`;
 
-  function run(args: Array<string | number>): Promise<StoreReply> {
-    return (
-      client.evalsha(RATE_LIMIT_SCRIPT_SHA, 2, args as string[]) as Promise<StoreReply>
-    ).catch((error: unknown) => {
-      // Redis forgets scripts on restart or SCRIPT FLUSH: EVAL runs and caches it again.
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
-        return client.eval(RATE_LIMIT_SCRIPT, 2, args as string[]) as Promise<StoreReply>;
-      throw error;
-    });
+  function run(plan: TierPlan, args: Array<string | number>): Promise<StoreReply> {
+    const script = tierScript(plan);
+    return (client.evalsha(script.sha, 2, args as string[]) as Promise<StoreReply>).catch(
+      (error: unknown) => {
+        // Redis forgets scripts on restart or SCRIPT FLUSH: EVAL runs and caches it again.
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
+          return client.eval(script.source, 2, args as string[]) as Promise<StoreReply>;
+        throw error;
+      },
+    );
   }
 
   function execute(
@@ -89,7 +90,7 @@ export function createRedisStoreInternal(
   ): Promise<StoreReply> {
     const key = keyOf(subject);
     const member = holdId === '' ? '' : `${operation === 1 ? cost : tokens}:${holdId}`;
-    const args: Array<string | number> = [
+    return run(plan, [
       key,
       `${key}:h`,
       operation,
@@ -97,12 +98,7 @@ export function createRedisStoreInternal(
       cost,
       tokens,
       member,
-      plan.reservationTtlMs,
-      plan.keyTtlMs,
-    ];
-    const tail = plan.scriptArgs;
-    for (let index = 0; index < tail.length; index++) args.push(tail[index] as string);
-    return run(args);
+    ]);
   }
 
   return {

@@ -47,8 +47,6 @@ export class TierPlan {
   readonly reservationTtlMs: number;
   /** How long a store must keep a subject's state after its last write. */
   readonly keyTtlMs: number;
-  /** Prebuilt tail of the Redis script arguments (window count, then 5 per window). */
-  readonly scriptArgs: readonly string[];
   /** The divisor this plan's limits were divided by (1 for the tier itself). */
   readonly divisor: number;
   #scaled: Map<number, TierPlan> | undefined;
@@ -81,17 +79,6 @@ export class TierPlan {
     // Sliding windows read the previous window too; holds must outlive their own TTL.
     const longest = Math.max(...windows.map((window) => window.windowMs * 2));
     this.keyTtlMs = Math.max(longest, this.hasTokens ? settings.reservationTtlMs : 0) + 1_000;
-    const args = [String(this.count)];
-    windows.forEach((window, index) => {
-      args.push(
-        this.fields[index] as string,
-        String(ALGORITHM_CODE[window.algorithm]),
-        String(window.limit),
-        String(window.windowMs),
-        window.unit === 'tokens' ? '1' : '0',
-      );
-    });
-    this.scriptArgs = args;
   }
 
   /** This plan with every limit divided by `divisor` (at least 1), cached. */
@@ -116,8 +103,10 @@ export class TierPlan {
 export function validateTier(name: string, tier: RateLimitTier): void {
   if (typeof tier !== 'object' || tier === null || !Array.isArray(tier.windows))
     throw new TypeError(`tier "${name}" must be an object with a windows array`);
-  if (tier.windows.length === 0)
-    throw new RangeError(`tier "${name}" must have at least 1 window, got 0`);
+  if (tier.windows.length === 0 || tier.windows.length > 16)
+    throw new RangeError(
+      `tier "${name}" must have between 1 and 16 windows, got ${tier.windows.length}`,
+    );
   const names = new Set<string>();
   const fields = new Set<string>();
   for (const window of tier.windows) {

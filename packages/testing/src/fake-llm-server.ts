@@ -199,7 +199,10 @@ function route(method: string, url: URL): Route | undefined {
 
 function hasCredentials(provider: FakeLlmRequest['provider'], request: IncomingMessage, url: URL) {
   const { headers } = request;
-  if (provider === 'openai') return typeof headers.authorization === 'string';
+  // Azure OpenAI sends `api-key` instead of a bearer token.
+  if (provider === 'openai') {
+    return typeof headers.authorization === 'string' || typeof headers['api-key'] === 'string';
+  }
   if (provider === 'anthropic') {
     return typeof headers['x-api-key'] === 'string' || typeof headers.authorization === 'string';
   }

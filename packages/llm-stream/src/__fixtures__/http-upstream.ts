@@ -102,9 +102,16 @@ export function httpTextSource(
       const body = response.body;
       return (async function* (): AsyncGenerator<ProviderEvent> {
         const decoder = new TextDecoder();
-        for await (const bytes of body) {
-          const text = decoder.decode(bytes as Uint8Array, { stream: true });
-          if (text !== '') yield { type: 'text', text };
+        const reader = body.getReader();
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            const text = decoder.decode(value, { stream: true });
+            if (text !== '') yield { type: 'text', text };
+          }
+        } finally {
+          reader.releaseLock();
         }
         yield { type: 'finish', reason: 'stop' };
       })();

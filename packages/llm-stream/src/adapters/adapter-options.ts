@@ -1,4 +1,23 @@
-/** Validates the adapter options every SDK adapter accepts. */
+/** Options every adapter accepts besides its client (or iterable) and request parameters. */
+export interface AdapterOptions {
+  /**
+   * Provider name on the source and its events, e.g. `azure` for an OpenAI client pointed at Azure.
+   * @default the adapter's own: `openai`, `anthropic`, `gemini` (`custom` for {@link iterableSource})
+   */
+  readonly provider?: string;
+  /**
+   * Output-token budget, the basis of progress percent.
+   * @default the request's max output tokens (`max_completion_tokens`, `max_tokens`, `max_output_tokens`, `config.maxOutputTokens`)
+   */
+  readonly maxTokens?: number;
+  /**
+   * Prompt length in characters, the basis of the input-token estimate when the provider reports no usage.
+   * @default the characters of prompt text in the request (messages, system, instructions, input, contents)
+   */
+  readonly promptChars?: number;
+}
+
+/** Validates {@link AdapterOptions} with precise messages. */
 export function checkAdapterOptions(name: string, options: AdapterOptions): void {
   if (
     options.provider !== undefined &&
@@ -10,23 +29,9 @@ export function checkAdapterOptions(name: string, options: AdapterOptions): void
   }
   for (const key of ['maxTokens', 'promptChars'] as const) {
     const value = options[key];
-    if (
-      value !== undefined &&
-      !(Number.isInteger(value) && value >= (key === 'maxTokens' ? 1 : 0))
-    ) {
-      throw new RangeError(
-        `${name}: ${key} must be an integer ≥ ${key === 'maxTokens' ? 1 : 0}, got ${value}`,
-      );
+    const minimum = key === 'maxTokens' ? 1 : 0;
+    if (value !== undefined && !(Number.isInteger(value) && value >= minimum)) {
+      throw new RangeError(`${name}: ${key} must be an integer ≥ ${minimum}, got ${value}`);
     }
   }
-}
-
-/** Options every SDK adapter accepts besides the client and the request parameters. */
-export interface AdapterOptions {
-  /** Provider name on the source and its events, e.g. `azure` for an OpenAI client pointed at Azure. */
-  readonly provider?: string;
-  /** Progress basis. @default the request's max output tokens (`max_tokens`, `max_completion_tokens`, `max_output_tokens`, `maxOutputTokens`) */
-  readonly maxTokens?: number;
-  /** Basis of the input-token estimate when the provider reports no usage. @default characters of prompt text in the request */
-  readonly promptChars?: number;
 }

@@ -120,12 +120,14 @@ class ProviderEventIterator<Chunk> implements AsyncIterator<ProviderEvent> {
       return Promise.reject(error);
     }
     if (ready !== undefined) return Promise.resolve(ready);
-    this.#pending = new Promise<IteratorResult<ProviderEvent>>((resolve, reject) => {
+    const pending = new Promise<IteratorResult<ProviderEvent>>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
+    this.#pending = pending;
+    // A synchronous upstream may settle `pending` (and clear #pending) before this returns.
     this.#pump();
-    return this.#pending;
+    return pending;
   }
 
   async return(): Promise<IteratorResult<ProviderEvent>> {
@@ -250,7 +252,9 @@ class ProviderEventIterator<Chunk> implements AsyncIterator<ProviderEvent> {
   #closeUpstream(): void {
     if (!this.#upstreamCompleted && !this.#request.signal.aborted) {
       this.#request.abort(
-        this.#signal.aborted ? this.#signal.reason : new Error('the stream consumer stopped reading'),
+        this.#signal.aborted
+          ? this.#signal.reason
+          : new Error('the stream consumer stopped reading'),
       );
     }
     if (this.#upstreamSettled) return;

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
 import { iterableSource } from './iterable-source.js';
@@ -157,6 +158,41 @@ describe('iterableSource', () => {
     await expect(collect(source)).rejects.toThrow(
       new TypeError('iterableSource: the iterable must yield strings, got number'),
     );
+  });
+
+  it('serves overlapping next() calls in order', async () => {
+    const iterator = (await iterableSource(['a', 'b']).open(new AbortController().signal))[
+      Symbol.asyncIterator
+    ]();
+    const results = await Promise.all([
+      iterator.next(),
+      iterator.next(),
+      iterator.next(),
+      iterator.next(),
+    ]);
+    expect(results).toEqual([
+      { done: false, value: { type: 'text', text: 'a' } },
+      { done: false, value: { type: 'text', text: 'b' } },
+      { done: false, value: { type: 'finish', reason: 'stop' } },
+      { done: true, value: undefined },
+    ]);
+  });
+
+  it('removes its abort listeners once the stream ends, fails or is returned', async () => {
+    const signal = new AbortController().signal;
+    await collect(iterableSource(['a']), signal);
+    async function* failing() {
+      yield 'a';
+      throw new Error('x');
+    }
+    await collect(iterableSource(failing), signal).catch(() => undefined);
+    const iterator = (await iterableSource(['a', 'b']).open(signal))[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.return?.();
+    await iterableSource(() => Promise.reject(new Error('no')))
+      .open(signal)
+      .catch(() => undefined);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('checks its arguments', () => {

@@ -1,5 +1,5 @@
 import type { PolicyDecision, RateLimitDecision } from '../rate-limit-decision.js';
-import { isStructuredKey, type StructuredListItem, serializeList } from './structured-field.js';
+import { isStructuredKey, serializeInteger, serializeString } from './structured-field.js';
 
 /** Options for {@link formatRateLimitHeaders}. */
 export interface RateLimitHeaderOptions {
@@ -95,12 +95,14 @@ export function retryAfterSeconds(decision: RateLimitDecision): number {
  * unit that are further from exhaustion, but units differ, so each unit keeps its own item.
  */
 export function selectReportedPolicies(decision: RateLimitDecision): PolicyDecision[] {
-  const byUnit = new Map<string, PolicyDecision>();
+  const selected: PolicyDecision[] = [];
   for (const policy of decision.policies) {
-    const current = byUnit.get(policy.unit);
-    if (current === undefined || isMoreRelevant(policy, current)) byUnit.set(policy.unit, policy);
+    let slot = 0;
+    while (slot < selected.length && selected[slot]!.unit !== policy.unit) slot++;
+    if (slot === selected.length) selected.push(policy);
+    else if (isMoreRelevant(policy, selected[slot]!)) selected[slot] = policy;
   }
-  return [...byUnit.values()];
+  return selected;
 }
 
 function isMoreRelevant(candidate: PolicyDecision, current: PolicyDecision): boolean {
@@ -123,18 +125,13 @@ export function formatResolvedHeaders(
   const reported = selectReportedPolicies(decision);
 
   if (options.standardHeaders && decision.policies.length > 0) {
-    headers['RateLimit-Policy'] = serializeList(
-      decision.policies.map((policy) => policyItem(policy, options.tokenUnitParameter)),
-    );
-    headers.RateLimit = serializeList(
-      reported.map((policy) => ({
-        value: policy.name,
-        parameters: [
-          ['r', Math.max(0, Math.floor(policy.remaining))],
-          ['t', secondsUntil(policy.resetAt, now)],
-        ],
-      })),
-    );
+    headers['RateLimit-Policy'] = policyField(decision.policies, options.tokenUnitParameter);
+    let limitField = '';
+    for (const policy of reported) {
+      if (limitField !== '') limitField += ', ';
+      limitField += `${serializeString(policy.name)};r=${serializeInteger(Math.max(0, Math.floor(policy.remaining)))};t=${serializeInteger(secondsUntil(policy.resetAt, now))}`;
+    }
+    headers.RateLimit = limitField;
   }
 
   if (options.legacyHeaders) {
@@ -155,14 +152,15 @@ export function formatResolvedHeaders(
   return headers;
 }
 
-function policyItem(policy: PolicyDecision, tokenUnitParameter: string): StructuredListItem {
-  const parameters: Array<[string, number | string]> = [
-    ['q', Math.max(0, Math.floor(policy.limit))],
+function policyField(policies: readonly PolicyDecision[], tokenUnitParameter: string): string {
+  let field = '';
+  for (const policy of policies) {
+    if (field !== '') field += ', ';
     // w is whole seconds and never zero; a sub-second window rounds up to 1.
-    ['w', Math.max(1, Math.ceil(policy.windowMs / 1000))],
-  ];
-  if (policy.unit === 'tokens') parameters.push([tokenUnitParameter, 'tokens']);
-  return { value: policy.name, parameters };
+    field += `${serializeString(policy.name)};q=${serializeInteger(Math.max(0, Math.floor(policy.limit)))};w=${serializeInteger(Math.max(1, Math.ceil(policy.windowMs / 1000)))}`;
+    if (policy.unit === 'tokens') field += `;${tokenUnitParameter}="tokens"`;
+  }
+  return field;
 }
 
 /**

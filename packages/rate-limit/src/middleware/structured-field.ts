@@ -8,6 +8,8 @@
 export const MAX_STRUCTURED_INTEGER = 999_999_999_999_999;
 
 const STRING_CHARACTER = /^[\x20-\x7e]*$/;
+/** Printable ASCII except `"` and `\\`: a String that needs no escaping. */
+const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const PARAMETER_KEY = /^[a-z*][a-z0-9_.*-]*$/;
 
 /** A Parameter value: an Integer (a JS number, truncated to an integer) or a String. */
@@ -31,6 +33,9 @@ export function isStructuredString(value: string): boolean {
 
 /** Serializes an Integer, clamped to the range RFC 9651 allows (a header must never be invalid). */
 export function serializeInteger(value: number): string {
+  if (Number.isSafeInteger(value) && Math.abs(value) <= MAX_STRUCTURED_INTEGER) {
+    return value === 0 ? '0' : String(value);
+  }
   if (Number.isNaN(value)) return '0';
   const integer = Math.trunc(
     Math.min(Math.max(value, -MAX_STRUCTURED_INTEGER), MAX_STRUCTURED_INTEGER),
@@ -40,6 +45,7 @@ export function serializeInteger(value: number): string {
 
 /** Serializes a String; characters outside printable ASCII become `?` because a String cannot carry them. */
 export function serializeString(value: string): string {
+  if (PLAIN_STRING.test(value)) return `"${value}"`;
   let escaped = '';
   for (const character of value) {
     const code = character.codePointAt(0) ?? 0;

@@ -1,0 +1,219 @@
+/**
+ * @breakwater/rate-limit against rate-limiter-flexible (RateLimiterMemory, RateLimiterRedis)
+ * and a raw ioredis EVALSHA of a one-line INCR script (the physical limit of one Redis round
+ * trip), all in the same run: memory decisions (1 key, 10,000 keys, the rejected path) and
+ * Redis decisions at concurrency 1 and 200.
+ */
+import {
+  createMemoryStore,
+  createRateLimiter,
+  createRedisStore,
+  type RateLimitTier,
+} from '@breakwater/rate-limit';
+import { startRedisServer } from '@breakwater/testing';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { formatOps, formatRatio, markdownTable, measureAll } from './lib/measure.js';
+
+const HUGE = 1_000_000_000;
+const KEYS = 10_000;
+/** Sequential awaited calls per measured iteration, so timer overhead stays out of the numbers. */
+const MEMORY_BATCH = 100;
+const REDIS_BATCH = 10;
+const CONCURRENCY = 200;
+
+const oneWindow: RateLimitTier = { windows: [{ name: 'minute', limit: HUGE, windowMs: 60_000 }] };
+/** The preset shape (minute, hour, day, tokens per day) with limits that never deny. */
+const fullTier: RateLimitTier = {
+  windows: [
+    { name: 'minute', limit: HUGE, windowMs: 60_000 },
+    { name: 'hour', limit: HUGE, windowMs: 3_600_000 },
+    { name: 'day', limit: HUGE, windowMs: 86_400_000 },
+    { name: 'tokens', limit: HUGE, windowMs: 86_400_000, unit: 'tokens' },
+  ],
+};
+const tiers = {
+  ONE: oneWindow,
+  FULL: fullTier,
+  TIGHT: { windows: [{ name: 'minute', limit: 1, windowMs: 60_000 }] },
+};
+const keys = Array.from({ length: KEYS }, (_, index) => `user:${index}`);
+const ignore = () => undefined;
+
+async function sequential(count: number, call: (index: number) => Promise<unknown>) {
+  for (let index = 0; index < count; index++) await call(index);
+}
+
+function perSecond(ops: number, perIteration: number) {
+  return ops * perIteration;
+}
+
+async function memorySection() {
+  const ours = createRateLimiter({ store: createMemoryStore({ max: 2 * KEYS }), tiers });
+  const rlf = new RateLimiterMemory({ points: HUGE, duration: 60 });
+  const rlfTight = new RateLimiterMemory({ points: 1, duration: 60 });
+  await ours.limit('blocked', { tier: 'TIGHT' });
+  await rlfTight.consume('blocked').catch(ignore);
+  let cursor = 0;
+  const nextKey = () => {
+    cursor = cursor === KEYS - 1 ? 0 : cursor + 1;
+    return keys[cursor] as string;
+  };
+  const one = { tier: 'ONE' };
+  const full = { tier: 'FULL' };
+  const tight = { tier: 'TIGHT' };
+  const results = await measureAll(
+    {
+      'ours 1 window, 1 key': () => sequential(MEMORY_BATCH, () => ours.limit('user', one)),
+      'ours full tier, 1 key': () => sequential(MEMORY_BATCH, () => ours.limit('user', full)),
+      'rlf 1 key': () => sequential(MEMORY_BATCH, () => rlf.consume('user')),
+      'ours 1 window, 10k keys': () => sequential(MEMORY_BATCH, () => ours.limit(nextKey(), one)),
+      'ours full tier, 10k keys': () => sequential(MEMORY_BATCH, () => ours.limit(nextKey(), full)),
+      'rlf 10k keys': () => sequential(MEMORY_BATCH, () => rlf.consume(nextKey())),
+      'ours rejected': () => sequential(MEMORY_BATCH, () => ours.limit('blocked', tight)),
+      'rlf rejected': () =>
+        sequential(MEMORY_BATCH, () => rlfTight.consume('blocked').catch(ignore)),
+    },
+    { timeMs: 700, warmupMs: 200 },
+  );
+  const ops = Object.fromEntries(
+    results.map((result) => [result.name, perSecond(result.opsPerSecond, MEMORY_BATCH)]),
+  ) as Record<string, number>;
+  return ops;
+}
+
+async function redisSection() {
+  const external = process.env.REDIS_URL;
+  const server = external ? undefined : await startRedisServer();
+  const client = new Redis(external ?? (server?.url as string));
+  try {
+    await client.flushdb();
+    const ours = createRateLimiter({
+      store: createRedisStore({ client, prefix: 'bench' }),
+      tiers,
+    });
+    const rlf = new RateLimiterRedis({
+      storeClient: client,
+      points: HUGE,
+      duration: 60,
+      keyPrefix: 'rlf',
+    });
+    const incr = "return redis.call('INCR', KEYS[1])";
+    const sha = (await client.script('LOAD', incr)) as string;
+    const raw = () => client.evalsha(sha, 1, 'raw:user');
+    const one = { tier: 'ONE' };
+    const full = { tier: 'FULL' };
+    const burst = (call: () => Promise<unknown>) =>
+      Promise.all(Array.from({ length: CONCURRENCY }, call));
+    const results = await measureAll(
+      {
+        'raw c1': () => sequential(REDIS_BATCH, raw),
+        'rlf c1': () => sequential(REDIS_BATCH, () => rlf.consume('user')),
+        'ours 1 window c1': () => sequential(REDIS_BATCH, () => ours.limit('user', one)),
+        'ours full tier c1': () => sequential(REDIS_BATCH, () => ours.limit('user', full)),
+        'raw c200': () => burst(raw),
+        'rlf c200': () => burst(() => rlf.consume('user')),
+        'ours 1 window c200': () => burst(() => ours.limit('user', one)),
+        'ours full tier c200': () => burst(() => ours.limit('user', full)),
+      },
+      { timeMs: 1_200, warmupMs: 300 },
+    );
+    return Object.fromEntries(
+      results.map((result) => [
+        result.name,
+        perSecond(result.opsPerSecond, result.name.endsWith('c1') ? REDIS_BATCH : CONCURRENCY),
+      ]),
+    ) as Record<string, number>;
+  } finally {
+    client.disconnect();
+    await server?.stop();
+  }
+}
+
+function met(ratio: number, goal: number) {
+  return ratio >= goal
+    ? `met (${formatRatio(ratio)} ≥ ${goal}×)`
+    : `not met (${formatRatio(ratio)} < ${goal}×)`;
+}
+
+export default async function rateLimitBench(): Promise<string> {
+  const memory = await memorySection();
+  const redis = await redisSection();
+  const m = (name: string) => memory[name] as number;
+  const r = (name: string) => redis[name] as number;
+
+  const memoryTable = markdownTable(
+    ['Memory decision', '@breakwater/rate-limit (ops/s)', 'rate-limiter-flexible (ops/s)', 'ratio'],
+    [
+      [
+        '1 key, single window',
+        formatOps(m('ours 1 window, 1 key')),
+        formatOps(m('rlf 1 key')),
+        formatRatio(m('ours 1 window, 1 key') / m('rlf 1 key')),
+      ],
+      [
+        '1 key, full tier (3 windows + tokens) vs RLF single window',
+        formatOps(m('ours full tier, 1 key')),
+        formatOps(m('rlf 1 key')),
+        formatRatio(m('ours full tier, 1 key') / m('rlf 1 key')),
+      ],
+      [
+        '10,000 keys, single window',
+        formatOps(m('ours 1 window, 10k keys')),
+        formatOps(m('rlf 10k keys')),
+        formatRatio(m('ours 1 window, 10k keys') / m('rlf 10k keys')),
+      ],
+      [
+        '10,000 keys, full tier vs RLF single window',
+        formatOps(m('ours full tier, 10k keys')),
+        formatOps(m('rlf 10k keys')),
+        formatRatio(m('ours full tier, 10k keys') / m('rlf 10k keys')),
+      ],
+      [
+        'rejected path, single window',
+        formatOps(m('ours rejected')),
+        formatOps(m('rlf rejected')),
+        formatRatio(m('ours rejected') / m('rlf rejected')),
+      ],
+    ],
+  );
+  const redisTable = markdownTable(
+    [
+      'Redis decision',
+      'raw EVALSHA INCR (ops/s)',
+      'rate-limiter-flexible (ops/s)',
+      'ours, 1 window (ops/s)',
+      'ours, full tier (ops/s)',
+      'full tier / RLF',
+      'full tier / raw',
+    ],
+    ['c1', 'c200'].map((level) => [
+      level === 'c1' ? 'concurrency 1' : `concurrency ${CONCURRENCY}`,
+      formatOps(r(`raw ${level}`)),
+      formatOps(r(`rlf ${level}`)),
+      formatOps(r(`ours 1 window ${level}`)),
+      formatOps(r(`ours full tier ${level}`)),
+      formatRatio(r(`ours full tier ${level}`) / r(`rlf ${level}`)),
+      formatRatio(r(`ours full tier ${level}`) / r(`raw ${level}`)),
+    ]),
+  );
+  const goals = [
+    `- Single-window memory decision ≥ 2× rate-limiter-flexible: ${met(m('ours 1 window, 1 key') / m('rlf 1 key'), 2)}.`,
+    `- Full tier (3 windows + tokens) in memory ≥ rate-limiter-flexible's single window: ${met(m('ours full tier, 1 key') / m('rlf 1 key'), 1)}.`,
+    `- Redis full tier ≥ 1.2× rate-limiter-flexible's single window at concurrency ${CONCURRENCY}: ${met(r('ours full tier c200') / r('rlf c200'), 1.2)}.`,
+    `- Redis full tier ≥ 0.8× the raw EVALSHA limit at concurrency ${CONCURRENCY}: ${met(r('ours full tier c200') / r('raw c200'), 0.8)}.`,
+  ];
+  return [
+    '## Rate limit',
+    '',
+    memoryTable,
+    '',
+    redisTable,
+    '',
+    'Goals:',
+    '',
+    ...goals,
+    '',
+    `Method: tinybench in one process; memory tasks await ${MEMORY_BATCH} sequential decisions per iteration, Redis tasks ${REDIS_BATCH} sequential ones (concurrency 1) or ${CONCURRENCY} concurrent ones per iteration, all libraries on the same ioredis client and a local redis-server; limits are high enough that only the rejected-path rows deny (rate-limiter-flexible rejects its promise there, so its row includes a catch).`,
+  ].join('\n');
+}
