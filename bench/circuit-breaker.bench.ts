@@ -6,9 +6,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createBreakerRegistry, createCircuitBreaker } from '@breakwater/circuit-breaker';
-import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
+import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import CircuitBreaker from 'opossum';
-import { formatRatio, markdownTable, type Measurement, measureAll } from './lib/measure.js';
+import { formatRatio, type Measurement, markdownTable, measureAll } from './lib/measure.js';
 
 /** Calls per measured iteration: amortises the harness' own per-iteration cost. */
 const BATCH = 100;
@@ -37,7 +37,10 @@ function gc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-async function heapPerBreaker(create: (index: number) => unknown, dispose?: (all: unknown[]) => void) {
+async function heapPerBreaker(
+  create: (index: number) => unknown,
+  dispose?: (all: unknown[]) => void,
+) {
   const collect = gc();
   collect();
   collect();
@@ -88,24 +91,37 @@ export default async function run(): Promise<string> {
   for (let index = 0; index < 5; index++) await cockatielOpen.execute(failing).catch(swallow);
   const opossumOpenDefault = new CircuitBreaker(work, { resetTimeout: 3_600_000 });
   opossumOpenDefault.open();
-  const opossumOpenNoTimeout = new CircuitBreaker(work, { resetTimeout: 3_600_000, timeout: false });
+  const opossumOpenNoTimeout = new CircuitBreaker(work, {
+    resetTimeout: 3_600_000,
+    timeout: false,
+  });
   opossumOpenNoTimeout.open();
-  if (oursOpen.state !== 'OPEN' || cockatielOpen.state !== 1) throw new Error('breakers did not open');
+  if (oursOpen.state !== 'OPEN' || cockatielOpen.state !== 1)
+    throw new Error('breakers did not open');
 
   const open = await measureAll(
     {
       'direct await fn()': batch(() => work()),
-      'breakwater execute() (throws CircuitOpenError)': batch(() => oursOpen.execute(work).catch(swallow)),
+      'breakwater execute() (throws CircuitOpenError)': batch(() =>
+        oursOpen.execute(work).catch(swallow),
+      ),
       'breakwater tryExecute() (result object)': batch(() => oursOpen.tryExecute(work)),
       'breakwater tryAcquire() (sync, no Error built)': batch(async () => oursOpen.tryAcquire()),
-      'cockatiel 3 execute() (throws BrokenCircuitError)': batch(() => cockatielOpen.execute(work).catch(swallow)),
+      'cockatiel 3 execute() (throws BrokenCircuitError)': batch(() =>
+        cockatielOpen.execute(work).catch(swallow),
+      ),
       'opossum 9 fire() (default)': batch(() => opossumOpenDefault.fire().catch(swallow)),
       'opossum 9 fire() (timeout: false)': batch(() => opossumOpenNoTimeout.fire().catch(swallow)),
     },
     { timeMs: 1500, warmupMs: 300 },
   );
 
-  for (const breaker of [opossumDefault, opossumNoTimeout, opossumOpenDefault, opossumOpenNoTimeout]) {
+  for (const breaker of [
+    opossumDefault,
+    opossumNoTimeout,
+    opossumOpenDefault,
+    opossumOpenNoTimeout,
+  ]) {
     breaker.shutdown();
   }
 

@@ -37,7 +37,8 @@ function num(value: number): string {
 function buildSource(plan: TierPlan): string {
   const lines: string[] = [];
   const out = (line: string) => lines.push(line);
-  const fields: string[] = ["'h'", "'x'"];
+  // h: tokens held, x: earliest hold expiry, e: when the key's TTL was last pushed back.
+  const fields: string[] = ["'h'", "'x'", "'e'"];
   // Per window: the HMGET positions of its index, current and previous fields.
   const slots = plan.windows.map((_, window) => {
     const kind = plan.kinds[window];
@@ -68,6 +69,7 @@ function buildSource(plan: TierPlan): string {
   out(`local v = redis.call('HMGET', KEYS[1], ${fields.join(', ')})`);
   out('local held = tonumber(v[1]) or 0');
   out('local nextExpiry = tonumber(v[2]) or 0');
+  out('local ttlSetAt = tonumber(v[3]) or 0');
   out('local dirty = false');
   out('local w = {}');
   if (plan.hasTokens) {
@@ -198,9 +200,16 @@ function buildSource(plan: TierPlan): string {
   out("  w[#w + 1] = 'x'");
   out('  w[#w + 1] = nextExpiry');
   out('end');
+  // The TTL is pushed back once per half TTL, not on every write: one command less per call.
   out('if #w > 0 then');
-  out("  redis.call('HSET', KEYS[1], unpack(w))");
-  out(`  redis.call('PEXPIRE', KEYS[1], ${num(plan.keyTtlMs)})`);
+  out(`  if now - ttlSetAt >= ${num(Math.floor(plan.keyTtlMs / 2))} then`);
+  out("    w[#w + 1] = 'e'");
+  out('    w[#w + 1] = now');
+  out("    redis.call('HSET', KEYS[1], unpack(w))");
+  out(`    redis.call('PEXPIRE', KEYS[1], ${num(plan.keyTtlMs)})`);
+  out('  else');
+  out("    redis.call('HSET', KEYS[1], unpack(w))");
+  out('  end');
   out('end');
 
   const reply: string[] = ['allowed', 'now', 'heldAfter', 'settled', '1'];

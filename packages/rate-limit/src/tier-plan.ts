@@ -45,7 +45,7 @@ export class TierPlan {
   readonly maxReservation: number;
   /** How long an unsettled reservation holds its tokens. */
   readonly reservationTtlMs: number;
-  /** How long a store must keep a subject's state after its last write. */
+  /** TTL of a subject's Redis hash: twice what its state needs after a write. */
   readonly keyTtlMs: number;
   /** The divisor this plan's limits were divided by (1 for the tier itself). */
   readonly divisor: number;
@@ -76,9 +76,11 @@ export class TierPlan {
     this.hasTokens = tokenLimits.length > 0;
     this.maxReservation = this.hasTokens ? Math.min(...tokenLimits) : 0;
     this.reservationTtlMs = settings.reservationTtlMs;
-    // Sliding windows read the previous window too; holds must outlive their own TTL.
+    // Sliding windows read the previous window too, and holds must outlive their own TTL; the
+    // Redis script pushes the TTL back once half of it has passed, hence twice that.
     const longest = Math.max(...windows.map((window) => window.windowMs * 2));
-    this.keyTtlMs = Math.max(longest, this.hasTokens ? settings.reservationTtlMs : 0) + 1_000;
+    this.keyTtlMs =
+      2 * (Math.max(longest, this.hasTokens ? settings.reservationTtlMs : 0) + 1_000);
   }
 
   /** This plan with every limit divided by `divisor` (at least 1), cached. */

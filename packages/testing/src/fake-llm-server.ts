@@ -77,19 +77,19 @@ export interface FakeLlmScenario {
   readonly finishReason?: FakeLlmFinishReason;
   /** Milliseconds before the status line and headers are sent. @default 0 */
   readonly headersDelayMs?: number;
-  /** Milliseconds between the headers and the first text chunk (time to first token). @default 0 */
+  /** Milliseconds between the headers and the first text chunk (time to first token); a JSON answer waits this long before its headers. @default 0 */
   readonly firstChunkDelayMs?: number;
-  /** Milliseconds between text chunks. @default 0 */
+  /** Milliseconds between text chunks (streaming only). @default 0 */
   readonly chunkDelayMs?: number;
   /** Answer with this HTTP error instead. */
   readonly httpError?: FakeLlmHttpError;
-  /** Send a provider error event after some chunks, then end the response. */
+  /** Streaming only: send a provider error event after some chunks, then end the response. */
   readonly streamError?: FakeLlmStreamError;
-  /** Destroy the socket after this many text chunks: a network failure mid-stream. */
+  /** Streaming only: destroy the socket after this many text chunks, a network failure mid-stream. */
   readonly disconnectAfterChunks?: number;
-  /** End the response cleanly after this many text chunks, without the provider's terminal events. */
+  /** Streaming only: end the response cleanly after this many text chunks, without the provider's terminal events. */
   readonly truncateAfterChunks?: number;
-  /** After this many text chunks, stop writing and keep the response open until the client leaves. */
+  /** Streaming only: after this many text chunks, stop writing and keep the response open until the client leaves. */
   readonly hangAfterChunks?: number;
   /** Anthropic: also send a `ping` event after every this many text chunks. One always follows `content_block_start`. */
   readonly pingEveryChunks?: number;

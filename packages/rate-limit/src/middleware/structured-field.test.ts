@@ -5,22 +5,16 @@ import {
   parseRetryAfter,
 } from './__fixtures__/draft-headers.js';
 import { parseStructuredList } from './__fixtures__/parse-structured-list.js';
-import {
-  MAX_STRUCTURED_INTEGER,
-  serializeInteger,
-  serializeList,
-  serializeString,
-} from './structured-field.js';
+import { MAX_STRUCTURED_INTEGER, serializeInteger, serializeString } from './structured-field.js';
 
 describe('structured field serializers', () => {
   it('round-trips Strings with quotes, backslashes and non-ASCII through an RFC 9651 parser', () => {
-    const serialized = serializeList([
-      { value: 'a "b" \\c', parameters: [['q', 1]] },
-      { value: 'ünï', parameters: [['x-note', 'ok "fine"']] },
-    ]);
-    expect(serialized).toBe('"a \\"b\\" \\\\c";q=1, "?n?";x-note="ok \\"fine\\""');
-    const [first, second] = parseStructuredList(serialized);
+    const field = `${serializeString('a "b" \\c')};q=${serializeInteger(1)}, ${serializeString('ünï')};x-note=${serializeString('ok "fine"')}`;
+    expect(field).toBe('"a \\"b\\" \\\\c";q=1, "?n?";x-note="ok \\"fine\\""');
+    const [first, second] = parseStructuredList(field);
     expect(first?.value).toEqual({ type: 'string', value: 'a "b" \\c' });
+    expect(first?.parameters.get('q')).toEqual({ type: 'integer', value: 1 });
+    expect(second?.value).toEqual({ type: 'string', value: '?n?' });
     expect(second?.parameters.get('x-note')).toEqual({ type: 'string', value: 'ok "fine"' });
   });
 
