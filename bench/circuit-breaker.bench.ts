@@ -12,6 +12,8 @@ import { formatRatio, type Measurement, markdownTable, measureAll } from './lib/
 
 /** Calls per measured iteration: amortises the harness' own per-iteration cost. */
 const BATCH = 100;
+/** Short interleaved rounds; the median per task resists load from other processes. */
+const ROUNDS = 7;
 const BREAKERS = 10_000;
 
 const work = async () => 1;
@@ -24,6 +26,20 @@ function batch(call: () => Promise<unknown>): () => Promise<void> {
   return async () => {
     for (let index = 0; index < BATCH; index++) await call();
   };
+}
+
+/** Runs every task once per round, round after round, and keeps each task's median round. */
+async function measureRounds(tasks: Record<string, () => unknown>): Promise<Measurement[]> {
+  const rounds: Measurement[][] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    rounds.push(await measureAll(tasks, { timeMs: 200, warmupMs: round === 0 ? 300 : 50 }));
+  }
+  return Object.keys(tasks).map((name) => {
+    const runs = rounds
+      .map((measurements) => measurements.find((measurement) => measurement.name === name)!)
+      .sort((left, right) => left.meanNs - right.meanNs);
+    return runs[Math.floor(runs.length / 2)]!;
+  });
 }
 
 function perCall(measurements: Measurement[], name: string): number {
@@ -64,22 +80,19 @@ export default async function run(): Promise<string> {
   const opossumDefault = new CircuitBreaker(work);
   const opossumNoTimeout = new CircuitBreaker(work, { timeout: false });
 
-  const closed = await measureAll(
-    {
-      'direct await fn()': batch(() => work()),
-      'breakwater execute()': batch(() => ours.execute(work)),
-      'breakwater tryAcquire() + success()': batch(async () => {
-        const permit = ours.tryAcquire();
-        const value = await work();
-        if (permit.ok) permit.success();
-        return value;
-      }),
-      'cockatiel 3 execute()': batch(() => cockatiel.execute(work)),
-      'opossum 9 fire() (default: timeout 10 s)': batch(() => opossumDefault.fire()),
-      'opossum 9 fire() (timeout: false)': batch(() => opossumNoTimeout.fire()),
-    },
-    { timeMs: 1500, warmupMs: 300 },
-  );
+  const closed = await measureRounds({
+    'direct await fn()': batch(() => work()),
+    'breakwater execute()': batch(() => ours.execute(work)),
+    'breakwater tryAcquire() + success()': batch(async () => {
+      const permit = ours.tryAcquire();
+      const value = await work();
+      if (permit.ok) permit.success();
+      return value;
+    }),
+    'cockatiel 3 execute()': batch(() => cockatiel.execute(work)),
+    'opossum 9 fire() (default: timeout 10 s)': batch(() => opossumDefault.fire()),
+    'opossum 9 fire() (timeout: false)': batch(() => opossumNoTimeout.fire()),
+  });
 
   // --- Open path ---
   const oursOpen = createCircuitBreaker({ name: 'bench-open', openDurationMs: 3_600_000 });
@@ -99,22 +112,19 @@ export default async function run(): Promise<string> {
   if (oursOpen.state !== 'OPEN' || cockatielOpen.state !== 1)
     throw new Error('breakers did not open');
 
-  const open = await measureAll(
-    {
-      'direct await fn()': batch(() => work()),
-      'breakwater execute() (throws CircuitOpenError)': batch(() =>
-        oursOpen.execute(work).catch(swallow),
-      ),
-      'breakwater tryExecute() (result object)': batch(() => oursOpen.tryExecute(work)),
-      'breakwater tryAcquire() (sync, no Error built)': batch(async () => oursOpen.tryAcquire()),
-      'cockatiel 3 execute() (throws BrokenCircuitError)': batch(() =>
-        cockatielOpen.execute(work).catch(swallow),
-      ),
-      'opossum 9 fire() (default)': batch(() => opossumOpenDefault.fire().catch(swallow)),
-      'opossum 9 fire() (timeout: false)': batch(() => opossumOpenNoTimeout.fire().catch(swallow)),
-    },
-    { timeMs: 1500, warmupMs: 300 },
-  );
+  const open = await measureRounds({
+    'direct await fn()': batch(() => work()),
+    'breakwater execute() (throws CircuitOpenError)': batch(() =>
+      oursOpen.execute(work).catch(swallow),
+    ),
+    'breakwater tryExecute() (result object)': batch(() => oursOpen.tryExecute(work)),
+    'breakwater tryAcquire() (sync, no Error built)': batch(async () => oursOpen.tryAcquire()),
+    'cockatiel 3 execute() (throws BrokenCircuitError)': batch(() =>
+      cockatielOpen.execute(work).catch(swallow),
+    ),
+    'opossum 9 fire() (default)': batch(() => opossumOpenDefault.fire().catch(swallow)),
+    'opossum 9 fire() (timeout: false)': batch(() => opossumOpenNoTimeout.fire().catch(swallow)),
+  });
 
   for (const breaker of [
     opossumDefault,
@@ -211,5 +221,5 @@ Goals:
 
 ${goals.join('\n')}
 
-Method: tinybench, ${BATCH} sequential \`await\`s per iteration, 1.5 s per task after 0.3 s warm-up, all peers in one process and one run; overhead is time per call minus a direct \`await fn()\` of the same async function. Memory is the heap growth after a forced GC while ${BREAKERS.toLocaleString('en-US')} breakers are alive (opossum's are shut down afterwards).`;
+Method: tinybench, ${BATCH} sequential \`await\`s per iteration; ${ROUNDS} interleaved rounds of 0.2 s per task, median round kept; all peers in one process and one run; overhead is time per call minus a direct \`await fn()\` of the same async function. Memory is the heap growth after a forced GC while ${BREAKERS.toLocaleString('en-US')} breakers are alive (opossum's are shut down afterwards).`;
 }

@@ -29,12 +29,13 @@ type Autocannon = (options: {
 }) => Promise<AutocannonResult>;
 
 const require = createRequire(import.meta.url);
+const thisFile = fileURLToPath(import.meta.url);
 const autocannon = require('autocannon') as Autocannon;
 
 const CONNECTIONS = 10;
-const DURATION_S = 3;
-const LATENCY_SAMPLES = 300;
-const TTFT_SAMPLES = 100;
+const DURATION_S = 2;
+const LATENCY_SAMPLES = 200;
+const TTFT_SAMPLES = 60;
 
 interface Target {
   readonly name: string;
@@ -65,7 +66,11 @@ async function sequential(
     const elapsed = await new Promise<number>((resolve, reject) => {
       const call = request(
         target.url,
-        { method: 'POST', agent, headers: { 'content-type': 'application/json', ...target.headers } },
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', ...target.headers },
+        },
         (response) => {
           if (response.statusCode !== 200) failures++;
           let stamp: number | undefined;
@@ -75,9 +80,12 @@ async function sequential(
             if (stamp !== undefined || until !== 'first-content') return;
             seen += piece;
             // The first SSE frame that carries generated text.
-            if (/"content":"[^"]+"/.test(seen)) stamp = Number(process.hrtime.bigint() - started) / 1e6;
+            if (/"content":"[^"]+"/.test(seen))
+              stamp = Number(process.hrtime.bigint() - started) / 1e6;
           });
-          response.on('end', () => resolve(stamp ?? Number(process.hrtime.bigint() - started) / 1e6));
+          response.on('end', () =>
+            resolve(stamp ?? Number(process.hrtime.bigint() - started) / 1e6),
+          );
           response.on('error', reject);
         },
       );
@@ -88,13 +96,16 @@ async function sequential(
   }
   agent.destroy();
   times.sort((a, b) => a - b);
-  const at = (quantile: number) => times[Math.min(times.length - 1, Math.floor(quantile * times.length))]!;
+  const at = (quantile: number) =>
+    times[Math.min(times.length - 1, Math.floor(quantile * times.length))]!;
   return { p50: at(0.5), p99: at(0.99), failures };
 }
 
 async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
-  const bin = fileURLToPath(new URL('./node_modules/@portkey-ai/gateway/build/start-server.js', import.meta.url));
+  const bin = fileURLToPath(
+    new URL('./node_modules/@portkey-ai/gateway/build/start-server.js', import.meta.url),
+  );
   // Portkey's bin has no host option: this preload binds its server to loopback only.
   const loopbackOnly = [
     "import net from 'node:net';",
@@ -107,7 +118,12 @@ async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
   ].join('\n');
   const child = spawn(
     process.execPath,
-    [`--import=data:text/javascript,${encodeURIComponent(loopbackOnly)}`, bin, `--port=${port}`, '--headless'],
+    [
+      `--import=data:text/javascript,${encodeURIComponent(loopbackOnly)}`,
+      bin,
+      `--port=${port}`,
+      '--headless',
+    ],
     { stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -123,9 +139,38 @@ async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
   throw new Error('Portkey gateway did not start');
 }
 
-export default async function gatewayBench(): Promise<string> {
-  const upstream = await startFakeOpenAIServer({ words: 20 });
-  const paced = await startFakeOpenAIServer({ words: 20, chunkDelayMs: 1 });
+/** Starts this file in a child process in `role`; resolves with the URL it prints. */
+async function startChild(
+  role: 'upstream' | 'gateway',
+  env: Record<string, string>,
+): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(process.execPath, [...process.execArgv, thisFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env, BREAKWATER_BENCH_ROLE: role },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (piece: string) => {
+      output += piece;
+      const line = output.split('\n').find((candidate) => candidate.startsWith('url='));
+      if (line) resolve(line.slice(4).trim());
+    });
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before listening`)));
+  });
+  return { url, process: child };
+}
+
+/** Child-process entry points: each server gets its own process (and event loop), like in production. */
+async function runRole(role: string): Promise<void> {
+  if (role === 'upstream') {
+    const upstream = await startFakeOpenAIServer({
+      words: 20,
+      chunkDelayMs: Number(process.env.CHUNK_DELAY_MS ?? 0),
+    });
+    process.stdout.write(`url=${upstream.baseURL}\n`);
+    return;
+  }
   const gateway = await buildGateway({
     logger: false,
     cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
@@ -133,13 +178,43 @@ export default async function gatewayBench(): Promise<string> {
     apiKeys: [{ key: 'sk-bench', userId: 'bench', tier: 'BENCH' }],
     tiers: { BENCH: { requestsPerMinute: 1e9, tokensPerDay: 1e12 } },
     models: [
-      { name: 'gpt-4o', provider: 'openai', apiKeyEnv: 'OPENAI_API_KEY', baseUrlEnv: 'OPENAI_BASE_URL' },
-      { name: 'gpt-4o-paced', provider: 'openai', upstreamModel: 'gpt-4o', apiKeyEnv: 'OPENAI_API_KEY', baseUrlEnv: 'PACED_BASE_URL' },
+      {
+        name: 'gpt-4o',
+        provider: 'openai',
+        apiKeyEnv: 'OPENAI_API_KEY',
+        baseUrlEnv: 'OPENAI_BASE_URL',
+      },
+      {
+        name: 'gpt-4o-paced',
+        provider: 'openai',
+        upstreamModel: 'gpt-4o',
+        apiKeyEnv: 'OPENAI_API_KEY',
+        baseUrlEnv: 'PACED_BASE_URL',
+      },
     ],
     failover: false,
-    env: { OPENAI_API_KEY: 'sk-upstream', OPENAI_BASE_URL: upstream.baseURL, PACED_BASE_URL: paced.baseURL },
+    env: {
+      OPENAI_API_KEY: 'sk-upstream',
+      OPENAI_BASE_URL: process.env.UPSTREAM_URL,
+      PACED_BASE_URL: process.env.PACED_URL,
+    },
   });
-  const gatewayUrl = await gateway.listen(0, '127.0.0.1');
+  process.stdout.write(`url=${await gateway.listen(0, '127.0.0.1')}\n`);
+}
+
+const role = process.env.BREAKWATER_BENCH_ROLE;
+if (role) await runRole(role);
+
+export default async function gatewayBench(): Promise<string> {
+  const upstreamChild = await startChild('upstream', {});
+  const pacedChild = await startChild('upstream', { CHUNK_DELAY_MS: '1' });
+  const upstream = { baseURL: upstreamChild.url };
+  const paced = { baseURL: pacedChild.url };
+  const gatewayChild = await startChild('gateway', {
+    UPSTREAM_URL: upstream.baseURL,
+    PACED_URL: paced.baseURL,
+  });
+  const gatewayUrl = gatewayChild.url;
   const portkey = await startPortkey();
 
   const auth = { authorization: 'Bearer sk-bench' };
@@ -156,32 +231,73 @@ export default async function gatewayBench(): Promise<string> {
 
   const rows: Array<Array<string | number>> = [];
   const summary: Record<string, { rps: number; p50: number; p99: number }> = {};
+  const failed: Record<string, string> = {};
   try {
     for (const stream of [false, true]) {
       const mode = stream ? 'streaming' : 'non-streaming';
       for (const target of targets(upstream.baseURL, upstream.baseURL)) {
         const payload = body(stream);
+        const probe = await fetch(target.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...target.headers },
+          body: payload,
+        });
+        await probe.arrayBuffer();
+        if (probe.status !== 200) {
+          failed[`${target.name} ${mode}`] = `fails (HTTP ${probe.status})`;
+          continue;
+        }
         // Warm-up, then a bounded run at 10 connections.
-        await autocannon({ url: target.url, connections: CONNECTIONS, duration: 1, method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: payload });
-        const load = await autocannon({ url: target.url, connections: CONNECTIONS, duration: DURATION_S, method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: payload });
+        await autocannon({
+          url: target.url,
+          connections: CONNECTIONS,
+          duration: 1,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...target.headers },
+          body: payload,
+        });
+        const load = await autocannon({
+          url: target.url,
+          connections: CONNECTIONS,
+          duration: DURATION_S,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...target.headers },
+          body: payload,
+        });
         if (load.non2xx > 0 || load.errors > 0) {
-          throw new Error(`${target.name} ${mode}: ${load.non2xx} non-2xx and ${load.errors} errors under load`);
+          throw new Error(
+            `${target.name} ${mode}: ${load.non2xx} non-2xx and ${load.errors} errors under load`,
+          );
         }
         const latency = await sequential(target, payload, LATENCY_SAMPLES, 'end');
-        summary[`${target.name} ${mode}`] = { rps: load.requests.average, p50: latency.p50, p99: latency.p99 };
+        summary[`${target.name} ${mode}`] = {
+          rps: load.requests.average,
+          p50: latency.p50,
+          p99: latency.p99,
+        };
       }
     }
     const ttft: Record<string, { p50: number; p99: number }> = {};
     for (const target of targets(paced.baseURL, paced.baseURL)) {
+      if (failed[`${target.name} streaming`]) continue;
       const model = target.name === 'breakwater' ? 'gpt-4o-paced' : 'gpt-4o';
       const url = target.name === 'direct' ? `${paced.baseURL}/chat/completions` : target.url;
-      ttft[target.name] = await sequential({ ...target, url }, body(true, model), TTFT_SAMPLES, 'first-content');
+      ttft[target.name] = await sequential(
+        { ...target, url },
+        body(true, model),
+        TTFT_SAMPLES,
+        'first-content',
+      );
     }
 
     for (const mode of ['non-streaming', 'streaming']) {
       const direct = summary[`direct ${mode}`]!;
       for (const name of ['direct', 'breakwater', 'portkey']) {
-        const result = summary[`${name} ${mode}`]!;
+        const result = summary[`${name} ${mode}`];
+        if (!result) {
+          rows.push([`${name} (${mode})`, failed[`${name} ${mode}`] ?? 'n/a', '—', '—', '—', '—']);
+          continue;
+        }
         rows.push([
           `${name} (${mode})`,
           formatOps(result.rps),
@@ -192,15 +308,21 @@ export default async function gatewayBench(): Promise<string> {
         ]);
       }
     }
-    const ttftRows = ['direct', 'breakwater', 'portkey'].map((name) => [
-      name,
-      `${ttft[name]!.p50.toFixed(2)} ms`,
-      name === 'direct' ? '—' : `${(ttft[name]!.p50 - ttft.direct!.p50).toFixed(2)} ms`,
-      `${ttft[name]!.p99.toFixed(2)} ms`,
-    ]);
+    const ttftRows = ['direct', 'breakwater', 'portkey'].map((name) =>
+      ttft[name] === undefined
+        ? [name, failed[`${name} streaming`] ?? 'n/a', '—', '—']
+        : [
+            name,
+            `${ttft[name]!.p50.toFixed(2)} ms`,
+            name === 'direct' ? '—' : `${(ttft[name]!.p50 - ttft.direct!.p50).toFixed(2)} ms`,
+            `${ttft[name]!.p99.toFixed(2)} ms`,
+          ],
+    );
 
-    const ratio = (name: string) => summary[`${name} non-streaming`]!.rps / summary['direct non-streaming']!.rps;
-    const addedP50 = summary['breakwater non-streaming']!.p50 - summary['direct non-streaming']!.p50;
+    const ratio = (name: string) =>
+      (summary[`${name} non-streaming`]?.rps ?? 0) / summary['direct non-streaming']!.rps;
+    const addedP50 =
+      summary['breakwater non-streaming']!.p50 - summary['direct non-streaming']!.p50;
     const goals = [
       `- Throughput at ${CONNECTIONS} connections ≥ 0.3× direct: ${formatRatio(ratio('breakwater'))} (Portkey ${formatRatio(ratio('portkey'))}) — ${ratio('breakwater') >= 0.3 ? 'met' : 'not met'}.`,
       `- Added latency at p50 < 1 ms (non-streaming): ${addedP50.toFixed(2)} ms — ${addedP50 < 1 ? 'met' : 'not met'}.`,
@@ -208,7 +330,10 @@ export default async function gatewayBench(): Promise<string> {
     return [
       '## Gateway',
       '',
-      markdownTable(['Path', 'req/s (10 conn.)', 'vs direct', 'p50 (1 conn.)', 'added p50', 'added p99'], rows),
+      markdownTable(
+        ['Path', 'req/s (10 conn.)', 'vs direct', 'p50 (1 conn.)', 'added p50', 'added p99'],
+        rows,
+      ),
       '',
       'Time to first token, streaming, upstream pacing its 20 chunks 1 ms apart:',
       '',
@@ -219,9 +344,13 @@ export default async function gatewayBench(): Promise<string> {
       `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per case after a 1 s warm-up, for req/s; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream) through the official openai SDK; Portkey ${'1.15'} runs its published bin in front of the same upstream.`,
     ].join('\n');
   } finally {
-    portkey.process.kill('SIGTERM');
-    await gateway.close();
-    await upstream.close();
-    await paced.close();
+    for (const child of [
+      portkey.process,
+      gatewayChild.process,
+      upstreamChild.process,
+      pacedChild.process,
+    ]) {
+      child.kill('SIGTERM');
+    }
   }
 }

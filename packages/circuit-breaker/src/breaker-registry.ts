@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { BreakerEvents } from './breaker-events.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
 import {
@@ -6,6 +6,7 @@ import {
   CircuitBreakerImpl,
   type CircuitBreakerOptions,
 } from './circuit-breaker.js';
+import { ObservedEmitter } from './observed-emitter.js';
 
 /** Options a registry applies to the breakers it creates (everything but `name` and `fallback`). */
 export type BreakerDefaults = Omit<CircuitBreakerOptions, 'name' | 'fallback'>;
@@ -73,7 +74,7 @@ export function createBreakerRegistry(options: BreakerRegistryOptions = {}): Bre
   return new BreakerRegistryImpl(options);
 }
 
-class BreakerRegistryImpl extends EventEmitter<BreakerEvents> implements BreakerRegistry {
+class BreakerRegistryImpl extends ObservedEmitter implements BreakerRegistry {
   private readonly breakers = new Map<string, CircuitBreakerImpl>();
   private readonly defaults: BreakerDefaults;
   private readonly overrides: BreakerRegistryOptions['overrides'];
@@ -95,6 +96,11 @@ class BreakerRegistryImpl extends EventEmitter<BreakerEvents> implements Breaker
     }
     // Fail at construction, not at the first get(), when the defaults are invalid.
     new CircuitBreakerImpl({ ...this.defaults, store: undefined, name: 'defaults-check' });
+  }
+
+  // Breakers cache who listens; tell them when the registry's listeners change.
+  protected override listenersChanged(): void {
+    for (const breaker of this.breakers?.values() ?? []) breaker.listenersChanged();
   }
 
   get size(): number {

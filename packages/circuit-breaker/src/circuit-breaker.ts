@@ -1,4 +1,4 @@
-import { EventEmitter } from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { BreakerEvents } from './breaker-events.js';
 import { type BreakerPermit, Permit, type PermitOwner } from './breaker-permit.js';
 import { type BreakerRejection, Rejection } from './breaker-rejection.js';
@@ -14,6 +14,7 @@ import type { BreakerStateStore, SharedBreakerView } from './breaker-state-store
 import { BreakerTimeoutError } from './breaker-timeout-error.js';
 import { classifyError, type ErrorClassifier } from './classify-error.js';
 import { neverAbortedSignal } from './never-aborted-signal.js';
+import { EVENT_BITS, ObservedEmitter } from './observed-emitter.js';
 import { CountWindow, createOutcomeWindow, type OutcomeWindow } from './outcome-window.js';
 
 /** What a fallback is told about the call it replaces. */
@@ -156,7 +157,7 @@ export function createCircuitBreaker<TFallback = never>(
 
 /** @internal */
 export class CircuitBreakerImpl<TFallback = never>
-  extends EventEmitter<BreakerEvents>
+  extends ObservedEmitter
   implements CircuitBreaker<TFallback>, PermitOwner
 {
   readonly name: string;
@@ -174,6 +175,10 @@ export class CircuitBreakerImpl<TFallback = never>
   private admittedAt = 0;
   /** Whether every call needs its start time (slow calls, time window). */
   private timeEveryCall = false;
+  /** Bit mask of the events someone listens to, here or on the registry. */
+  private listening = 0;
+  /** Whether calls need their start time: `timeEveryCall`, or duration events are listened to. */
+  private timed = false;
 
   private consecutiveFailures = 0;
   private openedAt: number | null = null;
@@ -189,7 +194,7 @@ export class CircuitBreakerImpl<TFallback = never>
   private totalRejections = 0;
 
   /** The registry's emitter, which re-emits every event. */
-  parent: EventEmitter<BreakerEvents> | undefined;
+  private parentEmitter: ObservedEmitter | undefined;
 
   private readonly store: BreakerStateStore | undefined;
   private detach: (() => void) | undefined;
@@ -239,7 +244,36 @@ export class CircuitBreakerImpl<TFallback = never>
     fn: (signal: AbortSignal) => Promise<T> | T,
     options?: ExecuteOptions,
   ): Promise<T | TFallback> {
+    // The common case (closed, no timeout) takes a lean path with a single await.
+    if (
+      this.current === 'CLOSED' &&
+      this.resolved.timeoutMs === undefined &&
+      (options === undefined || (options.timeoutMs === undefined && !options.signal?.aborted))
+    ) {
+      return this.runClosed(fn, options?.signal);
+    }
     return this.invoke(fn, options, false) as Promise<T | TFallback>;
+  }
+
+  private async runClosed<T>(
+    fn: (signal: AbortSignal) => Promise<T> | T,
+    signal: AbortSignal | undefined,
+  ): Promise<T | TFallback> {
+    this.totalCalls++;
+    const epoch = this.epoch;
+    const startedAt = this.needsTime() ? this.clock() : -1;
+    let value: T;
+    try {
+      value = await fn(signal ?? neverAbortedSignal());
+    } catch (error) {
+      const callerAborted = signal?.aborted === true;
+      if (callerAborted) this.settleIgnored(epoch, false, startedAt, error);
+      else this.settleError(epoch, false, startedAt, error);
+      if (this.fallback && !callerAborted) return this.runFallback(error, 'error', 0);
+      throw error;
+    }
+    this.settleSuccess(epoch, false, startedAt);
+    return value;
   }
 
   tryExecute<T>(
@@ -802,22 +836,32 @@ export class CircuitBreakerImpl<TFallback = never>
     };
   }
 
+  /** The registry whose emitter re-emits this breaker's events. @internal */
+  set parent(emitter: ObservedEmitter | undefined) {
+    this.parentEmitter = emitter;
+    this.listenersChanged();
+  }
+
+  /** Recomputes the cached listener mask; the registry calls it when its listeners change. @internal */
+  override listenersChanged(): void {
+    this.listening = this.listenedEvents() | (this.parentEmitter?.listenedEvents() ?? 0);
+    this.updateTiming();
+  }
+
   private updateTiming(): void {
     this.timeEveryCall =
       this.resolved.slowCallDurationMs !== undefined || this.resolved.window.type === 'time';
+    this.timed =
+      this.timeEveryCall ||
+      (this.listening & (EVENT_BITS.success | EVENT_BITS.failure | EVENT_BITS.slowCall)) !== 0;
   }
 
   private needsTime(): boolean {
-    return (
-      this.timeEveryCall || this.wants('success') || this.wants('failure') || this.wants('slowCall')
-    );
+    return this.timed;
   }
 
   private wants(event: keyof BreakerEvents): boolean {
-    return (
-      this.listenerCount(event) !== 0 ||
-      (this.parent !== undefined && this.parent.listenerCount(event) !== 0)
-    );
+    return (this.listening & EVENT_BITS[event]) !== 0;
   }
 
   private emitEvent<E extends keyof BreakerEvents>(
@@ -825,6 +869,7 @@ export class CircuitBreakerImpl<TFallback = never>
     payload: Parameters<BreakerEvents[E]>[0],
   ): void {
     (this.emit as UntypedEmit).call(this, event, payload);
-    if (this.parent) (this.parent.emit as UntypedEmit).call(this.parent, event, payload);
+    const parent = this.parentEmitter;
+    if (parent) (parent.emit as UntypedEmit).call(parent, event, payload);
   }
 }

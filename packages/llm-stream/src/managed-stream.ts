@@ -47,6 +47,14 @@ export interface ManagedStream extends AsyncIterable<StreamEvent> {
   cancel(reason?: string): boolean;
   /** A snapshot of progress: tokens so far, percent, time to first token, tokens per second. */
   info(): ActiveStreamInfo;
+  /**
+   * Reads the stream by calling `onEvent` for every event, in order. When `onEvent` returns a
+   * promise, nothing more is read (from the upstream either) until it settles: backpressure
+   * without a promise per event, the fastest way to read. Resolves with the end event once
+   * `onEvent` has handled it; if `onEvent` throws or rejects, the stream is cancelled
+   * (`consumer_stopped`) and the promise rejects with that error. Takes the single reader's place.
+   */
+  forEach(onEvent: (event: StreamEvent) => unknown): Promise<StreamEndEvent>;
   /** Reads the stream to its end without looking at the events; for a stream nobody else reads. */
   consume(): Promise<StreamEndEvent>;
   /** A stream has one reader: a second call throws a TypeError. */
@@ -104,6 +112,10 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   readonly #estimate: ((text: string) => number) | undefined;
 
   #source: ProviderStreamSource;
+  // Copied out of the source: read for every chunk, and sources may be slow-shaped objects.
+  #model: string;
+  #provider: string;
+  #progressBasis: number | undefined;
   #entryIndex = 0;
   #retriesOnEntry = 0;
   #attempts = 0;
@@ -119,6 +131,11 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   #pulling = false;
   #queue: StreamEvent[] = [];
   #waiter: Waiter | null = null;
+  #sink: ((event: StreamEvent) => unknown) | null = null;
+  #sinkBusy = false;
+  #sinkPaused = false;
+  #sinkGotEnd = false;
+  #settleSink: { resolve(event: StreamEndEvent): void; reject(error: unknown): void } | null = null;
 
   readonly #startedAt: number;
   #firstTokenAt: number | null = null;
@@ -148,6 +165,9 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     this.#bufferTokens = options.bufferTokens;
     this.#estimate = options.estimateTokens;
     this.#source = options.entries[0]!.source;
+    this.#model = this.#source.model;
+    this.#provider = this.#source.provider;
+    this.#progressBasis = this.#basisOf(this.#source);
     this.#startedAt = options.clock();
   }
 
@@ -156,8 +176,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     const start: StreamStartEvent = {
       type: 'start',
       stream_id: this.id,
-      model: this.#source.model,
-      provider: this.#source.provider,
+      model: this.#model,
+      provider: this.#provider,
       timestamp: this.#startedAt,
     };
     this.#deliver(start);
@@ -168,11 +188,11 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   }
 
   get model(): string {
-    return this.#source.model;
+    return this.#model;
   }
 
   get provider(): string {
-    return this.#source.provider;
+    return this.#provider;
   }
 
   get ended(): boolean {
@@ -192,23 +212,33 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   }
 
   [Symbol.asyncIterator](): AsyncIterator<StreamEvent, undefined> {
-    if (this.#readerTaken) throw new TypeError('A managed stream has a single reader');
-    this.#readerTaken = true;
+    this.#takeReader();
     return this;
   }
 
-  async consume(): Promise<StreamEndEvent> {
-    for await (const _ of this) {
-      // Reading is what advances the upstream; the events themselves are not needed here.
+  forEach(onEvent: (event: StreamEvent) => unknown): Promise<StreamEndEvent> {
+    if (typeof onEvent !== 'function') {
+      return Promise.reject(new TypeError(`onEvent must be a function, got ${typeof onEvent}`));
     }
-    return this.#end!;
+    try {
+      this.#takeReader();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#sink = onEvent;
+    return new Promise((resolve, reject) => {
+      this.#settleSink = { resolve, reject };
+      this.#open();
+      this.#pumpSink(true);
+    });
+  }
+
+  consume(): Promise<StreamEndEvent> {
+    return this.forEach(ignore);
   }
 
   next(): Promise<IteratorResult<StreamEvent, undefined>> {
-    if (!this.#opened && this.#phase !== 'ended') {
-      this.#opened = true;
-      void this.#connect(undefined);
-    }
+    this.#open();
     if (this.#queue.length > 0) return Promise.resolve({ done: false, value: this.#queue.shift()! });
     if (this.#phase === 'ended') return Promise.resolve(doneResult);
     if (this.#waiter !== null) {
@@ -216,6 +246,77 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     }
     return new Promise(this.#wait);
   }
+
+  #takeReader(): void {
+    if (this.#readerTaken) throw new TypeError('A managed stream has a single reader');
+    this.#readerTaken = true;
+  }
+
+  /** The upstream is opened on the first read, not at creation. */
+  #open(): void {
+    if (this.#opened || this.#phase === 'ended') return;
+    this.#opened = true;
+    void this.#connect(undefined);
+  }
+
+  /** True while the reader can take an event now: a pending next(), or a sink that is not busy. */
+  #ready(): boolean {
+    return this.#waiter !== null || (this.#sink !== null && !this.#sinkBusy && !this.#sinkPaused);
+  }
+
+  /** Hands queued events to the sink until it pauses; settles it after the end event; then pulls. */
+  #pumpSink(pull: boolean): void {
+    while (this.#sink !== null && !this.#sinkBusy && !this.#sinkPaused) {
+      const event = this.#queue.shift();
+      if (event === undefined) break;
+      this.#toSink(event);
+    }
+    if (this.#sink === null || this.#sinkBusy || this.#sinkPaused) return;
+    if (this.#sinkGotEnd) {
+      const settle = this.#settleSink;
+      this.#sink = null;
+      this.#settleSink = null;
+      settle?.resolve(this.#end!);
+      return;
+    }
+    if (pull) this.#drive();
+  }
+
+  #toSink(event: StreamEvent): void {
+    this.#sinkBusy = true;
+    let result: unknown;
+    try {
+      result = this.#sink!(event);
+    } catch (error) {
+      this.#sinkBusy = false;
+      this.#sinkFailed(error);
+      return;
+    }
+    this.#sinkBusy = false;
+    if (event === this.#end) this.#sinkGotEnd = true;
+    if (
+      typeof result === 'object' &&
+      result !== null &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
+      this.#sinkPaused = true;
+      (result as PromiseLike<unknown>).then(this.#resumeSink, this.#sinkFailed);
+    }
+  }
+
+  readonly #resumeSink = (): void => {
+    this.#sinkPaused = false;
+    this.#pumpSink(true);
+  };
+
+  readonly #sinkFailed = (error: unknown): void => {
+    const settle = this.#settleSink;
+    this.#settleSink = null;
+    this.#sink = null;
+    this.cancel('consumer_stopped');
+    this.#queue.length = 0;
+    settle?.reject(error);
+  };
 
   return(): Promise<IteratorResult<StreamEvent, undefined>> {
     this.cancel('consumer_stopped');
@@ -231,8 +332,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     const event: StreamCancelledEvent = {
       type: 'cancelled',
       stream_id: this.id,
-      model: this.#source.model,
-      provider: this.#source.provider,
+      model: this.#model,
+      provider: this.#provider,
       reason,
       usage: this.#usage(true),
     };
@@ -247,8 +348,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     const total = this.#phase === 'ended' ? this.#lastTotal : this.#currentTotal();
     return {
       stream_id: this.id,
-      model: this.#source.model,
-      provider: this.#source.provider,
+      model: this.#model,
+      provider: this.#provider,
       phase: this.#phase === 'connecting' ? 'connecting' : 'streaming',
       attempts: this.#attempts,
       started_at: this.#startedAt,
@@ -273,7 +374,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
 
   /** Moves the stream forward while the reader waits: flush a due buffer, or pull upstream. */
   #drive(): void {
-    if (this.#waiter === null || this.#phase === 'ended') return;
+    if (this.#phase === 'ended' || !this.#ready()) return;
     if (this.#bufferText !== '') {
       const dueIn = this.#bufferStartedAt + this.#options.bufferDelayMs - this.#clock();
       if (dueIn <= 0) {
@@ -311,7 +412,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
 
   readonly #onFlushTimer = (): void => {
     this.#flushTimer = null;
-    if (this.#waiter !== null && this.#phase !== 'ended') this.#flush();
+    if (this.#phase !== 'ended' && this.#ready()) this.#flush();
   };
 
   #onUpstreamResult(result: IteratorResult<ProviderEvent>): void {
@@ -371,8 +472,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     this.#deliver({
       type: 'chunk',
       stream_id: this.id,
-      model: this.#source.model,
-      provider: this.#source.provider,
+      model: this.#model,
+      provider: this.#provider,
       chunk_number: ++this.#chunkNumber,
       content,
       tokens_in_chunk: total - previous,
@@ -386,12 +487,19 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   #deliver(event: StreamEvent): void {
     this.#hooks?.emit(event);
     const waiter = this.#waiter;
-    if (waiter === null) {
-      this.#queue.push(event);
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter({ done: false, value: event });
       return;
     }
-    this.#waiter = null;
-    waiter({ done: false, value: event });
+    if (this.#sink !== null && this.#queue.length === 0 && !this.#sinkBusy && !this.#sinkPaused) {
+      // The common case: hand the event straight to a ready sink, without queueing it.
+      this.#toSink(event);
+      if (this.#queue.length > 0 || this.#sinkGotEnd) this.#pumpSink(false);
+      return;
+    }
+    this.#queue.push(event);
+    if (this.#sink !== null) this.#pumpSink(false);
   }
 
   #complete(): void {
@@ -403,8 +511,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     const event: StreamCompleteEvent = {
       type: 'complete',
       stream_id: this.id,
-      model: this.#source.model,
-      provider: this.#source.provider,
+      model: this.#model,
+      provider: this.#provider,
       total_tokens: usage.output_tokens,
       usage,
       ttft_ms: this.#firstTokenAt === null ? null : this.#firstTokenAt - this.#startedAt,
@@ -458,8 +566,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     const event: StreamErrorEvent = {
       type: 'error',
       stream_id: this.id,
-      model: this.#source.model,
-      provider: this.#source.provider,
+      model: this.#model,
+      provider: this.#provider,
       code: failure.code,
       message: failure.message,
       retryable: failure.retryable,
@@ -573,7 +681,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
       retryAfterMs = rejection.retryAfterMs;
       this.#lastFailure = {
         code: 'CIRCUIT_OPEN',
-        message: `${this.#source.provider}/${this.#source.model} is guarded by an open circuit: ${rejection.error.message}`,
+        message: `${this.#provider}/${this.#model} is guarded by an open circuit: ${rejection.error.message}`,
         retryable: true,
         status: undefined,
         retryAfterMs,
@@ -604,8 +712,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
       this.#hooks?.emit({
         type: 'retry',
         stream_id: this.id,
-        model: this.#source.model,
-        provider: this.#source.provider,
+        model: this.#model,
+        provider: this.#provider,
         attempt: this.#retriesOnEntry + 1,
         delay_ms: delayMs,
         code: last.code,
@@ -623,6 +731,9 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     this.#entryIndex++;
     this.#retriesOnEntry = 0;
     this.#source = next.source;
+    this.#model = next.source.model;
+    this.#provider = next.source.provider;
+    this.#progressBasis = this.#basisOf(next.source);
     this.#hooks?.emit({
       type: 'failover',
       stream_id: this.id,
@@ -689,10 +800,16 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     };
   }
 
+  #basisOf(source: ProviderStreamSource): number | undefined {
+    const basis = this.#options.expectedTokens ?? source.maxTokens;
+    return basis !== undefined && basis > 0 ? basis : undefined;
+  }
+
   #progress(total: number): number | null {
-    const basis = this.#options.expectedTokens ?? this.#source.maxTokens;
-    if (basis === undefined || !(basis > 0)) return null;
-    return Math.min(100, Math.round((total / basis) * 1000) / 10);
+    const basis = this.#progressBasis;
+    if (basis === undefined) return null;
+    const percent = Math.round((total / basis) * 1000) / 10;
+    return percent < 100 ? percent : 100;
   }
 
   #tokensPerSecond(total: number, now: number): number {
@@ -703,3 +820,5 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
 }
 
 const neverAborted = new AbortController().signal;
+
+function ignore(): void {}

@@ -1,6 +1,7 @@
 import type { ProviderStreamSource } from './provider-event.js';
 import { type ResolvedRetryOptions, type RetryOptions, resolveRetryOptions } from './retry-options.js';
 import type { StreamGuard } from './stream-guard.js';
+import { turnClock } from './turn-clock.js';
 
 /** A source with the guard (circuit breaker) that must grant it a permit before each attempt. */
 export interface StreamSourceEntry {
@@ -34,7 +35,7 @@ export interface StreamDefaults {
   readonly retry?: RetryOptions | false;
   /** Token count of a text delta, used when the provider has not reported one. @default {@link estimateTokens} */
   readonly estimateTokens?: (text: string) => number;
-  /** Epoch milliseconds. @default Date.now */
+  /** Epoch milliseconds. @default Date.now (read once per event-loop turn for chunks that arrive together) */
   readonly clock?: () => number;
   /** Source of randomness for backoff jitter, in [0, 1). @default Math.random */
   readonly random?: () => number;
@@ -96,7 +97,7 @@ export function resolveStreamOptions(
     throw new RangeError(`expectedTokens must be > 0, got ${expectedTokens}`);
   }
   const estimate = options.estimateTokens ?? defaults.estimateTokens;
-  const clock = options.clock ?? defaults.clock ?? Date.now;
+  const clock = options.clock ?? defaults.clock ?? turnClock;
   const random = options.random ?? defaults.random ?? Math.random;
   for (const [name, value] of [
     ['estimateTokens', estimate],

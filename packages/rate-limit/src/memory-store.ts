@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { memoryEvaluator } from './memory-evaluator.js';
 import { type RateLimitStore, REPLY_HEADER, type StoreOperation } from './rate-limit-store.js';
 import type { TierPlan } from './tier-plan.js';
 
@@ -52,6 +53,8 @@ interface Entry {
   holds: Map<string, Hold> | undefined;
   /** States of other layouts (a subject whose tier changed to a differently shaped one). */
   others: Map<string, Float64Array> | undefined;
+  /** Insertion epoch of the entry's last move to the LRU's recent end. */
+  epoch: number;
 }
 
 function emptyState(count: number): Float64Array {
@@ -78,12 +81,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       if (reason === 'evict' && spare.length < 64) spare.push(entry);
     },
   });
-  // Scratch buffers reused by every call: the memory path allocates nothing per decision.
-  let reply = new Float64Array(REPLY_HEADER + 3 * 8);
-  let used = new Float64Array(8);
-  let current = new Float64Array(8);
-  let previous = new Float64Array(8);
-  let indexes = new Float64Array(8);
+  // An entry moves to the LRU's recent end at most once per epoch of max/2 insertions: an
+  // entry used in every epoch can never be evicted, and most hits skip the move.
+  const epochSize = Math.max(1, Math.floor(max / 2));
+  let inserted = 0;
+  let epoch = 0;
+  // One reply buffer reused by every call (tiers have at most 16 windows).
+  const reply = new Float64Array(REPLY_HEADER + 3 * 16);
 
   function stateFor(entry: Entry, plan: TierPlan): Float64Array {
     if (entry.layout === plan.layout) return entry.state;
@@ -118,14 +122,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   ): Float64Array {
     const now = clock();
     const count = plan.count;
-    if (used.length < count) {
-      used = new Float64Array(count);
-      current = new Float64Array(count);
-      previous = new Float64Array(count);
-      indexes = new Float64Array(count);
-      reply = new Float64Array(REPLY_HEADER + 3 * count);
+    let entry = entries.peek(subject);
+    if (entry !== undefined && entry.epoch !== epoch && operation !== 2) {
+      entries.get(subject);
+      entry.epoch = epoch;
     }
-    let entry = operation === 2 ? entries.peek(subject) : entries.get(subject);
     if (entry === undefined) {
       const reused = operation === 2 ? undefined : spare.pop();
       if (reused !== undefined && reused.state.length === count * 3) {
@@ -140,6 +141,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         reused.nextExpiry = 0;
         reused.holds = undefined;
         reused.others = undefined;
+        reused.epoch = epoch;
         entry = reused;
       } else
         entry = {
@@ -149,9 +151,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
           nextExpiry: 0,
           holds: undefined,
           others: undefined,
+          epoch,
         };
       // A peek must not make unknown subjects take room.
-      if (operation !== 2) entries.set(subject, entry);
+      if (operation !== 2) {
+        entries.set(subject, entry);
+        if (++inserted >= epochSize) {
+          inserted = 0;
+          epoch++;
+        }
+      }
     }
     const state = stateFor(entry, plan);
     if (entry.nextExpiry > 0 && entry.nextExpiry <= now) purge(entry, now);
@@ -165,124 +174,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         settled = 1;
       }
     }
-    const held = entry.held;
-    const kinds = plan.kinds;
-    const tokenUnits = plan.tokenUnits;
-    const limits = plan.limits;
-    const lengths = plan.windowMs;
-    const requestNeed = operation === 0 ? cost : 1;
-    const tokenNeed = held + (operation === 0 && tokens > 1 ? tokens : 1);
-    let allowed = 1;
-    for (let window = 0; window < count; window++) {
-      const length = lengths[window] as number;
-      const limit = limits[window] as number;
-      const kind = kinds[window];
-      const slot = window * 3;
-      let index = 0;
-      let cur = 0;
-      let prev = 0;
-      let load = 0;
-      if (kind === 2) {
-        cur = state[slot + 1] as number;
-        load = Math.max(0, cur - now) / (length / limit);
-      } else {
-        index = Math.floor(now / length);
-        const stored = state[slot] as number;
-        if (stored === index) {
-          cur = state[slot + 1] as number;
-          prev = state[slot + 2] as number;
-        } else if (stored === index - 1) {
-          prev = state[slot + 1] as number;
-        }
-        load = kind === 0 ? prev * (1 - (now - index * length) / length) + cur : cur;
-      }
-      if (operation === 1 && tokenUnits[window] === 1) {
-        // Usage already happened: it is charged whatever the remaining quota.
-        cur = kind === 2 ? Math.max(cur, now) + tokens * (length / limit) : cur + tokens;
-        load = load + tokens;
-        writeWindow(state, slot, kind ?? 0, index, cur, prev);
-      }
-      used[window] = load;
-      current[window] = cur;
-      previous[window] = prev;
-      indexes[window] = index;
-      const need = tokenUnits[window] === 1 ? tokenNeed : requestNeed;
-      if (load + need > limit) allowed = 0;
-    }
-    let heldAfter = held;
-    if (operation === 0 && allowed === 1) {
-      if (cost > 0) {
-        for (let window = 0; window < count; window++) {
-          if (tokenUnits[window] === 1) continue;
-          const kind = kinds[window];
-          const cur =
-            kind === 2
-              ? Math.max(current[window] as number, now) +
-                cost * ((lengths[window] as number) / (limits[window] as number))
-              : (current[window] as number) + cost;
-          current[window] = cur;
-          used[window] = (used[window] as number) + cost;
-          writeWindow(
-            state,
-            window * 3,
-            kind ?? 0,
-            indexes[window] as number,
-            cur,
-            previous[window] as number,
-          );
-        }
-      }
-      if (tokens > 0 && holdId !== '') {
-        const expiresAt = now + plan.reservationTtlMs;
-        entry.holds ??= new Map();
-        entry.holds.set(holdId, { amount: tokens, expiresAt });
-        heldAfter = held + tokens;
-        entry.held = heldAfter;
-        if (entry.nextExpiry === 0 || expiresAt < entry.nextExpiry) entry.nextExpiry = expiresAt;
-      }
-    }
-    reply[0] = allowed;
-    reply[1] = now;
-    reply[2] = heldAfter;
+    const holding = operation === 0 && tokens > 0 && holdId !== '';
+    const allowed = memoryEvaluator(plan)(
+      state,
+      now,
+      operation,
+      cost,
+      tokens,
+      entry.held,
+      holding,
+      reply,
+    );
     reply[3] = settled;
-    reply[4] = plan.divisor;
-    for (let window = 0; window < count; window++) {
-      const length = lengths[window] as number;
-      const limit = limits[window] as number;
-      const kind = kinds[window];
-      const isTokens = tokenUnits[window] === 1;
-      const load = used[window] as number;
-      const need = isTokens ? tokenNeed : requestNeed;
-      const index = indexes[window] as number;
-      const cur = current[window] as number;
-      let retry = 0;
-      // A window with room reports no wait, even inside a denial by another window.
-      if (operation !== 0 || allowed === 0) {
-        if (load + need > limit) {
-          const room = limit - need;
-          if (room < 0) retry = length;
-          else if (kind === 1) retry = (index + 1) * length - now;
-          else if (kind === 0) {
-            const prev = previous[window] as number;
-            retry =
-              cur <= room
-                ? length * (1 - (now - index * length) / length - (room - cur) / prev)
-                : (index + 1) * length - now + length * (1 - room / cur);
-          } else retry = cur - now - room * (length / limit);
-          retry = Math.max(1, Math.ceil(retry));
-        }
-      }
-      const slot = REPLY_HEADER + window * 3;
-      reply[slot] = Math.max(0, Math.floor(limit - load - (isTokens ? heldAfter : 0)));
-      reply[slot + 1] =
-        retry > 0
-          ? kind === 1
-            ? (index + 1) * length
-            : now + retry
-          : kind === 2
-            ? Math.max(now, Math.ceil(cur))
-            : (index + 1) * length;
-      reply[slot + 2] = retry;
+    if (allowed === 1 && holding) {
+      const expiresAt = now + plan.reservationTtlMs;
+      entry.holds ??= new Map();
+      entry.holds.set(holdId, { amount: tokens, expiresAt });
+      entry.held += tokens;
+      if (entry.nextExpiry === 0 || expiresAt < entry.nextExpiry) entry.nextExpiry = expiresAt;
     }
     return reply;
   }
@@ -301,21 +210,4 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     max,
   };
-}
-
-function writeWindow(
-  state: Float64Array,
-  slot: number,
-  kind: number,
-  index: number,
-  cur: number,
-  prev: number,
-): void {
-  if (kind === 2) {
-    state[slot + 1] = cur;
-    return;
-  }
-  state[slot] = index;
-  state[slot + 1] = cur;
-  state[slot + 2] = prev;
 }

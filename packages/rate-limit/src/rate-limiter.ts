@@ -211,6 +211,11 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
   readonly #blockedMax: number;
   readonly #unsubscribe: (() => void) | undefined;
   readonly #holdPrefix = randomBytes(6).toString('base64url');
+  /** The tier named by the previous call, which the next call usually names again. */
+  #lastTier: string | undefined;
+  #lastPlan: TierPlan;
+  /** Which decision events have listeners, refreshed whenever listeners change. */
+  #listening = { allowed: false, denied: false, nearLimit: false };
   #holdSequence = 0;
 
   constructor(options: RateLimiterOptions) {
@@ -242,6 +247,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
         `defaultTier "${this.defaultTier}" is not one of the tiers: ${this.tiers.join(', ')}`,
       );
     this.#defaultPlan = defaultPlan;
+    this.#lastPlan = defaultPlan;
     this.#endpointCosts = new Map();
     for (const [endpoint, multiplier] of Object.entries(options.endpointCosts ?? {})) {
       if (typeof multiplier !== 'number' || !(multiplier >= 0) || !Number.isFinite(multiplier))
@@ -280,16 +286,83 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     });
   }
 
+  #refreshListening(): void {
+    this.#listening = {
+      allowed: super.listenerCount('allowed') > 0,
+      denied: super.listenerCount('denied') > 0,
+      nearLimit: super.listenerCount('near-limit') > 0,
+    };
+  }
+
+  override on<T extends EventEmitter.EventNames<RateLimiterEvents>>(
+    event: T,
+    listener: EventEmitter.EventListener<RateLimiterEvents, T>,
+    context?: unknown,
+  ): this {
+    super.on(event, listener, context);
+    this.#refreshListening();
+    return this;
+  }
+
+  override addListener<T extends EventEmitter.EventNames<RateLimiterEvents>>(
+    event: T,
+    listener: EventEmitter.EventListener<RateLimiterEvents, T>,
+    context?: unknown,
+  ): this {
+    return this.on(event, listener, context);
+  }
+
+  override once<T extends EventEmitter.EventNames<RateLimiterEvents>>(
+    event: T,
+    listener: EventEmitter.EventListener<RateLimiterEvents, T>,
+    context?: unknown,
+  ): this {
+    super.once(event, listener, context);
+    this.#refreshListening();
+    return this;
+  }
+
+  override off<T extends EventEmitter.EventNames<RateLimiterEvents>>(
+    event: T,
+    listener?: EventEmitter.EventListener<RateLimiterEvents, T>,
+    context?: unknown,
+    once?: boolean,
+  ): this {
+    super.off(event, listener, context, once);
+    this.#refreshListening();
+    return this;
+  }
+
+  override removeListener<T extends EventEmitter.EventNames<RateLimiterEvents>>(
+    event: T,
+    listener?: EventEmitter.EventListener<RateLimiterEvents, T>,
+    context?: unknown,
+    once?: boolean,
+  ): this {
+    return this.off(event, listener, context, once);
+  }
+
+  override removeAllListeners(event?: EventEmitter.EventNames<RateLimiterEvents>): this {
+    super.removeAllListeners(event);
+    this.#refreshListening();
+    return this;
+  }
+
   limit(key: string, options?: LimitOptions): Promise<RateLimitDecision> {
     let plan = this.#defaultPlan;
     let cost = 1;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
-      if (options.tier !== undefined) {
-        const named = this.#plans.get(options.tier);
-        if (named === undefined)
-          return Promise.reject(new UnknownTierError(options.tier, this.tiers));
-        plan = named;
+      const tier = options.tier;
+      if (tier !== undefined) {
+        if (tier === this.#lastTier) plan = this.#lastPlan;
+        else {
+          const named = this.#plans.get(tier);
+          if (named === undefined) return Promise.reject(new UnknownTierError(tier, this.tiers));
+          plan = named;
+          this.#lastTier = tier;
+          this.#lastPlan = named;
+        }
       }
       if (options.cost !== undefined) cost = options.cost;
       if (options.endpoint !== undefined) cost *= this.#endpointCosts.get(options.endpoint) ?? 1;
@@ -592,13 +665,13 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
   }
 
   #report(key: string, tier: string, cost: number, decision: RateLimitDecision): RateLimitDecision {
-    const denied = !decision.allowed || decision.shadow === true;
-    if (denied) {
-      if (this.listenerCount('denied') > 0) this.emit('denied', { key, tier, cost, decision });
+    const listening = this.#listening;
+    if (!decision.allowed || decision.shadow === true) {
+      if (listening.denied) this.emit('denied', { key, tier, cost, decision });
       return decision;
     }
-    if (this.listenerCount('allowed') > 0) this.emit('allowed', { key, tier, cost, decision });
-    if (this.listenerCount('near-limit') > 0) {
+    if (listening.allowed) this.emit('allowed', { key, tier, cost, decision });
+    if (listening.nearLimit) {
       let ratio = 0;
       for (const policy of decision.policies) {
         const used = 1 - policy.remaining / policy.limit;

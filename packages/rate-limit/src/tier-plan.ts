@@ -79,8 +79,7 @@ export class TierPlan {
     // Sliding windows read the previous window too, and holds must outlive their own TTL; the
     // Redis script pushes the TTL back once half of it has passed, hence twice that.
     const longest = Math.max(...windows.map((window) => window.windowMs * 2));
-    this.keyTtlMs =
-      2 * (Math.max(longest, this.hasTokens ? settings.reservationTtlMs : 0) + 1_000);
+    this.keyTtlMs = 2 * (Math.max(longest, this.hasTokens ? settings.reservationTtlMs : 0) + 1_000);
   }
 
   /** This plan with every limit divided by `divisor` (at least 1), cached. */

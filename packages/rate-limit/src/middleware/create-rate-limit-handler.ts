@@ -125,6 +125,9 @@ export function createRateLimitHandler<Request>(
       );
     }
     const endpoint = options.endpoint === undefined ? info.path() : options.endpoint(request);
+    if (typeof endpoint !== 'string') {
+      throw new TypeError(`endpoint must return a string, got ${describe(endpoint)}`);
+    }
     const base = options.cost === undefined ? undefined : await options.cost(request);
     if (base !== undefined && !(typeof base === 'number' && Number.isFinite(base) && base >= 0)) {
       throw new RangeError(`cost must return a finite number ≥ 0, got ${describe(base)}`);

@@ -2,9 +2,15 @@ import type { RateLimitDecision } from '../rate-limit-decision.js';
 
 /** Per-call options the middleware passes to {@link RateLimiterLike.limit}. */
 export interface LimitCallOptions {
-  /** Tier to decide for; omitted means the limiter's default tier. */
+  /**
+   * Tier to decide for.
+   * @default the limiter's default tier
+   */
   readonly tier?: string;
-  /** Units this request costs in every request window; omitted means the limiter's default (1). */
+  /**
+   * Units this request costs in every request window.
+   * @default the limiter's default (1)
+   */
   readonly cost?: number;
   /** The route the request is for (the limiter may apply its own endpoint multipliers). */
   readonly endpoint?: string;
