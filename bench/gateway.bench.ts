@@ -8,9 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../packages/testing/src/free-port.js';
 import { startFakeOpenAIServer } from '../examples/llm-gateway/src/fake-openai-server.js';
 import { buildGateway } from '../examples/llm-gateway/src/gateway.js';
+import { freePort } from '../packages/testing/src/free-port.js';
 import { formatOps, formatRatio, markdownTable } from './lib/measure.js';
 
 interface AutocannonResult {

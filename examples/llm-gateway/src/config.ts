@@ -188,7 +188,8 @@ function validateConfig(config: GatewayConfig): void {
   }
   const tiers = new Set(['FREE', 'BASIC', 'PRO', 'ENTERPRISE', ...Object.keys(config.tiers)]);
   for (const entry of config.apiKeys) {
-    if (!tiers.has(entry.tier)) throw new TypeError(`API key of ${entry.userId}: unknown tier ${JSON.stringify(entry.tier)}`);
+    if (!tiers.has(entry.tier))
+      throw new TypeError(`API key of ${entry.userId}: unknown tier ${JSON.stringify(entry.tier)}`);
     if (!entry.key && !entry.keySha256)
       throw new TypeError(`API key of ${entry.userId} has neither key nor keySha256`);
     if (!entry.userId || !entry.tier)

@@ -255,6 +255,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
       for (const stop of unsubscribe) stop();
       breakers.dispose();
       await limiter.close();
+      catalog.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };
@@ -362,7 +363,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   );
 
   await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
-  await app.register(async (scope) => registerAdminRoutes(scope, gateway, databaseBreaker));
+  await app.register(async (scope) => registerAdminRoutes(scope, gateway));
   await app.register(async (scope) => registerChatRoutes(scope, gateway));
   await app.register(async (scope) => registerAssistantSocket(scope, gateway, databaseBreaker));
   return gateway;

@@ -22,7 +22,7 @@ function sha256(value: string): Buffer {
 
 /** Maps API keys to identities. Keys are kept as SHA-256 digests only. */
 export interface IdentityResolver {
-  /** Resolves a presented key (undefined when the request carried none). */
+  /** Resolves a presented key: undefined when the request carried none; '' (a malformed header) is invalid. */
   resolve(apiKey: string | undefined, clientAddress: string): IdentityResult;
 }
 
@@ -45,7 +45,7 @@ export function createIdentityResolver(options: IdentityResolverOptions): Identi
   const requireApiKey = options.requireApiKey ?? false;
   return {
     resolve(apiKey, clientAddress) {
-      if (apiKey === undefined || apiKey === '') {
+      if (apiKey === undefined) {
         if (requireApiKey) return { ok: false, reason: 'missing' };
         return {
           ok: true,

@@ -7,6 +7,7 @@ import {
   type ProviderStreamSource,
 } from '@breakwater/llm-stream';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
+import { createNodeFetch, type NodeFetch } from './node-fetch.js';
 import type { ChatMessage } from './session-store.js';
 
 /** What one model call needs to know. */
@@ -38,6 +39,8 @@ export interface ModelCatalog {
   /** Models declared in the config but disabled because their API key is not set. */
   readonly disabled: readonly { name: string; reason: string }[];
   get(name: string): ModelRuntime | undefined;
+  /** Closes the upstream connection pools. */
+  close(): void;
   /** The model asked for first, then (with failover) every other enabled model in order. */
   route(requested: string | undefined, failover: boolean): ModelRuntime[] | undefined;
 }
@@ -69,7 +72,11 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
 }
 
 /** The OpenAI, Anthropic or Gemini SDK client of a model, behind a source factory. */
-async function sdkRuntime(model: ModelConfig, apiKey: string, baseURL: string | undefined): Promise<ModelRuntime> {
+async function sdkRuntime(
+  model: ModelConfig,
+  apiKey: string,
+  baseURL: string | undefined,
+): Promise<ModelRuntime> {
   const upstreamModel = model.upstreamModel ?? model.name;
   const base = {
     name: model.name,
@@ -82,13 +89,16 @@ async function sdkRuntime(model: ModelConfig, apiKey: string, baseURL: string | 
   switch (model.provider) {
     case 'openai': {
       const { default: OpenAI } = await import('openai');
-      const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+      const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
       return {
         ...base,
         source: (request) =>
           openaiChatSource(client, {
             model: upstreamModel,
-            messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+            messages: request.messages.map((message) => ({
+              role: message.role,
+              content: message.content,
+            })),
             max_completion_tokens: request.maxTokens,
             ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
           }),
@@ -96,7 +106,7 @@ async function sdkRuntime(model: ModelConfig, apiKey: string, baseURL: string | 
     }
     case 'anthropic': {
       const { default: Anthropic } = await import('@anthropic-ai/sdk');
-      const client = new Anthropic({ apiKey, baseURL, maxRetries: 0 });
+      const client = new Anthropic({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
       return {
         ...base,
         source: (request) => {
@@ -104,18 +114,28 @@ async function sdkRuntime(model: ModelConfig, apiKey: string, baseURL: string | 
           return anthropicSource(client, {
             model: upstreamModel,
             max_tokens: request.maxTokens,
-            ...(system.length > 0 ? { system: system.map((message) => message.content).join('\n\n') } : {}),
+            ...(system.length > 0
+              ? { system: system.map((message) => message.content).join('\n\n') }
+              : {}),
             messages: request.messages
               .filter((message) => message.role !== 'system')
-              .map((message) => ({ role: message.role as 'user' | 'assistant', content: message.content })),
-            ...(request.temperature === undefined ? {} : { temperature: Math.min(1, request.temperature) }),
+              .map((message) => ({
+                role: message.role as 'user' | 'assistant',
+                content: message.content,
+              })),
+            ...(request.temperature === undefined
+              ? {}
+              : { temperature: Math.min(1, request.temperature) }),
           });
         },
       };
     }
     case 'gemini': {
       const { GoogleGenAI } = await import('@google/genai');
-      const client = new GoogleGenAI({ apiKey, ...(baseURL ? { httpOptions: { baseUrl: baseURL } } : {}) });
+      const client = new GoogleGenAI({
+        apiKey,
+        ...(baseURL ? { httpOptions: { baseUrl: baseURL } } : {}),
+      });
       return {
         ...base,
         source: (request) => {
@@ -148,6 +168,7 @@ async function sdkRuntime(model: ModelConfig, apiKey: string, baseURL: string | 
 export async function createModelCatalog(config: GatewayConfig): Promise<ModelCatalog> {
   const models: ModelRuntime[] = [];
   const disabled: { name: string; reason: string }[] = [];
+  const transport = createNodeFetch();
   for (const model of config.models) {
     if (model.provider === 'mock') {
       models.push(mockRuntime(model));
@@ -155,11 +176,14 @@ export async function createModelCatalog(config: GatewayConfig): Promise<ModelCa
     }
     const apiKey = model.apiKeyEnv ? config.env[model.apiKeyEnv] : undefined;
     if (!apiKey) {
-      disabled.push({ name: model.name, reason: `${model.apiKeyEnv ?? 'an API key variable'} is not set` });
+      disabled.push({
+        name: model.name,
+        reason: `${model.apiKeyEnv ?? 'an API key variable'} is not set`,
+      });
       continue;
     }
     const baseURL = model.baseUrlEnv ? config.env[model.baseUrlEnv] || undefined : undefined;
-    models.push(await sdkRuntime(model, apiKey, baseURL));
+    models.push(await sdkRuntime(model, apiKey, baseURL, transport));
   }
   if (models.length === 0) {
     throw new RangeError('no model is enabled: set a provider API key or declare a mock model');
@@ -168,6 +192,7 @@ export async function createModelCatalog(config: GatewayConfig): Promise<ModelCa
   return {
     models,
     disabled,
+    close: () => transport.close(),
     get: (name) => byName.get(name),
     route(requested, failover) {
       const first = requested === undefined ? models[0] : byName.get(requested);

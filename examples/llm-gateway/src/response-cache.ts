@@ -45,7 +45,7 @@ export interface ResponseCacheOptions {
   /** Lifetime of an entry in milliseconds. @default 300000 */
   readonly ttlMs?: number;
   /** Shared Redis backend; in-memory when absent. */
-  readonly redis?: Pick<Redis, 'get' | 'multi'>;
+  readonly redis?: Pick<Redis, 'multi'>;
   /** Key prefix in Redis. @default 'breakwater:{cache}:' (one hash tag, so it runs on Redis Cluster) */
   readonly prefix?: string;
 }
@@ -105,7 +105,7 @@ class RedisResponseCache extends EventEmitter<ResponseCacheEvents> implements Re
   #size = 0;
 
   constructor(
-    private readonly redis: Pick<Redis, 'get' | 'multi'>,
+    private readonly redis: Pick<Redis, 'multi'>,
     private readonly ttlMs: number,
     private readonly prefix: string,
   ) {
@@ -117,8 +117,16 @@ class RedisResponseCache extends EventEmitter<ResponseCacheEvents> implements Re
   }
 
   async get(key: string): Promise<CachedResponse | undefined> {
-    const raw = await this.redis.get(this.prefix + key);
-    const value = raw ? (JSON.parse(raw) as CachedResponse) : undefined;
+    // The key count of every instance rides along with the lookup, in the same round trip.
+    const results = await this.redis
+      .multi()
+      .get(this.prefix + key)
+      .zcount(`${this.prefix}index`, Date.now(), '+inf')
+      .exec();
+    const raw = results?.[0]?.[1];
+    const count = results?.[1]?.[1];
+    if (typeof count === 'number') this.#size = count;
+    const value = typeof raw === 'string' ? (JSON.parse(raw) as CachedResponse) : undefined;
     this.emit(value ? 'hit' : 'miss', { key });
     return value;
   }

@@ -11,8 +11,15 @@ describe('WebSocket /ws/assistant/{session_id}', () => {
   const wsUrl = (path: string) => `${server.url.replace('http', 'ws')}${path}`;
 
   it('streams stream_start, stream_chunk… and stream_end for a message', async () => {
-    const client = await openSocket(wsUrl('/ws/assistant/session-1'), { authorization: 'Bearer sk-gina' });
-    client.send({ user_id: 'gina', message: 'Tell me about harbours.', mode: 'stream', task_type: 'chat' });
+    const client = await openSocket(wsUrl('/ws/assistant/session-1'), {
+      authorization: 'Bearer sk-gina',
+    });
+    client.send({
+      user_id: 'gina',
+      message: 'Tell me about harbours.',
+      mode: 'stream',
+      task_type: 'chat',
+    });
     const messages = await client.until('stream_end', 'error');
     const [start, ...rest] = messages;
     const end = rest.pop()!;
@@ -20,7 +27,11 @@ describe('WebSocket /ws/assistant/{session_id}', () => {
     expect(typeof start!.stream_id).toBe('string');
     expect(rest.length).toBeGreaterThan(0);
     rest.forEach((chunk, index) => {
-      expect(chunk).toMatchObject({ type: 'stream_chunk', chunk_number: index + 1, stream_id: start!.stream_id });
+      expect(chunk).toMatchObject({
+        type: 'stream_chunk',
+        chunk_number: index + 1,
+        stream_id: start!.stream_id,
+      });
       expect(typeof chunk.content).toBe('string');
       expect(typeof chunk.total_tokens).toBe('number');
     });
@@ -37,7 +48,11 @@ describe('WebSocket /ws/assistant/{session_id}', () => {
     // A second message in the same session carries the history: the prompt grows.
     client.send({ message: 'And breakwaters?', mode: 'complete', task_type: 'chat' });
     const second = await client.until('stream_end');
-    expect(second.map((message) => message.type)).toEqual(['stream_start', 'stream_chunk', 'stream_end']);
+    expect(second.map((message) => message.type)).toEqual([
+      'stream_start',
+      'stream_chunk',
+      'stream_end',
+    ]);
     expect(String(second[1]!.content).split(' ')).toHaveLength(12);
     expect((second[2]!.usage as { input_tokens: number }).input_tokens).toBeGreaterThan(
       (end.usage as { input_tokens: number }).input_tokens,
@@ -58,11 +73,21 @@ describe('WebSocket /ws/assistant/{session_id}', () => {
   });
 
   it('answers invalid messages with an error and keeps the socket open', async () => {
-    const client = await openSocket(wsUrl('/ws/assistant/session-3'), { authorization: 'Bearer sk-gina' });
+    const client = await openSocket(wsUrl('/ws/assistant/session-3'), {
+      authorization: 'Bearer sk-gina',
+    });
     client.socket.send('not json');
-    expect(await client.next()).toEqual({ type: 'error', code: 'invalid_message', message: 'message is not valid JSON' });
+    expect(await client.next()).toEqual({
+      type: 'error',
+      code: 'invalid_message',
+      message: 'message is not valid JSON',
+    });
     client.send({ message: 'hi', tier: 'ENTERPRISE' });
-    expect(await client.next()).toMatchObject({ type: 'error', code: 'invalid_message', message: 'unknown field "tier"' });
+    expect(await client.next()).toMatchObject({
+      type: 'error',
+      code: 'invalid_message',
+      message: 'unknown field "tier"',
+    });
     client.send({ message: 'hi', model: 'nope' });
     expect(await client.next()).toMatchObject({ type: 'error', code: 'model_not_found' });
     client.send({ message: 'hi' });
@@ -73,7 +98,9 @@ describe('WebSocket /ws/assistant/{session_id}', () => {
   it('cancels the upstream when the client cancels or closes the socket', async () => {
     const slow = server.gateway.catalog.get('slow')!.mock!;
     const before = slow.stats.aborted;
-    const client = await openSocket(wsUrl('/ws/assistant/session-4'), { authorization: 'Bearer sk-gina' });
+    const client = await openSocket(wsUrl('/ws/assistant/session-4'), {
+      authorization: 'Bearer sk-gina',
+    });
     client.send({ message: 'a long story', model: 'slow' });
     await client.until('stream_chunk');
     client.send({ type: 'cancel' });

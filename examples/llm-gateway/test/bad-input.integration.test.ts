@@ -41,7 +41,11 @@ describe('bad input is answered with problem+json and the server stays healthy',
   });
 
   it('answers an unsupported media type with 415', async () => {
-    const response = await rawPost(`${server.url}/api/chat`, 'message=hi', 'application/x-www-form-urlencoded');
+    const response = await rawPost(
+      `${server.url}/api/chat`,
+      'message=hi',
+      'application/x-www-form-urlencoded',
+    );
     expect(response.status).toBe(415);
     expect(response.headers.get('content-type')).toMatch(problemType);
   });
@@ -81,7 +85,9 @@ describe('bad input is answered with problem+json and the server stays healthy',
     const health = await fetch(`${server.url}/api/health`);
     expect(health.status).toBe(200);
     expect((await health.json()).status).toBe('healthy');
-    const response = await postJson(`${server.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'still there?' }] });
+    const response = await postJson(`${server.url}/v1/chat/completions`, {
+      messages: [{ role: 'user', content: 'still there?' }],
+    });
     expect(response.status).toBe(200);
   });
 });

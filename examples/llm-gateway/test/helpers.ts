@@ -5,14 +5,25 @@ import { buildGateway, type Gateway } from '../src/gateway.js';
 
 /** A fast mock model: no delays, a short deterministic answer. */
 export const fastMock = (name: string, extra: Record<string, unknown> = {}) =>
-  ({ name, provider: 'mock', mock: { ttftMs: 0, tokensPerSecond: 0, outputTokens: 12, ...extra } }) as const;
+  ({
+    name,
+    provider: 'mock',
+    mock: { ttftMs: 0, tokensPerSecond: 0, outputTokens: 12, ...extra },
+  }) as const;
 
 /** Starts a gateway on 127.0.0.1:0 for the file and stops it afterwards. */
-export function useGateway(config: Partial<GatewayConfig> = {}): { readonly gateway: Gateway; readonly url: string } {
+export function useGateway(config: Partial<GatewayConfig> = {}): {
+  readonly gateway: Gateway;
+  readonly url: string;
+} {
   let gateway: Gateway | undefined;
   let url = '';
   beforeAll(async () => {
-    gateway = await buildGateway({ logger: false, models: [fastMock('mock'), fastMock('mock-backup')], ...config });
+    gateway = await buildGateway({
+      logger: false,
+      models: [fastMock('mock'), fastMock('mock-backup')],
+      ...config,
+    });
     url = await gateway.listen(0, '127.0.0.1');
   });
   afterAll(async () => {
@@ -71,7 +82,11 @@ export async function readSse(
 }
 
 /** POSTs JSON. */
-export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -91,7 +106,10 @@ export interface TestSocket {
 }
 
 /** Opens a WebSocket and collects its messages. */
-export async function openSocket(url: string, headers: Record<string, string> = {}): Promise<TestSocket> {
+export async function openSocket(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<TestSocket> {
   const socket = new WebSocket(url, { headers });
   const queue: Array<Record<string, unknown>> = [];
   const waiters: Array<(value: Record<string, unknown>) => void> = [];
@@ -140,9 +158,14 @@ export async function openSocket(url: string, headers: Record<string, string> = 
   };
 }
 
-/** Polls `check` every 10 ms until it holds or 5 s pass. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt++) {
+/** Polls `check` every 10 ms until it holds or `timeoutMs` passes. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -9,7 +9,10 @@ describe('rate limits: FREE tier for anonymous callers', () => {
   it('admits 10 requests a minute, then answers 429 with rate-limit headers and a problem body', async () => {
     const url = `${server.url}/v1/chat/completions`;
     for (let index = 1; index <= 10; index++) {
-      const response = await postJson(url, { ...chat, messages: [{ role: 'user', content: `hello ${index}` }] });
+      const response = await postJson(url, {
+        ...chat,
+        messages: [{ role: 'user', content: `hello ${index}` }],
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('x-ratelimit-remaining')).toBe(String(10 - index));
       await response.arrayBuffer();
@@ -38,13 +41,18 @@ describe('rate limits: FREE tier for anonymous callers', () => {
     expect(health.status).toBe(200);
   });
 
-  it('reports the caller its own quota, and refuses somebody else\'s', async () => {
+  it("reports the caller its own quota, and refuses somebody else's", async () => {
     const own = await fetch(`${server.url}/api/rate-limit/quota/anonymous:127.0.0.1`);
     expect(own.status).toBe(200);
     expect(await own.json()).toMatchObject({
       user_id: 'anonymous:127.0.0.1',
       tier: 'FREE',
-      limits: { requests_per_minute: 10, requests_per_hour: 100, requests_per_day: 500, ai_tokens_per_day: 50_000 },
+      limits: {
+        requests_per_minute: 10,
+        requests_per_hour: 100,
+        requests_per_day: 500,
+        ai_tokens_per_day: 50_000,
+      },
       current_usage: { requests_this_minute: 10 },
     });
     const other = await fetch(`${server.url}/api/rate-limit/quota/alice`);
@@ -52,17 +60,27 @@ describe('rate limits: FREE tier for anonymous callers', () => {
     expect(other.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
-  it('lets the admin read and reset anyone\'s quota, and nobody else', async () => {
+  it("lets the admin read and reset anyone's quota, and nobody else", async () => {
     const admin = { authorization: `Bearer ${server.gateway.adminToken}` };
-    const read = await fetch(`${server.url}/api/rate-limit/quota/anonymous:127.0.0.1`, { headers: admin });
+    const read = await fetch(`${server.url}/api/rate-limit/quota/anonymous:127.0.0.1`, {
+      headers: admin,
+    });
     expect(read.status).toBe(200);
-    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token' }] as Array<Record<string, string>>) {
-      const refused = await fetch(`${server.url}/api/rate-limit/reset/anonymous:127.0.0.1`, { method: 'POST', headers });
+    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token' }] as Array<
+      Record<string, string>
+    >) {
+      const refused = await fetch(`${server.url}/api/rate-limit/reset/anonymous:127.0.0.1`, {
+        method: 'POST',
+        headers,
+      });
       expect(refused.status).toBe('authorization' in headers ? 403 : 401);
       expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await refused.json()).toMatchObject({ status: refused.status });
     }
-    const reset = await fetch(`${server.url}/api/rate-limit/reset/anonymous:127.0.0.1`, { method: 'POST', headers: admin });
+    const reset = await fetch(`${server.url}/api/rate-limit/reset/anonymous:127.0.0.1`, {
+      method: 'POST',
+      headers: admin,
+    });
     expect(reset.status).toBe(200);
     const again = await postJson(`${server.url}/v1/chat/completions`, chat);
     expect(again.status).toBe(200);
@@ -84,10 +102,14 @@ describe('identity: API keys decide the tier, and keys can be required', () => {
   });
 
   it('applies the tier of the key, whatever the client claims', async () => {
-    const response = await postJson(`${server.url}/v1/chat/completions`, { ...chat, user: 'ENTERPRISE' }, {
-      authorization: 'Bearer sk-basic-carol',
-      'x-tier': 'ENTERPRISE',
-    });
+    const response = await postJson(
+      `${server.url}/v1/chat/completions`,
+      { ...chat, user: 'ENTERPRISE' },
+      {
+        authorization: 'Bearer sk-basic-carol',
+        'x-tier': 'ENTERPRISE',
+      },
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('x-ratelimit-limit')).toBe('30');
     await response.arrayBuffer();
@@ -118,16 +140,24 @@ describe('circuit breakers: a failing model opens its breaker and requests fail 
       expect(start.model).toBe('flaky');
       expect(end).toMatchObject({ type: 'complete', model: 'steady' });
       expect(flaky.stats.failed).toBe(index);
-      const breaker = await (await fetch(`${server.url}/api/circuit-breakers/ai_model_flaky`, { headers: auth })).json();
+      const breaker = await (
+        await fetch(`${server.url}/api/circuit-breakers/ai_model_flaky`, { headers: auth })
+      ).json();
       expect(breaker.state).toBe(index < 5 ? 'CLOSED' : 'OPEN');
     }
     // Open: the flaky model is not even called any more, and the answer still comes.
-    const response = await postJson(`${server.url}/api/chat`, { message: 'question 6', model: 'flaky' }, auth);
+    const response = await postJson(
+      `${server.url}/api/chat`,
+      { message: 'question 6', model: 'flaky' },
+      auth,
+    );
     const events = await readSse(response);
     expect(JSON.parse(events.at(-1)!.data).type).toBe('complete');
     expect(flaky.stats.failed).toBe(5);
 
-    const list = await (await fetch(`${server.url}/api/circuit-breakers`, { headers: auth })).json();
+    const list = await (
+      await fetch(`${server.url}/api/circuit-breakers`, { headers: auth })
+    ).json();
     expect(list.circuit_breakers.map((breaker: { name: string }) => breaker.name)).toEqual([
       'ai_model_flaky',
       'ai_model_steady',
@@ -140,18 +170,30 @@ describe('circuit breakers: a failing model opens its breaker and requests fail 
   });
 
   it('resets breakers through the admin routes only', async () => {
-    const refused = await fetch(`${server.url}/api/circuit-breakers/ai_model_flaky/reset`, { method: 'POST', headers: auth });
+    const refused = await fetch(`${server.url}/api/circuit-breakers/ai_model_flaky/reset`, {
+      method: 'POST',
+      headers: auth,
+    });
     expect(refused.status).toBe(403);
     const admin = { authorization: `Bearer ${server.gateway.adminToken}` };
-    const reset = await fetch(`${server.url}/api/circuit-breakers/ai_model_flaky/reset`, { method: 'POST', headers: admin });
+    const reset = await fetch(`${server.url}/api/circuit-breakers/ai_model_flaky/reset`, {
+      method: 'POST',
+      headers: admin,
+    });
     expect(reset.status).toBe(200);
     expect((await reset.json()).state).toBe('CLOSED');
     server.gateway.breakers.forceOpen('ai_model_steady');
-    const all = await fetch(`${server.url}/api/circuit-breakers/reset-all`, { method: 'POST', headers: admin });
+    const all = await fetch(`${server.url}/api/circuit-breakers/reset-all`, {
+      method: 'POST',
+      headers: admin,
+    });
     expect(all.status).toBe(200);
     const health = await (await fetch(`${server.url}/api/health`)).json();
     expect(health.circuit_breakers).toEqual({ all_closed: true, open: [] });
-    const missing = await fetch(`${server.url}/api/circuit-breakers/nope/reset`, { method: 'POST', headers: admin });
+    const missing = await fetch(`${server.url}/api/circuit-breakers/nope/reset`, {
+      method: 'POST',
+      headers: admin,
+    });
     expect(missing.status).toBe(404);
   });
 });

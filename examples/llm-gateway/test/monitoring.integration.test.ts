@@ -10,21 +10,31 @@ import { dashboards } from '../monitoring/dashboards.js';
 import { eventually, openSocket, postJson, useGateway } from './helpers.js';
 
 const run = promisify(execFile);
-const monitoring = (path: string) => fileURLToPath(new URL(`../monitoring/${path}`, import.meta.url));
+const monitoring = (path: string) =>
+  fileURLToPath(new URL(`../monitoring/${path}`, import.meta.url));
 
 describe('alert rules', () => {
   it('pass promtool check rules', async () => {
-    const { stdout } = await run('promtool', ['check', 'rules', monitoring('prometheus/alerts.yml')]);
+    const { stdout } = await run('promtool', [
+      'check',
+      'rules',
+      monitoring('prometheus/alerts.yml'),
+    ]);
     expect(stdout).toContain('SUCCESS: 5 rules found');
   });
 
   it('pass their promtool unit tests', async () => {
-    const { stdout } = await run('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: monitoring('prometheus') });
+    const { stdout } = await run('promtool', ['test', 'rules', 'alerts.test.yml'], {
+      cwd: monitoring('prometheus'),
+    });
     expect(stdout).toContain('SUCCESS');
   });
 
   it('ship an Alertmanager config amtool accepts', async () => {
-    const { stdout } = await run('amtool', ['check-config', monitoring('alertmanager/alertmanager.yml')]);
+    const { stdout } = await run('amtool', [
+      'check-config',
+      monitoring('alertmanager/alertmanager.yml'),
+    ]);
     expect(stdout).toContain('SUCCESS');
   });
 });
@@ -32,7 +42,10 @@ describe('alert rules', () => {
 interface QueryResult {
   status: string;
   error?: string;
-  data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+  data?: {
+    resultType: string;
+    result: Array<{ metric: Record<string, string>; value: [number, string] }>;
+  };
 }
 
 describe('dashboards and alerts against a real Prometheus scraping the gateway', () => {
@@ -60,7 +73,10 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
       const prompt = round % 2 === 0 ? 'repeat me' : `prompt ${round}`;
       const response = await postJson(
         `${server.url}/v1/chat/completions`,
-        { messages: [{ role: 'user', content: prompt }], metadata: { task_type: round % 3 === 0 ? 'code' : 'chat' } },
+        {
+          messages: [{ role: 'user', content: prompt }],
+          metadata: { task_type: round % 3 === 0 ? 'code' : 'chat' },
+        },
         auth,
       );
       await response.arrayBuffer();
@@ -123,7 +139,8 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
     traffic = false;
     await trafficDone;
     prometheus?.kill('SIGTERM');
-    if (prometheus && prometheus.exitCode === null) await new Promise((resolve) => prometheus!.once('exit', resolve));
+    if (prometheus && prometheus.exitCode === null)
+      await new Promise((resolve) => prometheus!.once('exit', resolve));
     await rm(directory, { recursive: true, force: true });
   });
 
@@ -134,7 +151,10 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
 
   const panels = Object.entries(dashboards).flatMap(([file, dashboard]) =>
     dashboard.panels.flatMap((panel) =>
-      panel.targets.map((target) => ({ name: `${file} › ${panel.title} › ${target.refId}`, expr: target.expr })),
+      panel.targets.map((target) => ({
+        name: `${file} › ${panel.title} › ${target.refId}`,
+        expr: target.expr,
+      })),
     ),
   );
 
@@ -145,13 +165,20 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
     expect(result.status).toBe('success');
     expect(result.data?.result.length, expr).toBeGreaterThan(0);
     const values = result.data!.result.map((sample) => Number(sample.value[1]));
-    expect(values.some((value) => Number.isFinite(value)), `${expr} → ${JSON.stringify(values)}`).toBe(true);
+    expect(
+      values.some((value) => Number.isFinite(value)),
+      `${expr} → ${JSON.stringify(values)}`,
+    ).toBe(true);
   });
 
   it('evaluates every alert rule without error, and none fires on healthy traffic', async () => {
     await eventually(async () => {
       const rules = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
-        data: { groups: Array<{ rules: Array<{ name: string; health: string; query: string; state: string }> }> };
+        data: {
+          groups: Array<{
+            rules: Array<{ name: string; health: string; query: string; state: string }>;
+          }>;
+        };
       };
       const all = rules.data.groups.flatMap((group) => group.rules);
       return all.length === 5 && all.every((rule) => rule.health === 'ok');

@@ -73,7 +73,10 @@ describe('POST /v1/chat/completions with the official openai client', () => {
 
   it('answers an unknown model with a 404 problem the openai client raises as NotFoundError', async () => {
     const error = await client()
-      .chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })
+      .chat.completions.create({
+        model: 'no-such-model',
+        messages: [{ role: 'user', content: 'hi' }],
+      })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     const response = await postJson(

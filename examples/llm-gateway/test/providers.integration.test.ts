@@ -18,9 +18,26 @@ describe('real provider SDKs behind the gateway (against a local server speaking
       cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
       retry: false,
       models: [
-        { name: 'gpt-4o', provider: 'openai', apiKeyEnv: 'OPENAI_API_KEY', baseUrlEnv: 'OPENAI_BASE_URL' },
-        { name: 'claude-3-sonnet', provider: 'anthropic', upstreamModel: 'claude-sonnet-4-5', apiKeyEnv: 'ANTHROPIC_API_KEY', baseUrlEnv: 'ANTHROPIC_BASE_URL' },
-        { name: 'gemini-pro', provider: 'gemini', upstreamModel: 'gemini-2.5-pro', apiKeyEnv: 'GEMINI_API_KEY', baseUrlEnv: 'GEMINI_BASE_URL' },
+        {
+          name: 'gpt-4o',
+          provider: 'openai',
+          apiKeyEnv: 'OPENAI_API_KEY',
+          baseUrlEnv: 'OPENAI_BASE_URL',
+        },
+        {
+          name: 'claude-3-sonnet',
+          provider: 'anthropic',
+          upstreamModel: 'claude-sonnet-4-5',
+          apiKeyEnv: 'ANTHROPIC_API_KEY',
+          baseUrlEnv: 'ANTHROPIC_BASE_URL',
+        },
+        {
+          name: 'gemini-pro',
+          provider: 'gemini',
+          upstreamModel: 'gemini-2.5-pro',
+          apiKeyEnv: 'GEMINI_API_KEY',
+          baseUrlEnv: 'GEMINI_BASE_URL',
+        },
         { name: 'mock', provider: 'mock' },
       ],
       env: {
@@ -40,27 +57,34 @@ describe('real provider SDKs behind the gateway (against a local server speaking
     ['gpt-4o', 'openai', 'gpt-4o'],
     ['claude-3-sonnet', 'anthropic', 'claude-sonnet-4-5'],
     ['gemini-pro', 'gemini', 'gemini-2.5-pro'],
-  ])('streams %s through the %s SDK with its reported usage', async (model, provider, upstreamModel) => {
-    upstream.enqueue({ usage: { inputTokens: 21, outputTokens: DEFAULT_CHUNKS.length } });
-    const response = await postJson(`${url}/api/chat`, { message: `hello ${model}`, model, system: 'Be brief.' }, auth);
-    const events = await readSse(response);
-    const text = events
-      .filter((event) => event.event === 'chunk')
-      .map((event) => JSON.parse(event.data).content)
-      .join('');
-    expect(text).toBe(DEFAULT_CHUNKS.join(''));
-    const end = JSON.parse(events.at(-1)!.data);
-    expect(end).toMatchObject({
-      type: 'complete',
-      provider,
-      model: upstreamModel,
-      usage: { input_tokens: 21, output_tokens: DEFAULT_CHUNKS.length, estimated: false },
-    });
-    const [request] = upstream.requests;
-    expect(request).toMatchObject({ provider, model: upstreamModel, stream: true });
-    expect(JSON.stringify(request!.body)).toContain(`hello ${model}`);
-    expect(JSON.stringify(request!.body)).toContain('Be brief.');
-  });
+  ])(
+    'streams %s through the %s SDK with its reported usage',
+    async (model, provider, upstreamModel) => {
+      upstream.enqueue({ usage: { inputTokens: 21, outputTokens: DEFAULT_CHUNKS.length } });
+      const response = await postJson(
+        `${url}/api/chat`,
+        { message: `hello ${model}`, model, system: 'Be brief.' },
+        auth,
+      );
+      const events = await readSse(response);
+      const text = events
+        .filter((event) => event.event === 'chunk')
+        .map((event) => JSON.parse(event.data).content)
+        .join('');
+      expect(text).toBe(DEFAULT_CHUNKS.join(''));
+      const end = JSON.parse(events.at(-1)!.data);
+      expect(end).toMatchObject({
+        type: 'complete',
+        provider,
+        model: upstreamModel,
+        usage: { input_tokens: 21, output_tokens: DEFAULT_CHUNKS.length, estimated: false },
+      });
+      const [request] = upstream.requests;
+      expect(request).toMatchObject({ provider, model: upstreamModel, stream: true });
+      expect(JSON.stringify(request!.body)).toContain(`hello ${model}`);
+      expect(JSON.stringify(request!.body)).toContain('Be brief.');
+    },
+  );
 
   it('serves the official openai client end to end through an upstream OpenAI model', async () => {
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
@@ -75,7 +99,11 @@ describe('real provider SDKs behind the gateway (against a local server speaking
 
   it('fails over to the next model when a provider answers 503 before the first token', async () => {
     upstream.enqueue({ httpError: { status: 503 } });
-    const response = await postJson(`${url}/api/chat`, { message: 'fail over', model: 'gpt-4o' }, auth);
+    const response = await postJson(
+      `${url}/api/chat`,
+      { message: 'fail over', model: 'gpt-4o' },
+      auth,
+    );
     const end = JSON.parse((await readSse(response)).at(-1)!.data);
     expect(end).toMatchObject({ type: 'complete', provider: 'anthropic' });
     expect(upstream.requests.map((request) => request.provider)).toEqual(['openai', 'anthropic']);
@@ -83,7 +111,10 @@ describe('real provider SDKs behind the gateway (against a local server speaking
   });
 
   it('closes the upstream connection when the client disconnects', async () => {
-    upstream.enqueue({ chunks: Array.from({ length: 200 }, (_, index) => `w${index} `), chunkDelayMs: 20 });
+    upstream.enqueue({
+      chunks: Array.from({ length: 200 }, (_, index) => `w${index} `),
+      chunkDelayMs: 20,
+    });
     const controller = new AbortController();
     const response = await fetch(`${url}/api/chat`, {
       method: 'POST',

@@ -70,6 +70,26 @@ describe('createBreakerRegistry', () => {
     expect(listener).not.toHaveBeenCalled();
   });
 
+  it('sees listeners added after the breaker was created, with real durations', async () => {
+    const registry = createBreakerRegistry();
+    const breaker = registry.get('late');
+    const slowWork = () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 100));
+    const durations: number[] = [];
+    registry.on('success', ({ durationMs }) => durations.push(durationMs));
+    const first = breaker.execute(slowWork);
+    await vi.advanceTimersByTimeAsync(100);
+    await first;
+    expect(durations).toEqual([100]);
+    const once = vi.fn();
+    breaker.once('success', once);
+    await breaker.execute(() => 'a');
+    await breaker.execute(() => 'b');
+    expect(once).toHaveBeenCalledTimes(1);
+    registry.removeAllListeners();
+    await breaker.execute(() => 'c');
+    expect(durations).toHaveLength(3);
+  });
+
   it('lists snapshots, resets one or all, forces open and disables by name', async () => {
     const registry = createBreakerRegistry({ defaults: { failureThreshold: 1 } });
     await registry

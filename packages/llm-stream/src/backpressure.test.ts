@@ -47,4 +47,24 @@ describe('backpressure with a stalled consumer', () => {
     expect(stream.ended).toBe(true);
     await expect(stream.done).resolves.toMatchObject({ type: 'cancelled', reason: 'stalled' });
   });
+
+  it('forEach: a callback that returns a pending promise stops the upstream until it settles', async () => {
+    const source = countingSource(4);
+    const stream = createManagedStream(source, { buffer: false });
+    let release!: () => void;
+    let chunks = 0;
+    const reading = stream.forEach((event) => {
+      if (event.type !== 'chunk' || ++chunks !== 3) return;
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await idle(200);
+    expect(source.pulls).toBe(3);
+    release();
+    await idle(5);
+    expect(source.pulls).toBeGreaterThan(3);
+    stream.cancel();
+    await expect(reading).resolves.toMatchObject({ type: 'cancelled' });
+  });
 });

@@ -3,6 +3,12 @@ import { scriptedSource, words } from './__fixtures__/scripted-source.js';
 import { createManagedStream, type ManagedStream } from './managed-stream.js';
 import type { StreamChunkEvent, StreamEvent } from './stream-event.js';
 
+/** Timers still pending once the clock's per-turn refresh (an immediate) has run. */
+async function timersLeft(): Promise<number> {
+  await vi.advanceTimersByTimeAsync(0);
+  return vi.getTimerCount();
+}
+
 async function collect(stream: ManagedStream): Promise<StreamEvent[]> {
   const events: StreamEvent[] = [];
   for await (const event of stream) events.push(event);
@@ -105,6 +111,38 @@ describe('managed stream: event sequence', () => {
   });
 });
 
+describe('managed stream: forEach', () => {
+  it('calls back for every event in order and resolves with the end event', async () => {
+    const stream = createManagedStream(scriptedSource(words(7)), { buffer: { tokens: 3 } });
+    const seen: StreamEvent[] = [];
+    const end = await stream.forEach((event) => {
+      seen.push(event);
+    });
+    expect(seen.map((event) => event.type)).toEqual(['start', 'chunk', 'chunk', 'chunk', 'complete']);
+    expect(end).toBe(seen.at(-1));
+  });
+
+  it('cancels the stream and rejects when the callback throws', async () => {
+    const source = scriptedSource(words(50));
+    const stream = createManagedStream(source, { buffer: false });
+    const failure = new Error('render failed');
+    await expect(
+      stream.forEach((event) => {
+        if (event.type === 'chunk') throw failure;
+      }),
+    ).rejects.toBe(failure);
+    await expect(stream.done).resolves.toMatchObject({ type: 'cancelled', reason: 'consumer_stopped' });
+    expect(source.signal?.aborted).toBe(true);
+  });
+
+  it('takes the single reader slot', async () => {
+    const stream = createManagedStream(scriptedSource([]));
+    const reading = stream.consume();
+    await expect(stream.forEach(() => undefined)).rejects.toThrow('A managed stream has a single reader');
+    await reading;
+  });
+});
+
 describe('managed stream: buffering and progress (fake timers)', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 1_000_000 });
@@ -123,7 +161,7 @@ describe('managed stream: buffering and progress (fake timers)', () => {
         .map((event) => (event.type === 'text' ? event.text : ''))
         .join(''),
     );
-    expect(vi.getTimerCount()).toBe(0);
+    expect(await timersLeft()).toBe(0);
   });
 
   it('flushes after maxDelayMs since the first buffered token when tokens trickle in', async () => {
@@ -143,7 +181,19 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     expect((list[0]!.event as StreamChunkEvent).content).toBe('w000 w01');
     expect((list[1]!.event as StreamChunkEvent).content).toBe(' w02 w03');
     expect(seen.at(-1)!.event.type).toBe('complete');
-    expect(vi.getTimerCount()).toBe(0);
+    expect(await timersLeft()).toBe(0);
+  });
+
+  it('flushes by time while read with forEach, and keeps pulling after a timed flush', async () => {
+    const steps = words(6).flatMap((event) => [event, { wait: 30 }]);
+    const stream = createManagedStream(scriptedSource(steps), { buffer: { tokens: 5, maxDelayMs: 50 } });
+    const contents: string[] = [];
+    const reading = stream.forEach((event) => {
+      if (event.type === 'chunk') contents.push(event.content);
+    });
+    await vi.advanceTimersByTimeAsync(300);
+    await expect(reading).resolves.toMatchObject({ type: 'complete' });
+    expect(contents).toEqual(['w000 w01', ' w02 w03', ' w04 w05']);
   });
 
   it('reports elapsed time, time to first token, tokens per second and progress percent', async () => {
@@ -194,13 +244,13 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     await iterator.next();
     const pending = iterator.next();
     await vi.advanceTimersByTimeAsync(10);
-    expect(vi.getTimerCount()).toBe(2); // the flush timer and the upstream's own wait
+    expect(await timersLeft()).toBe(2); // the flush timer and the upstream's own wait
     stream.cancel('test');
     const flushed = await pending;
     expect(flushed.value).toMatchObject({ type: 'chunk', content: 'w000 w01' });
     expect((await iterator.next()).value).toMatchObject({ type: 'cancelled', reason: 'test' });
     expect((await iterator.next()).done).toBe(true);
-    expect(vi.getTimerCount()).toBe(0);
+    expect(await timersLeft()).toBe(0);
   });
 });
 
@@ -223,7 +273,7 @@ describe('managed stream: cancellation and usage on abort', () => {
     expect(events.at(-1)).toMatchObject({ type: 'cancelled', reason: 'aborted' });
     expect(events.filter((event) => event.type === 'cancelled')).toHaveLength(1);
     expect(source.signal?.aborted).toBe(true);
-    expect(vi.getTimerCount()).toBe(0);
+    expect(await timersLeft()).toBe(0);
   });
 
   it('is cancelled at once by an already aborted signal, without opening the upstream', async () => {

@@ -379,9 +379,9 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
       const dueIn = this.#bufferStartedAt + this.#options.bufferDelayMs - this.#clock();
       if (dueIn <= 0) {
         this.#flush();
-        return;
-      }
-      if (this.#flushTimer === null) {
+        // A pending next() took the chunk; a sink is ready again at once and keeps pulling.
+        if (this.#phase === 'ended' || !this.#ready()) return;
+      } else if (this.#flushTimer === null) {
         this.#flushTimer = setTimeout(this.#onFlushTimer, dueIn);
         // A buffer waiting for its deadline must not hold the process open on its own.
         this.#flushTimer.unref?.();
@@ -412,7 +412,9 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
 
   readonly #onFlushTimer = (): void => {
     this.#flushTimer = null;
-    if (this.#phase !== 'ended' && this.#ready()) this.#flush();
+    if (this.#phase === 'ended' || !this.#ready()) return;
+    this.#flush();
+    this.#drive();
   };
 
   #onUpstreamResult(result: IteratorResult<ProviderEvent>): void {

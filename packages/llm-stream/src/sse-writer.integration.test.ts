@@ -149,7 +149,7 @@ describe('pipeSse over node:http', () => {
     expect(stalledAt * 64 * 1024).toBeLessThan(64 * 1024 * 1024);
     expect(stream!.ended).toBe(false);
     response.resume();
-    await sleep(100);
+    for (let waited = 0; source.pulls === stalledAt && waited < 5000; waited += 20) await sleep(20);
     expect(source.pulls).toBeGreaterThan(stalledAt);
     const ended = nextEnd(manager);
     request.destroy();

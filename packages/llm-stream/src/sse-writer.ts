@@ -116,7 +116,6 @@ export async function pipeSse(
 ): Promise<StreamEndEvent> {
   const { heartbeatMs, onDisconnect } = validate(options);
   const response = 'hijack' in target && typeof target.hijack === 'function' ? hijack(target) : (target as SseNodeResponse);
-  const iterator = stream[Symbol.asyncIterator]();
   let gone = false;
   let finished = false;
   let wakeWriter: (() => void) | null = null;
@@ -128,6 +127,13 @@ export async function pipeSse(
     if (onDisconnect === 'cancel') stream.cancel('client_disconnected');
   };
   const onDrain = () => wakeWriter?.();
+  const waitForDrain = () =>
+    new Promise<void>((resolve) => {
+      wakeWriter = () => {
+        wakeWriter = null;
+        resolve();
+      };
+    });
   response.on('close', onClose);
   response.on('drain', onDrain);
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -135,7 +141,8 @@ export async function pipeSse(
   try {
     if (!response.headersSent) {
       response.statusCode = 200;
-      const isHttp2 = (response as { req?: { httpVersionMajor?: number } }).req?.httpVersionMajor === 2;
+      const isHttp2 =
+        (response as { req?: { httpVersionMajor?: number } }).req?.httpVersionMajor === 2;
       for (const [name, value] of Object.entries({ ...sseHeaders, ...options.headers })) {
         if (isHttp2 && name === 'connection') continue;
         response.setHeader(name, value);
@@ -152,30 +159,24 @@ export async function pipeSse(
       }, heartbeatMs);
       heartbeat.unref?.();
     }
-    for (;;) {
-      const result = await iterator.next();
-      if (result.done) break;
-      if (gone) continue;
-      const text = encode(result.value, options.serialize);
-      if (text === null) continue;
-      if (!response.write(text)) {
-        await new Promise<void>((resolve) => {
-          wakeWriter = resolve;
-        });
-        wakeWriter = null;
-      }
+    // The callback returns a promise only while the socket is full: reading (and the upstream) waits.
+    return await stream.forEach((event) => {
+      if (gone) return;
+      const text = encode(event, options.serialize);
+      if (text === null) return;
+      const writable = response.write(text);
       response.flush?.();
-    }
+      return writable ? undefined : waitForDrain();
+    });
   } finally {
     finished = true;
     if (heartbeat !== undefined) clearInterval(heartbeat);
     response.off('close', onClose);
     response.off('drain', onDrain);
-    // The writer is done: make sure an early exit (an exception) does not leave the upstream open.
+    // An early exit (a throwing serializer) must not leave the upstream open.
     stream.cancel('consumer_stopped');
     if (!gone && !response.writableEnded) response.end();
   }
-  return stream.done;
 }
 
 function hijack(reply: SseFastifyReply): SseNodeResponse {

@@ -113,7 +113,7 @@ describe('pipeWebSocket over a real ws connection', () => {
     // Memory on the server stays bounded: at most one message above the mark.
     expect(socket.bufferedAmount).toBeLessThanOrEqual(highWaterMark + 32 * 1024);
     (client as unknown as { _socket: { resume(): void } })._socket.resume();
-    await sleep(100);
+    for (let waited = 0; source.pulls === stalledAt && waited < 5000; waited += 20) await sleep(20);
     expect(source.pulls).toBeGreaterThan(stalledAt);
     const ended = nextEnd(manager);
     client.terminate();

@@ -71,7 +71,6 @@ export async function pipeWebSocket(
   if (onDisconnect !== 'cancel' && onDisconnect !== 'drain') {
     throw new RangeError(`onDisconnect must be 'cancel' or 'drain', got ${String(onDisconnect)}`);
   }
-  const iterator = stream[Symbol.asyncIterator]();
   const hasCallbacks = typeof socket.on === 'function';
   let gone = false;
   let finished = false;
@@ -110,31 +109,34 @@ export async function pipeWebSocket(
     heartbeat.unref?.();
   }
 
+  const waitForRoom = async () => {
+    while (!gone && socket.bufferedAmount > highWaterMark) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (!hasCallbacks) setTimeout(resolve, pollMs);
+      });
+      wake = null;
+      if (socket.readyState !== OPEN) onClose();
+    }
+  };
+
   try {
     if (socket.readyState > OPEN) onClose();
-    for (;;) {
-      const result = await iterator.next();
-      if (result.done) break;
-      if (gone) continue;
+    // The callback returns a promise only while the socket is over its mark: reading (and the upstream) waits.
+    return await stream.forEach((event) => {
+      if (gone) return;
       const text = options.serialize
-        ? options.serialize(result.value)
-        : JSON.stringify(toWireEvent(result.value));
-      if (text === null) continue;
+        ? options.serialize(event)
+        : JSON.stringify(toWireEvent(event));
+      if (text === null) return;
       if (socket.readyState !== OPEN) {
         onClose();
-        continue;
+        return;
       }
       if (hasCallbacks) socket.send(text, onSent);
       else socket.send(text);
-      while (!gone && socket.bufferedAmount > highWaterMark) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          if (!hasCallbacks) setTimeout(resolve, pollMs);
-        });
-        wake = null;
-        if (socket.readyState !== OPEN) onClose();
-      }
-    }
+      return socket.bufferedAmount > highWaterMark ? waitForRoom() : undefined;
+    });
   } finally {
     finished = true;
     if (heartbeat !== undefined) clearInterval(heartbeat);
@@ -145,5 +147,4 @@ export async function pipeWebSocket(
     stream.cancel('consumer_stopped');
     if (options.closeOnEnd && !gone && socket.readyState === OPEN) socket.close?.(1000, 'stream ended');
   }
-  return stream.done;
 }

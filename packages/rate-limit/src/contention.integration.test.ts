@@ -12,10 +12,17 @@ const WORKER = fileURLToPath(new URL('./__fixtures__/contention-worker.ts', impo
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PROCESSES = 4;
 
-interface WorkerResult {
+interface ScenarioResult {
   requests: number[];
   reservations: number[];
   committed: number;
+}
+
+interface WorkerResult {
+  /** Through a store that sends one EVALSHA per decision: 800 commands race. */
+  single: ScenarioResult;
+  /** Through the default store, which batches the decisions of one tick. */
+  batched: ScenarioResult;
 }
 
 function startWorker(url: string, prefix: string) {
@@ -59,33 +66,37 @@ describe('exactness under contention: 4 processes × 200 concurrent calls on one
     for (const worker of workers) worker.child.stdin?.write('go\n');
     const results = await Promise.all(workers.map((worker) => worker.result));
 
-    const granted = results.flatMap((result) => result.requests).sort((a, b) => a - b);
-    expect(granted).toEqual(Array.from({ length: 300 }, (_, index) => index));
-    expect(results.every((result) => result.requests.length > 0)).toBe(true);
-
-    const reserved = results.flatMap((result) => result.reservations).sort((a, b) => a - b);
-    expect(reserved).toEqual(Array.from({ length: 250 }, (_, index) => index * 100));
+    for (const mode of ['single', 'batched'] as const) {
+      const granted = results.flatMap((result) => result[mode].requests).sort((a, b) => a - b);
+      expect(granted).toEqual(Array.from({ length: 300 }, (_, index) => index));
+      const reserved = results.flatMap((result) => result[mode].reservations).sort((a, b) => a - b);
+      expect(reserved).toEqual(Array.from({ length: 250 }, (_, index) => index * 100));
+    }
+    // One command per decision: every process won some of the 300, so their calls interleaved.
+    expect(results.every((result) => result.single.requests.length > 0)).toBe(true);
 
     const client = new Redis(server.url);
     try {
-      const limiter = createRateLimiter({
-        store: createRedisStore({ client, prefix }),
-        tiers: CONTENTION_TIERS,
-        defaultTier: 'REQ',
-      });
-      const requests = await limiter.getQuota('req', 'REQ');
-      // All-or-nothing across processes: the non-binding windows were charged exactly 300.
-      expect(requests.policies.map((policy) => policy.remaining)).toEqual([0, 700, 9_700]);
-      const tokens = await limiter.getQuota('tok', 'TOK');
-      expect(tokens.current_usage).toMatchObject({
-        tokens_today: 25_000,
-        tokens_reserved: 0,
-        tokens_remaining: 0,
-      });
-      const mixed = await limiter.getQuota('mix', 'MIX');
-      const committed = results.reduce((sum, result) => sum + result.committed, 0);
-      expect(committed).toBeGreaterThan(0);
-      expect(mixed.current_usage).toMatchObject({ tokens_today: committed, tokens_reserved: 0 });
+      for (const mode of ['single', 'batched'] as const) {
+        const limiter = createRateLimiter({
+          store: createRedisStore({ client, prefix: `${prefix}:${mode === 'batched'}` }),
+          tiers: CONTENTION_TIERS,
+          defaultTier: 'REQ',
+        });
+        const requests = await limiter.getQuota('req', 'REQ');
+        // All-or-nothing across processes: the non-binding windows were charged exactly 300.
+        expect(requests.policies.map((policy) => policy.remaining)).toEqual([0, 700, 9_700]);
+        const tokens = await limiter.getQuota('tok', 'TOK');
+        expect(tokens.current_usage).toMatchObject({
+          tokens_today: 25_000,
+          tokens_reserved: 0,
+          tokens_remaining: 0,
+        });
+        const mixed = await limiter.getQuota('mix', 'MIX');
+        const committed = results.reduce((sum, result) => sum + result[mode].committed, 0);
+        expect(committed).toBeGreaterThan(0);
+        expect(mixed.current_usage).toMatchObject({ tokens_today: committed, tokens_reserved: 0 });
+      }
     } finally {
       client.disconnect();
     }

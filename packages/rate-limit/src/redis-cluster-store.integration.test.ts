@@ -1,6 +1,7 @@
 import { useRedisCluster } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from './__fixtures__/store-contract.js';
+import { clusterSlot } from './cluster-slot.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createRedisStore } from './redis-store.js';
 
@@ -11,6 +12,12 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
   describeStoreContract('RedisStore (Cluster)', {
     store: () => createRedisStore({ client: cluster.client, prefix: `${cluster.prefix}rl` }),
     key: (name) => `${name}:${++sequence}`,
+  });
+
+  it('computes the same hash slots as the cluster', async () => {
+    for (const key of ['foo', '{rl:user:1}', '{rl:user:1}:h', 'a{b}c', 'ünïcödé', '{}x', 'x{y']) {
+      expect(clusterSlot(key)).toBe(await cluster.client.cluster('KEYSLOT', key));
+    }
   });
 
   it('spreads subjects over the masters, each decision on one slot', async () => {

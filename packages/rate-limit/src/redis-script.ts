@@ -8,6 +8,11 @@ export interface TierScript {
 }
 
 const scripts = new WeakMap<TierPlan, TierScript>();
+const batchScripts = new WeakMap<TierPlan, TierScript>();
+
+function scriptOf(source: string): TierScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
 
 /**
  * The Lua script that decides for one tier, built once per plan with the tier's windows baked
@@ -22,9 +27,39 @@ const scripts = new WeakMap<TierPlan, TierScript>();
 export function tierScript(plan: TierPlan): TierScript {
   let script = scripts.get(plan);
   if (script === undefined) {
-    const source = buildSource(plan);
-    script = { source, sha: createHash('sha1').update(source).digest('hex') };
+    const source = [
+      'local K1, K2 = KEYS[1], KEYS[2]',
+      'local A1, A2, A3, A4, A5 = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]',
+      buildBody(plan),
+    ].join('\n');
+    script = scriptOf(source);
     scripts.set(plan, script);
+  }
+  return script;
+}
+
+/**
+ * The same decision for several subjects in one script run: KEYS holds 2 keys per decision,
+ * ARGV the count then 5 arguments per decision; the reply is the replies end to end. Each
+ * decision stays atomic and all-or-nothing on its own.
+ */
+export function tierBatchScript(plan: TierPlan): TierScript {
+  let script = batchScripts.get(plan);
+  if (script === undefined) {
+    const source = [
+      'local function decide(K1, K2, A1, A2, A3, A4, A5)',
+      buildBody(plan),
+      'end',
+      'local out = {}',
+      'for i = 1, tonumber(ARGV[1]) do',
+      '  local a = 5 * i - 3',
+      '  local reply = decide(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])',
+      '  for j = 1, #reply do out[#out + 1] = reply[j] end',
+      'end',
+      'return out',
+    ].join('\n');
+    script = scriptOf(source);
+    batchScripts.set(plan, script);
   }
   return script;
 }
@@ -34,7 +69,7 @@ function num(value: number): string {
   return String(value);
 }
 
-function buildSource(plan: TierPlan): string {
+function buildBody(plan: TierPlan): string {
   const lines: string[] = [];
   const out = (line: string) => lines.push(line);
   // h: tokens held, x: earliest hold expiry, e: when the key's TTL was last pushed back.
@@ -57,16 +92,16 @@ function buildSource(plan: TierPlan): string {
     return slot;
   });
 
-  out('local op = tonumber(ARGV[1])');
-  out('local now = tonumber(ARGV[2])');
+  out('local op = tonumber(A1)');
+  out('local now = tonumber(A2)');
   out('if not now then');
   out("  local time = redis.call('TIME')");
   out('  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)');
   out('end');
-  out('local cost = tonumber(ARGV[3])');
-  out('local tokens = tonumber(ARGV[4])');
-  out('local member = ARGV[5]');
-  out(`local v = redis.call('HMGET', KEYS[1], ${fields.join(', ')})`);
+  out('local cost = tonumber(A3)');
+  out('local tokens = tonumber(A4)');
+  out('local member = A5');
+  out(`local v = redis.call('HMGET', K1, ${fields.join(', ')})`);
   out('local held = tonumber(v[1]) or 0');
   out('local nextExpiry = tonumber(v[2]) or 0');
   out('local ttlSetAt = tonumber(v[3]) or 0');
@@ -74,12 +109,12 @@ function buildSource(plan: TierPlan): string {
   out('local w = {}');
   if (plan.hasTokens) {
     out('if nextExpiry > 0 and nextExpiry <= now then');
-    out("  local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)");
+    out("  local expired = redis.call('ZRANGEBYSCORE', K2, '-inf', now)");
     out('  for j = 1, #expired do');
     out("    held = held - tonumber(string.match(expired[j], '^[^:]+'))");
     out('  end');
-    out("  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)");
-    out("  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')");
+    out("  redis.call('ZREMRANGEBYSCORE', K2, '-inf', now)");
+    out("  local first = redis.call('ZRANGE', K2, 0, 0, 'WITHSCORES')");
     out('  nextExpiry = tonumber(first[2]) or 0');
     out('  if nextExpiry == 0 or held < 0 then held = 0 end');
     out('  dirty = true');
@@ -88,7 +123,7 @@ function buildSource(plan: TierPlan): string {
   out('local settled = 0');
   if (plan.hasTokens) {
     out("if op == 1 and member ~= '' then");
-    out("  if redis.call('ZREM', KEYS[2], member) == 1 then");
+    out("  if redis.call('ZREM', K2, member) == 1 then");
     out('    held = held - cost');
     out('    if held < 0 then held = 0 end');
     out('    settled = 1');
@@ -185,8 +220,8 @@ function buildSource(plan: TierPlan): string {
   if (plan.hasTokens) {
     out("  if tokens > 0 and member ~= '' then");
     out(`    local expiresAt = now + ${num(plan.reservationTtlMs)}`);
-    out("    redis.call('ZADD', KEYS[2], expiresAt, member)");
-    out(`    redis.call('PEXPIRE', KEYS[2], ${num(plan.reservationTtlMs)})`);
+    out("    redis.call('ZADD', K2, expiresAt, member)");
+    out(`    redis.call('PEXPIRE', K2, ${num(plan.reservationTtlMs)})`);
     out('    heldAfter = held + tokens');
     out('    held = heldAfter');
     out('    if nextExpiry == 0 or expiresAt < nextExpiry then nextExpiry = expiresAt end');
@@ -205,10 +240,10 @@ function buildSource(plan: TierPlan): string {
   out(`  if now - ttlSetAt >= ${num(Math.floor(plan.keyTtlMs / 2))} then`);
   out("    w[#w + 1] = 'e'");
   out('    w[#w + 1] = now');
-  out("    redis.call('HSET', KEYS[1], unpack(w))");
-  out(`    redis.call('PEXPIRE', KEYS[1], ${num(plan.keyTtlMs)})`);
+  out("    redis.call('HSET', K1, unpack(w))");
+  out(`    redis.call('PEXPIRE', K1, ${num(plan.keyTtlMs)})`);
   out('  else');
-  out("    redis.call('HSET', KEYS[1], unpack(w))");
+  out("    redis.call('HSET', K1, unpack(w))");
   out('  end');
   out('end');
 

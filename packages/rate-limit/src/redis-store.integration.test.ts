@@ -65,12 +65,46 @@ describe('RedisStore on one Redis server', () => {
     expect(minute.resetAt).toBeLessThanOrEqual(realNow + 120_000);
   });
 
+  it('batches the decisions of one tick into one script run, each still exact', async () => {
+    const calls = { evalsha: 0 };
+    const client = redis.client;
+    const counting = {
+      evalsha: ((...args: Parameters<typeof client.evalsha>) => {
+        calls.evalsha++;
+        return client.evalsha(...args);
+      }) as typeof client.evalsha,
+      eval: client.eval.bind(client) as typeof client.eval,
+      del: client.del.bind(client) as typeof client.del,
+    };
+    const tiers = { T: { windows: [{ name: 'day', limit: 37, windowMs: 86_400_000 }] } };
+    const batched = createRateLimiter({
+      store: createRedisStore({ client: counting, prefix: `${redis.prefix}b` }),
+      tiers,
+      blockedCache: false,
+    });
+    const decisions = await Promise.all(
+      Array.from({ length: 250 }, (_, index) => batched.limit(`k${index % 2}`)),
+    );
+    expect(decisions.filter((decision) => decision.allowed)).toHaveLength(74);
+    expect(calls.evalsha).toBe(3);
+    calls.evalsha = 0;
+    const unbatched = createRateLimiter({
+      store: createRedisStore({ client: counting, prefix: `${redis.prefix}u`, batch: false }),
+      tiers,
+    });
+    await Promise.all(Array.from({ length: 10 }, () => unbatched.limit('k')));
+    expect(calls.evalsha).toBe(10);
+  });
+
   it('validates its options', () => {
     expect(() => createRedisStore({ client: {} as never })).toThrow(
       'client must be an ioredis Redis or Cluster (evalsha and eval needed)',
     );
     expect(() => createRedisStore({ client: redis.client, prefix: 'a{b' })).toThrow(
       'prefix must be a string without braces, got a{b',
+    );
+    expect(() => createRedisStore({ client: redis.client, batch: 'yes' as never })).toThrow(
+      'batch must be a boolean, got yes',
     );
   });
 

@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
-import type { RateLimitStore, StoreOperation, StoreReply } from './rate-limit-store.js';
-import { tierScript } from './redis-script.js';
+import { clusterSlot } from './cluster-slot.js';
+import {
+  type RateLimitStore,
+  REPLY_HEADER,
+  type StoreOperation,
+  type StoreReply,
+} from './rate-limit-store.js';
+import { type TierScript, tierBatchScript, tierScript } from './redis-script.js';
 import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
 
 /**
@@ -9,6 +15,8 @@ import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
  */
 export type RedisScriptClient = Pick<Redis, 'evalsha' | 'eval' | 'del'> & {
   readonly status?: string;
+  /** True for an ioredis `Cluster`: batches are then grouped by hash slot. */
+  readonly isCluster?: boolean;
 };
 
 /** Options for {@link createRedisStore}. */
@@ -21,6 +29,23 @@ export interface RedisStoreOptions {
    * @default 'rl'
    */
   readonly prefix?: string;
+  /**
+   * Decisions asked for in the same tick (for one tier and, on Cluster, one hash slot) go to
+   * Redis together: one EVALSHA runs them one after the other, each still atomic and
+   * all-or-nothing on its own. At most 100 per script run. `false` sends one EVALSHA each.
+   * @default true
+   */
+  readonly batch?: boolean;
+}
+
+/** Most decisions one batched script run makes, so Redis is never blocked for long. */
+const MAX_BATCH = 100;
+
+interface PendingDecision {
+  readonly key: string;
+  readonly args: Array<string | number>;
+  readonly resolve: (reply: StoreReply) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /** A {@link RateLimitStore} on Redis or Redis Cluster. */
@@ -35,9 +60,10 @@ export interface RedisStore extends RateLimitStore {
 }
 
 /**
- * Creates a store that decides on Redis: one EVALSHA per decision (reloaded with EVAL when
- * Redis answers NOSCRIPT), every window checked and updated atomically by one Lua script on
- * the Redis server's clock. Each tier gets its own script with its windows built in.
+ * Creates a store that decides on Redis: one Lua script per tier, with its windows built in,
+ * checks and updates every window atomically on the Redis server's clock, in one round trip
+ * (EVALSHA, reloaded with EVAL when Redis answers NOSCRIPT). Decisions of the same tick share
+ * a round trip unless `batch` is false.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return createRedisStoreInternal(options, undefined);
@@ -66,16 +92,66 @@ export function createRedisStoreInternal(
   if (typeof prefix !== 'string' || /[{}]/.test(prefix))
     throw new TypeError(`prefix must be a string without braces, got ${String(prefix)}`);
 
+  const batch = options.batch ?? true;
+  if (typeof batch !== 'boolean') throw new TypeError(`batch must be a boolean, got ${batch}`);
+  const isCluster = client.isCluster === true;
+
   const keyOf = (subject: string) => `{${prefix}:${subject}}`;
 
-  function run(plan: TierPlan, args: Array<string | number>): Promise<StoreReply> {
-    const script = tierScript(plan);
-    return (client.evalsha(script.sha, 2, args as string[]) as Promise<StoreReply>).catch(
+  function run(script: TierScript, keys: number, args: Array<string | number>): Promise<unknown> {
+    return (client.evalsha(script.sha, keys, args as string[]) as Promise<unknown>).catch(
       (error: unknown) => {
         // Redis forgets scripts on restart or SCRIPT FLUSH: EVAL runs and caches it again.
         if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
-          return client.eval(script.source, 2, args as string[]) as Promise<StoreReply>;
+          return client.eval(script.source, keys, args as string[]);
         throw error;
+      },
+    );
+  }
+
+  // Decisions waiting for the end of the tick, by plan, then by Cluster slot (0 otherwise).
+  let waiting = new Map<TierPlan, Map<number, PendingDecision[]>>();
+  let scheduled = false;
+
+  function flush(): void {
+    scheduled = false;
+    const groups = waiting;
+    waiting = new Map();
+    for (const [plan, slots] of groups)
+      for (const decisions of slots.values())
+        for (let start = 0; start < decisions.length; start += MAX_BATCH)
+          send(plan, decisions, start, Math.min(decisions.length, start + MAX_BATCH));
+  }
+
+  function send(plan: TierPlan, decisions: PendingDecision[], start: number, end: number): void {
+    if (end - start === 1) {
+      const decision = decisions[start] as PendingDecision;
+      run(tierScript(plan), 2, [decision.key, `${decision.key}:h`, ...decision.args]).then(
+        decision.resolve as (reply: unknown) => void,
+        decision.reject,
+      );
+      return;
+    }
+    const args: Array<string | number> = [];
+    for (let index = start; index < end; index++) {
+      const key = (decisions[index] as PendingDecision).key;
+      args.push(key, `${key}:h`);
+    }
+    args.push(end - start);
+    for (let index = start; index < end; index++)
+      for (const arg of (decisions[index] as PendingDecision).args) args.push(arg);
+    const size = REPLY_HEADER + 3 * plan.count;
+    run(tierBatchScript(plan), 2 * (end - start), args).then(
+      (reply) => {
+        const replies = reply as number[];
+        for (let index = start; index < end; index++) {
+          const offset = (index - start) * size;
+          (decisions[index] as PendingDecision).resolve(replies.slice(offset, offset + size));
+        }
+      },
+      (error: unknown) => {
+        for (let index = start; index < end; index++)
+          (decisions[index] as PendingDecision).reject(error);
       },
     );
   }
@@ -90,15 +166,26 @@ export function createRedisStoreInternal(
   ): Promise<StoreReply> {
     const key = keyOf(subject);
     const member = holdId === '' ? '' : `${operation === 1 ? cost : tokens}:${holdId}`;
-    return run(plan, [
-      key,
-      `${key}:h`,
-      operation,
-      clock === undefined ? '' : clock(),
-      cost,
-      tokens,
-      member,
-    ]);
+    const args = [operation, clock === undefined ? '' : clock(), cost, tokens, member];
+    if (!batch) return run(tierScript(plan), 2, [key, `${key}:h`, ...args]) as Promise<StoreReply>;
+    return new Promise<StoreReply>((resolve, reject) => {
+      let slots = waiting.get(plan);
+      if (slots === undefined) {
+        slots = new Map();
+        waiting.set(plan, slots);
+      }
+      const slot = isCluster ? clusterSlot(key) : 0;
+      let decisions = slots.get(slot);
+      if (decisions === undefined) {
+        decisions = [];
+        slots.set(slot, decisions);
+      }
+      decisions.push({ key, args, resolve, reject });
+      if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flush);
+      }
+    });
   }
 
   return {
