@@ -34,6 +34,7 @@ const autocannon = require('autocannon') as Autocannon;
 
 const CONNECTIONS = 10;
 const DURATION_S = 2;
+const ROUNDS = 2;
 const LATENCY_SAMPLES = 200;
 const TTFT_SAMPLES = 60;
 
@@ -235,43 +236,45 @@ export default async function gatewayBench(): Promise<string> {
   try {
     for (const stream of [false, true]) {
       const mode = stream ? 'streaming' : 'non-streaming';
+      const payload = body(stream);
+      const live: Target[] = [];
       for (const target of targets(upstream.baseURL, upstream.baseURL)) {
-        const payload = body(stream);
         const probe = await fetch(target.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...target.headers },
           body: payload,
         });
         await probe.arrayBuffer();
-        if (probe.status !== 200) {
-          failed[`${target.name} ${mode}`] = `fails (HTTP ${probe.status})`;
-          continue;
-        }
-        // Warm-up, then a bounded run at 10 connections.
-        await autocannon({
+        if (probe.status === 200) live.push(target);
+        else failed[`${target.name} ${mode}`] = `fails (HTTP ${probe.status})`;
+      }
+      const load = (target: Target, duration: number) =>
+        autocannon({
           url: target.url,
           connections: CONNECTIONS,
-          duration: 1,
+          duration,
           method: 'POST',
           headers: { 'content-type': 'application/json', ...target.headers },
           body: payload,
         });
-        const load = await autocannon({
-          url: target.url,
-          connections: CONNECTIONS,
-          duration: DURATION_S,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...target.headers },
-          body: payload,
-        });
-        if (load.non2xx > 0 || load.errors > 0) {
-          throw new Error(
-            `${target.name} ${mode}: ${load.non2xx} non-2xx and ${load.errors} errors under load`,
-          );
+      for (const target of live) await load(target, 1);
+      // Interleaved rounds, best of each: other load on the machine hits every target alike.
+      const best = new Map<string, number>();
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const target of live) {
+          const result = await load(target, DURATION_S);
+          if (result.non2xx > 0 || result.errors > 0) {
+            throw new Error(
+              `${target.name} ${mode}: ${result.non2xx} non-2xx and ${result.errors} errors under load`,
+            );
+          }
+          best.set(target.name, Math.max(best.get(target.name) ?? 0, result.requests.average));
         }
+      }
+      for (const target of live) {
         const latency = await sequential(target, payload, LATENCY_SAMPLES, 'end');
         summary[`${target.name} ${mode}`] = {
-          rps: load.requests.average,
+          rps: best.get(target.name)!,
           p50: latency.p50,
           p99: latency.p99,
         };
@@ -341,7 +344,7 @@ export default async function gatewayBench(): Promise<string> {
       '',
       ...goals,
       '',
-      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per case after a 1 s warm-up, for req/s; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream) through the official openai SDK; Portkey ${'1.15'} runs its published bin in front of the same upstream.`,
+      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${DURATION_S} s runs per case after a 1 s warm-up, for req/s; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream) through the official openai SDK (over a keep-alive node:http transport); each server runs in its own process. Portkey ${'1.15'} runs its published bin in front of the same upstream.`,
     ].join('\n');
   } finally {
     for (const child of [

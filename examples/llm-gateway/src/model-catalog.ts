@@ -76,6 +76,7 @@ async function sdkRuntime(
   model: ModelConfig,
   apiKey: string,
   baseURL: string | undefined,
+  transport: NodeFetch,
 ): Promise<ModelRuntime> {
   const upstreamModel = model.upstreamModel ?? model.name;
   const base = {

@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function instances(
   client: RedisScriptClient,
   prefix: string,
-  options: { quorum?: number; openDurationMs?: number } = {},
+  options: { quorum?: number; openDurationMs?: number; commandTimeoutMs?: number } = {},
 ) {
   const stores: RedisBreakerStore[] = [];
   const breakers: CircuitBreaker[] = [];
@@ -36,7 +36,8 @@ function instances(
       instanceId: `instance-${index}`,
       quorum: options.quorum ?? 2,
       syncIntervalMs: 50,
-      commandTimeoutMs: 300,
+      // Generous, so a loaded test machine is not mistaken for a lost Redis.
+      commandTimeoutMs: options.commandTimeoutMs ?? 2000,
     });
     stores.push(store);
     breakers.push(
@@ -175,7 +176,10 @@ describe('losing Redis', () => {
     const connectionErrors: unknown[] = [];
     client.on('error', (error) => connectionErrors.push(error));
     await client.connect();
-    const { breakers, stores, dispose } = instances(client, 'lost:', { quorum: 1 });
+    const { breakers, stores, dispose } = instances(client, 'lost:', {
+      quorum: 1,
+      commandTimeoutMs: 300,
+    });
     const engaged: unknown[] = [];
     stores[0]!.on('fallback-engaged', ({ error }) => engaged.push(error));
     let recovered = 0;

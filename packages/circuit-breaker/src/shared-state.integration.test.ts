@@ -94,7 +94,7 @@ describe('shared state across 3 OS processes on a real Redis', () => {
 
     // A second instance agrees: the quorum opens the circuit for the third within the sync interval.
     expect((await b.send('fail', 2)).state).toBe('OPEN');
-    await eventually(async () => (await c.state()) === 'OPEN', 1000);
+    await eventually(async () => (await c.state()) === 'OPEN', 2000);
     expect(await c.send('call')).toMatchObject({ ran: false, rejected: true });
 
     // After the open period, exactly one process in the cluster runs the probe.
@@ -109,7 +109,7 @@ describe('shared state across 3 OS processes on a real Redis', () => {
     // Redis stops in the middle of the run: nothing throws, every process decides locally.
     await server.stop();
     expect((await a.send('fail', 2)).state).toBe('OPEN');
-    await eventually(async () => (await a.send('state')).degraded, 3000);
+    await eventually(async () => (await a.send('state')).degraded, 5000);
     expect((await b.send('call')).ran).toBe(true);
     expect((await c.send('call')).ran).toBe(true);
     await sleep(OPEN_MS + 50);
@@ -124,6 +124,6 @@ describe('shared state across 3 OS processes on a real Redis', () => {
     );
     await b.send('fail', 2);
     await c.send('fail', 2);
-    await eventually(async () => (await a.state()) === 'OPEN', 1000);
+    await eventually(async () => (await a.state()) === 'OPEN', 2000);
   }, 60_000);
 });

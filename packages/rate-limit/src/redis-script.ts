@@ -51,9 +51,13 @@ export function tierBatchScript(plan: TierPlan): TierScript {
       buildBody(plan),
       'end',
       'local out = {}',
+      "local time = redis.call('TIME')",
+      'local batchNow = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)',
       'for i = 1, tonumber(ARGV[1]) do',
       '  local a = 5 * i - 3',
-      '  local reply = decide(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])',
+      '  local clock = ARGV[a + 1]',
+      "  if clock == '' then clock = batchNow end",
+      '  local reply = decide(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a], clock, ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])',
       '  for j = 1, #reply do out[#out + 1] = reply[j] end',
       'end',
       'return out',
@@ -72,25 +76,14 @@ function num(value: number): string {
 function buildBody(plan: TierPlan): string {
   const lines: string[] = [];
   const out = (line: string) => lines.push(line);
-  // h: tokens held, x: earliest hold expiry, e: when the key's TTL was last pushed back.
-  const fields: string[] = ["'h'", "'x'", "'e'"];
-  // Per window: the HMGET positions of its index, current and previous fields.
-  const slots = plan.windows.map((_, window) => {
-    const kind = plan.kinds[window];
-    const prefix = plan.fields[window] as string;
-    const slot = { index: 0, current: 0, previous: 0 };
-    if (kind !== 2) {
-      fields.push(`'${prefix}i'`);
-      slot.index = fields.length;
-    }
-    fields.push(`'${prefix}c'`);
-    slot.current = fields.length;
-    if (kind === 0) {
-      fields.push(`'${prefix}p'`);
-      slot.previous = fields.length;
-    }
-    return slot;
-  });
+  const count = plan.count;
+  const windows = Array.from({ length: count }, (_, window) => window + 1);
+  // Field m: held tokens, earliest hold expiry, when the TTL was last pushed back. Field
+  // <layout>: index, current and previous of every window. Both packed doubles (Lua struct).
+  const layout = `'${plan.layout}'`;
+  const stateFormat = `'<${'d'.repeat(3 * count)}'`;
+  const stateNames = windows.map((n) => `s${n}, c${n}, p${n}`).join(', ');
+  const packedState = windows.map((n) => `x${n}, c${n}, p${n}`).join(', ');
 
   out('local op = tonumber(A1)');
   out('local now = tonumber(A2)');
@@ -101,12 +94,15 @@ function buildBody(plan: TierPlan): string {
   out('local cost = tonumber(A3)');
   out('local tokens = tonumber(A4)');
   out('local member = A5');
-  out(`local v = redis.call('HMGET', K1, ${fields.join(', ')})`);
-  out('local held = tonumber(v[1]) or 0');
-  out('local nextExpiry = tonumber(v[2]) or 0');
-  out('local ttlSetAt = tonumber(v[3]) or 0');
+  out(`local v = redis.call('HMGET', K1, 'm', ${layout})`);
+  out('local held, nextExpiry, ttlSetAt = 0, 0, 0');
+  out("if v[1] then held, nextExpiry, ttlSetAt = struct.unpack('<ddd', v[1]) end");
+  out(`local ${stateNames}`);
+  out(`if v[2] then ${stateNames} = struct.unpack(${stateFormat}, v[2]) else`);
+  for (const n of windows) out(`  s${n}, c${n}, p${n} = -2, 0, 0`);
+  out('end');
   out('local dirty = false');
-  out('local w = {}');
+  out('local changed = false');
   if (plan.hasTokens) {
     out('if nextExpiry > 0 and nextExpiry <= now then');
     out("  local expired = redis.call('ZRANGEBYSCORE', K2, '-inf', now)");
@@ -139,48 +135,21 @@ function buildBody(plan: TierPlan): string {
   out('end');
   out('local allowed = 1');
 
-  const write = (window: number, indent: string) => {
-    const kind = plan.kinds[window];
-    const prefix = plan.fields[window] as string;
-    const n = window + 1;
-    if (kind === 2) {
-      out(`${indent}w[#w + 1] = '${prefix}c'`);
-      out(`${indent}w[#w + 1] = c${n}`);
-      return;
-    }
-    // Within the same window only the current count changes.
-    out(`${indent}if s${n} ~= x${n} then`);
-    out(`${indent}  w[#w + 1] = '${prefix}i'`);
-    out(`${indent}  w[#w + 1] = x${n}`);
-    if (kind === 0) {
-      out(`${indent}  w[#w + 1] = '${prefix}p'`);
-      out(`${indent}  w[#w + 1] = p${n}`);
-    }
-    out(`${indent}end`);
-    out(`${indent}w[#w + 1] = '${prefix}c'`);
-    out(`${indent}w[#w + 1] = c${n}`);
-  };
-
   plan.windows.forEach((definition, window) => {
     const n = window + 1;
     const kind = plan.kinds[window];
     const length = num(definition.windowMs);
     const limit = num(definition.limit);
-    const slot = slots[window] as { index: number; current: number; previous: number };
     const isTokens = plan.tokenUnits[window] === 1;
     if (kind === 2) {
-      out(`local x${n}, s${n}, p${n} = 0, 0, 0`);
-      out(`local c${n} = tonumber(v[${slot.current}]) or 0`);
+      out(`local x${n} = 0`);
       out(`local u${n} = math.max(0, c${n} - now) / (${length} / ${limit})`);
     } else {
+      // Roll the stored window forward to now: same window, the next one, or long gone.
       out(`local x${n} = math.floor(now / ${length})`);
-      out(`local s${n} = tonumber(v[${slot.index}])`);
-      out(`local c${n}, p${n} = 0, 0`);
-      out(`if s${n} == x${n} then`);
-      out(`  c${n} = tonumber(v[${slot.current}]) or 0`);
-      if (kind === 0) out(`  p${n} = tonumber(v[${slot.previous}]) or 0`);
-      out(`elseif s${n} == x${n} - 1 then`);
-      out(`  p${n} = tonumber(v[${slot.current}]) or 0`);
+      out(`if s${n} ~= x${n} then`);
+      out(`  if s${n} == x${n} - 1 then p${n} = c${n} else p${n} = 0 end`);
+      out(`  c${n} = 0`);
       out('end');
       out(
         kind === 0
@@ -196,7 +165,7 @@ function buildBody(plan: TierPlan): string {
           : `  c${n} = c${n} + tokens`,
       );
       out(`  u${n} = u${n} + tokens`);
-      write(window, '  ');
+      out('  changed = true');
       out('end');
     }
     out(`if u${n} + ${isTokens ? 'tokenNeed' : 'requestNeed'} > ${limit} then allowed = 0 end`);
@@ -214,8 +183,8 @@ function buildBody(plan: TierPlan): string {
         : `    c${n} = c${n} + cost`,
     );
     out(`    u${n} = u${n} + cost`);
-    write(window, '    ');
   });
+  out('    changed = true');
   out('  end');
   if (plan.hasTokens) {
     out("  if tokens > 0 and member ~= '' then");
@@ -229,22 +198,23 @@ function buildBody(plan: TierPlan): string {
     out('  end');
   }
   out('end');
-  out('if dirty then');
-  out("  w[#w + 1] = 'h'");
-  out('  w[#w + 1] = held');
-  out("  w[#w + 1] = 'x'");
-  out('  w[#w + 1] = nextExpiry');
-  out('end');
   // The TTL is pushed back once per half TTL, not on every write: one command less per call.
-  out('if #w > 0 then');
-  out(`  if now - ttlSetAt >= ${num(Math.floor(plan.keyTtlMs / 2))} then`);
-  out("    w[#w + 1] = 'e'");
-  out('    w[#w + 1] = now');
-  out("    redis.call('HSET', K1, unpack(w))");
-  out(`    redis.call('PEXPIRE', K1, ${num(plan.keyTtlMs)})`);
-  out('  else');
-  out("    redis.call('HSET', K1, unpack(w))");
+  out('if changed or dirty then');
+  out(`  local refresh = now - ttlSetAt >= ${num(Math.floor(plan.keyTtlMs / 2))}`);
+  out('  if refresh then');
+  out('    ttlSetAt = now');
+  out('    dirty = true');
   out('  end');
+  out('  if changed and dirty then');
+  out(
+    `    redis.call('HSET', K1, 'm', struct.pack('<ddd', held, nextExpiry, ttlSetAt), ${layout}, struct.pack(${stateFormat}, ${packedState}))`,
+  );
+  out('  elseif changed then');
+  out(`    redis.call('HSET', K1, ${layout}, struct.pack(${stateFormat}, ${packedState}))`);
+  out('  else');
+  out("    redis.call('HSET', K1, 'm', struct.pack('<ddd', held, nextExpiry, ttlSetAt))");
+  out('  end');
+  out(`  if refresh then redis.call('PEXPIRE', K1, ${num(plan.keyTtlMs)}) end`);
   out('end');
 
   const reply: string[] = ['allowed', 'now', 'heldAfter', 'settled', '1'];

@@ -35,7 +35,7 @@ const store = createRedisBreakerStore({
   instanceId,
   quorum: Number(quorum),
   syncIntervalMs: 50,
-  commandTimeoutMs: 200,
+  commandTimeoutMs: 500,
 });
 const breaker = createCircuitBreaker({
   name: 'anthropic:claude',
