@@ -5,6 +5,7 @@
  * in front of the same upstream. Run with `cd bench && BENCH=gateway npx tsx run-all.ts`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -33,10 +34,10 @@ const thisFile = fileURLToPath(import.meta.url);
 const autocannon = require('autocannon') as Autocannon;
 
 const CONNECTIONS = 10;
-const DURATION_S = 2;
+const DURATION_S = 1.5;
 const ROUNDS = 2;
-const LATENCY_SAMPLES = 200;
-const TTFT_SAMPLES = 60;
+const LATENCY_SAMPLES = 150;
+const TTFT_SAMPLES = 50;
 
 interface Target {
   readonly name: string;
@@ -100,6 +101,11 @@ async function sequential(
   const at = (quantile: number) =>
     times[Math.min(times.length - 1, Math.floor(quantile * times.length))]!;
   return { p50: at(0.5), p99: at(0.99), failures };
+}
+
+function portkeyVersion(): string {
+  const file = new URL('./node_modules/@portkey-ai/gateway/package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
@@ -344,7 +350,11 @@ export default async function gatewayBench(): Promise<string> {
       '',
       ...goals,
       '',
-      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${DURATION_S} s runs per case after a 1 s warm-up, for req/s; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream) through the official openai SDK (over a keep-alive node:http transport); each server runs in its own process. Portkey ${'1.15'} runs its published bin in front of the same upstream.`,
+      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${DURATION_S} s runs per case after a 1 s warm-up, for req/s; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream) through the official openai SDK (over a keep-alive node:http transport); each server runs in its own process. Portkey ${portkeyVersion()} runs its published bin in front of the same upstream.`,
+      ...Object.entries(failed).map(
+        ([name, outcome]) =>
+          `- ${name}: ${outcome} on every request in this environment (Node.js ${process.version}), so it has no numbers.`,
+      ),
     ].join('\n');
   } finally {
     for (const child of [

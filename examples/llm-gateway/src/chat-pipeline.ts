@@ -70,7 +70,11 @@ export interface ChatPipelineDeps {
 }
 
 /** Runs one chat turn: token reservation → response cache → breakers and failover → stream → settle. */
-export type ChatPipeline = (turn: ChatTurn) => Promise<StartedTurn | RefusedTurn>;
+export interface ChatPipeline {
+  (turn: ChatTurn): Promise<StartedTurn | RefusedTurn>;
+  /** Resolves once every started turn has settled its tokens and cache write (for shutdown). */
+  drain(): Promise<void>;
+}
 
 /** Builds the request path shared by every chat endpoint. */
 export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
@@ -96,17 +100,19 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
     }
   }
 
-  function store(key: string, value: CachedResponse): void {
+  async function store(key: string, value: CachedResponse): Promise<void> {
     const cache = deps.cache;
     if (!cache) return;
-    deps.cacheGuard
-      .execute(() => cache.set(key, value))
-      .catch((error: unknown) => {
-        deps.log.warn({ err: error }, 'response cache write failed');
-      });
+    try {
+      await deps.cacheGuard.execute(() => cache.set(key, value));
+    } catch (error) {
+      deps.log.warn({ err: error }, 'response cache write failed');
+    }
   }
 
-  return async (turn) => {
+  const unsettled = new Set<Promise<unknown>>();
+
+  const run = async (turn: ChatTurn): Promise<StartedTurn | RefusedTurn> => {
     const route = catalog.route(turn.model, config.failover);
     if (!route) {
       return {
@@ -188,7 +194,7 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
       else if (end.type === 'complete' || used > 0) await reservation.commit(used);
       else reservation.release();
       if (end.type === 'complete' && key !== undefined && pieces) {
-        store(key, {
+        await store(key, {
           model: end.model,
           provider: end.provider,
           text: pieces.join(''),
@@ -199,7 +205,17 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
       }
       return end;
     });
-    settled.catch((error: unknown) => deps.log.warn({ err: error }, 'settling a chat turn failed'));
+    const tracked = settled.catch((error: unknown) =>
+      deps.log.warn({ err: error }, 'settling a chat turn failed'),
+    );
+    unsettled.add(tracked);
+    tracked.finally(() => unsettled.delete(tracked));
     return { ok: true, stream, cached: hit !== undefined, headers: reservation.headers, settled };
   };
+
+  return Object.assign(run, {
+    async drain() {
+      await Promise.all([...unsettled]);
+    },
+  });
 }

@@ -75,6 +75,12 @@ export interface GatewayConfig {
   readonly adminToken?: string;
   /** Redis for rate limits and the response cache; in-memory stores when absent. */
   readonly redisUrl?: string;
+  /**
+   * How long a Redis call may take before the rate limiter decides on its local fallback and
+   * the cache or session store counts a failure, in milliseconds.
+   * @default 250
+   */
+  readonly redisTimeoutMs: number;
   /** Largest accepted request body in bytes. @default 1048576 */
   readonly bodyLimitBytes: number;
   readonly cache: {
@@ -142,6 +148,7 @@ export function resolveConfig(input: Partial<GatewayConfig> = {}): GatewayConfig
     requireApiKey: input.requireApiKey ?? false,
     adminToken: input.adminToken,
     redisUrl: input.redisUrl,
+    redisTimeoutMs: input.redisTimeoutMs ?? 250,
     bodyLimitBytes: input.bodyLimitBytes ?? 1_048_576,
     cache: { enabled: true, maxEntries: 1000, ttlMs: 300_000, ...input.cache },
     breaker: { failureThreshold: 5, openDurationMs: 30_000, ...input.breaker },
@@ -174,6 +181,9 @@ function validateConfig(config: GatewayConfig): void {
         `model ${model.name}: unknown provider ${JSON.stringify(model.provider)}`,
       );
     }
+  }
+  if (!(config.redisTimeoutMs > 0)) {
+    throw new RangeError(`redisTimeoutMs must be > 0, got ${config.redisTimeoutMs}`);
   }
   if (config.bodyLimitBytes < 1024) {
     throw new RangeError(`bodyLimitBytes must be ≥ 1024, got ${config.bodyLimitBytes}`);

@@ -43,6 +43,8 @@ export interface GatewayLimiter extends TokenBudget {
 export interface GatewayLimiterOptions {
   /** Shared Redis; in-memory counters when absent. */
   readonly redis?: Redis;
+  /** Redis calls slower than this decide on the local fallback. @default 250 */
+  readonly redisTimeoutMs?: number;
   /** Extra tiers by name, over the built-in presets. */
   readonly tiers?: Readonly<Record<string, TierConfig>>;
 }

@@ -145,10 +145,10 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     },
   });
   for (const model of catalog.models) breakers.get(model.breakerName);
-  const cacheBreaker = breakers.get('cache', { timeoutMs: 250 });
-  const databaseBreaker = breakers.get('database', { timeoutMs: 500 });
+  const cacheBreaker = breakers.get('cache', { timeoutMs: config.redisTimeoutMs });
+  const databaseBreaker = breakers.get('database', { timeoutMs: config.redisTimeoutMs * 2 });
 
-  const limiter = createGatewayLimiter({ redis, tiers: config.tiers });
+  const limiter = createGatewayLimiter({ redis, tiers: config.tiers, redisTimeoutMs: config.redisTimeoutMs });
   const cache = config.cache.enabled
     ? createResponseCache({ maxEntries: config.cache.maxEntries, ttlMs: config.cache.ttlMs, redis })
     : undefined;
@@ -252,6 +252,8 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
       linger.unref();
       await app.close();
       clearTimeout(linger);
+      // Token commits and cache writes of the cancelled streams go out before Redis closes.
+      await chat.drain();
       for (const stop of unsubscribe) stop();
       breakers.dispose();
       await limiter.close();

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 
@@ -37,7 +37,10 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
 
   const nodeFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const body = init.body;
-    if (input instanceof Request || (body != null && typeof body !== 'string' && !(body instanceof Uint8Array))) {
+    if (
+      input instanceof Request ||
+      (body != null && typeof body !== 'string' && !(body instanceof Uint8Array))
+    ) {
       return fetch(input, init);
     }
     const url = new URL(input);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildGateway } from '../src/gateway.js';
-import { eventually, fastMock, postJson, readSse, useGateway } from './helpers.js';
+import { eventually, fastMock, openSocket, postJson, readSse, useGateway } from './helpers.js';
 
 const slow = fastMock('slow', { tokensPerSecond: 40, outputTokens: 2000 });
 const apiKeys = [
@@ -123,8 +123,18 @@ describe('graceful shutdown', () => {
       return false;
     });
     await eventually(() => events.some((event) => event.event === 'chunk'), 'a first chunk');
+    const socket = await openSocket(
+      `${url.replace('http', 'ws')}/ws/assistant/shutdown?api_key=sk-frank`,
+    );
+    socket.send({ message: 'and you too' });
+    await socket.until('stream_chunk');
+    const socketClosed = new Promise<number>((resolve) =>
+      socket.socket.once('close', (code) => resolve(code)),
+    );
     await gateway.close();
     await reading;
+    expect((await socket.until('stream_cancelled')).at(-1)).toMatchObject({ reason: 'shutdown' });
+    expect(await socketClosed).toBe(1001);
     expect(events.at(-1)?.event).toBe('cancelled');
     expect(JSON.parse(events.at(-1)!.data).reason).toBe('shutdown');
     expect(gateway.catalog.get('slow')!.mock!.openStreams).toBe(0);

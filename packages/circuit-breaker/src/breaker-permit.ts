@@ -3,6 +3,7 @@
  * exactly once; later calls are no-ops, so `finally { permit.release() }` is safe.
  */
 export interface BreakerPermit {
+  /** Always `true`: the call may run. */
   readonly ok: true;
   /** The call succeeded. */
   success(): void;

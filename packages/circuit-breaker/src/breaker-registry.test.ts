@@ -134,10 +134,52 @@ describe('createBreakerRegistry', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('validates defaults at construction', () => {
+  it('re-emits ignored and slowCall too', async () => {
+    const registry = createBreakerRegistry({
+      defaults: {
+        slowCallDurationMs: 100,
+        classify: () => 'ignored',
+      },
+    });
+    const ignored: Array<{ name: string; error: unknown }> = [];
+    const slow: Array<{ name: string; durationMs: number }> = [];
+    registry.on('ignored', (event) => ignored.push(event));
+    registry.on('slowCall', (event) => slow.push(event));
+    const breaker = registry.get('slow-db');
+    const cause = new Error('constraint');
+    await breaker.execute(() => Promise.reject(cause)).catch(() => undefined);
+    const pending = breaker.execute(
+      () => new Promise<string>((resolve) => setTimeout(() => resolve('late'), 150)),
+    );
+    await vi.advanceTimersByTimeAsync(150);
+    await pending;
+    expect(ignored).toEqual([{ name: 'slow-db', error: cause }]);
+    expect(slow).toEqual([{ name: 'slow-db', durationMs: 150 }]);
+  });
+
+  it('validates defaults and named overrides at construction', () => {
     expect(() => createBreakerRegistry({ defaults: { failureThreshold: 0 } })).toThrow(
       new RangeError('failureThreshold must be an integer ≥ 1, got 0'),
     );
-    expect(() => createBreakerRegistry({ tickIntervalMs: 0 })).toThrow(RangeError);
+    expect(() =>
+      createBreakerRegistry({ overrides: { 'openai:gpt-4o': { halfOpenMaxProbes: 0 } } }),
+    ).toThrow(
+      new RangeError('overrides["openai:gpt-4o"]: halfOpenMaxProbes must be an integer ≥ 1, got 0'),
+    );
+    expect(() => createBreakerRegistry({ overrides: 5 as never })).toThrow(
+      new TypeError('overrides must be a record of options by name or a function, got 5'),
+    );
+    expect(() => createBreakerRegistry({ defaults: null as never })).toThrow(
+      new TypeError('defaults must be an object, got null'),
+    );
+    expect(() => createBreakerRegistry({ tickIntervalMs: 0 })).toThrow(
+      new RangeError('tickIntervalMs must be a finite number > 0, got 0'),
+    );
+    // Invalid overrides from a function can only be caught when the breaker is created.
+    const registry = createBreakerRegistry({ overrides: () => ({ minimumCalls: 0 }) });
+    expect(() => registry.get('any')).toThrow(
+      new RangeError('minimumCalls must be an integer ≥ 1, got 0'),
+    );
+    expect(registry.has('any')).toBe(false);
   });
 });

@@ -84,6 +84,19 @@ class BreakerRegistryImpl extends ObservedEmitter implements BreakerRegistry {
     super();
     this.defaults = options.defaults ?? {};
     this.overrides = options.overrides;
+    if (typeof this.defaults !== 'object' || this.defaults === null) {
+      throw new TypeError(`defaults must be an object, got ${String(this.defaults)}`);
+    }
+    const overrides = this.overrides;
+    if (
+      overrides !== undefined &&
+      typeof overrides !== 'function' &&
+      (typeof overrides !== 'object' || overrides === null)
+    ) {
+      throw new TypeError(
+        `overrides must be a record of options by name or a function, got ${String(overrides)}`,
+      );
+    }
     const tickIntervalMs = options.tickIntervalMs;
     if (tickIntervalMs !== undefined) {
       if (!(tickIntervalMs > 0) || !Number.isFinite(tickIntervalMs)) {
@@ -94,8 +107,18 @@ class BreakerRegistryImpl extends ObservedEmitter implements BreakerRegistry {
       }, tickIntervalMs);
       this.ticker.unref?.();
     }
-    // Fail at construction, not at the first get(), when the defaults are invalid.
+    // Fail at construction, not at the first get(), when the defaults or a named override are invalid.
     new CircuitBreakerImpl({ ...this.defaults, store: undefined, name: 'defaults-check' });
+    if (overrides !== undefined && typeof overrides !== 'function') {
+      for (const [name, override] of Object.entries(overrides)) {
+        try {
+          new CircuitBreakerImpl({ ...this.defaults, ...override, store: undefined, name });
+        } catch (error) {
+          const Type = error instanceof RangeError ? RangeError : TypeError;
+          throw new Type(`overrides["${name}"]: ${(error as Error).message}`);
+        }
+      }
+    }
   }
 
   // Breakers cache who listens; tell them when the registry's listeners change.

@@ -6,9 +6,11 @@ import { type CircuitOpenError, createCircuitOpenError } from './circuit-open-er
  * `retryAfterMs` on a hot path allocates no Error and captures no stack.
  */
 export interface BreakerRejection {
+  /** Always `false`: the call may not run. */
   readonly ok: false;
   /** Always `true`: the breaker refused the call without running it. */
   readonly rejected: true;
+  /** The refusal as an error, built on first access. */
   readonly error: CircuitOpenError;
   /** How long to wait before calling again, in milliseconds. */
   readonly retryAfterMs: number;

@@ -78,17 +78,29 @@ export interface BreakerSettings {
 
 /** The settings in force, with every default filled in. */
 export interface ResolvedBreakerSettings {
+  /** See {@link BreakerSettings.failureThreshold}. */
   readonly failureThreshold: number;
+  /** See {@link BreakerSettings.failureRateThreshold}; `undefined` when off. */
   readonly failureRateThreshold: number | undefined;
+  /** See {@link BreakerSettings.failureCountThreshold}; `undefined` when off. */
   readonly failureCountThreshold: number | undefined;
+  /** See {@link BreakerSettings.minimumCalls}. */
   readonly minimumCalls: number;
+  /** See {@link BreakerSettings.window}. */
   readonly window: WindowOptions;
+  /** See {@link BreakerSettings.slowCallDurationMs}; `undefined` when off. */
   readonly slowCallDurationMs: number | undefined;
+  /** See {@link BreakerSettings.slowCallRateThreshold}. */
   readonly slowCallRateThreshold: number;
+  /** See {@link BreakerSettings.openDurationMs}. */
   readonly openDurationMs: number | OpenDurationFunction;
+  /** See {@link BreakerSettings.halfOpenMaxProbes}. */
   readonly halfOpenMaxProbes: number;
+  /** See {@link BreakerSettings.halfOpenSuccessThreshold}. */
   readonly halfOpenSuccessThreshold: number;
+  /** See {@link BreakerSettings.probeTimeoutMs}. */
   readonly probeTimeoutMs: number;
+  /** See {@link BreakerSettings.timeoutMs}; `undefined` when off. */
   readonly timeoutMs: number | undefined;
 }
 

@@ -4,8 +4,11 @@ import type { BreakerState } from './breaker-state.js';
 export interface BreakerMetrics {
   /** Every call that reached the breaker, rejected ones included. */
   readonly total_calls: number;
+  /** Calls that counted as successes. */
   readonly total_successes: number;
+  /** Calls that counted as failures. */
   readonly total_failures: number;
+  /** Calls refused without running. */
   readonly total_rejections: number;
   /** successes / (successes + failures); 1 before any outcome. */
   readonly success_rate: number;
@@ -13,7 +16,9 @@ export interface BreakerMetrics {
 
 /** A point-in-time view of a breaker, shaped for JSON APIs such as `/api/circuit-breakers`. */
 export interface BreakerSnapshot {
+  /** Name of the breaker. */
   readonly name: string;
+  /** The current state. */
   readonly state: BreakerState;
   /** Failures in the current window (reset when the circuit closes or half-opens). */
   readonly failure_count: number;
@@ -27,5 +32,6 @@ export interface BreakerSnapshot {
   readonly opened_at: number | null;
   /** How long until calls are admitted again, in milliseconds; 0 when they are. */
   readonly retry_after_ms: number;
+  /** Call totals since the breaker was created. */
   readonly metrics: BreakerMetrics;
 }

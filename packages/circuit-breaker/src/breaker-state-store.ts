@@ -3,6 +3,7 @@ export type SharedBreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN' | 'FORCED_OPEN'
 
 /** One read of a breaker's shared state. */
 export interface SharedBreakerView {
+  /** The shared state. */
   readonly state: SharedBreakerState;
   /**
    * Milliseconds until the shared open period ends (`OPEN`), or until the probe lease

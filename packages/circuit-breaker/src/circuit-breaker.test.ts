@@ -375,6 +375,54 @@ describe('execute: signals, timeouts, results, fallback', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('the caller abort settles the call at once even when fn ignores its signal', async () => {
+    const breaker = createCircuitBreaker({ failureThreshold: 1 });
+    const controller = new AbortController();
+    const added = vi.spyOn(controller.signal, 'addEventListener');
+    const removed = vi.spyOn(controller.signal, 'removeEventListener');
+    const received: AbortSignal[] = [];
+    const call = breaker.execute(
+      (signal) => {
+        received.push(signal);
+        return new Promise<string>(() => {}); // never settles, never looks at the signal
+      },
+      { signal: controller.signal },
+    );
+    const assertion = expect(call).rejects.toThrow('user left');
+    controller.abort(new Error('user left'));
+    await assertion;
+    expect(received).toEqual([controller.signal]); // no timeout: fn gets the caller's own signal
+    expect(added).toHaveBeenCalledTimes(1);
+    expect(removed).toHaveBeenCalledWith('abort', added.mock.calls[0]![1]);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(breaker.state).toBe('CLOSED');
+    expect(breaker.snapshot().metrics).toMatchObject({
+      total_calls: 1,
+      total_successes: 0,
+      total_failures: 0,
+    });
+    // A call that ends normally removes its listener too.
+    const other = new AbortController();
+    const otherRemoved = vi.spyOn(other.signal, 'removeEventListener');
+    await expect(breaker.execute(ok, { signal: other.signal })).resolves.toBe('ok');
+    expect(otherRemoved).toHaveBeenCalledWith('abort', expect.any(Function));
+  });
+
+  it('frees the HALF_OPEN probe slot when the caller aborts a probe', async () => {
+    const breaker = createCircuitBreaker({ failureThreshold: 1, openDurationMs: 1000 });
+    await fail(breaker);
+    vi.advanceTimersByTime(1000);
+    const controller = new AbortController();
+    const probe = breaker.execute(() => new Promise<string>(() => {}), {
+      signal: controller.signal,
+    });
+    expect(breaker.state).toBe('HALF_OPEN');
+    await expect(breaker.execute(ok)).rejects.toMatchObject({ state: 'HALF_OPEN' });
+    controller.abort(new Error('gone'));
+    await expect(probe).rejects.toThrow('gone');
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+  });
+
   it('removes its listener from the caller signal after a timed call', async () => {
     const breaker = createCircuitBreaker();
     const controller = new AbortController();
@@ -499,6 +547,19 @@ describe('operators and run-time settings', () => {
     expect(breaker.state).toBe('OPEN');
   });
 
+  it('ignores a broken open duration: NaN from a function, a negative Retry-After', async () => {
+    const nan = createCircuitBreaker({ failureThreshold: 1, openDurationMs: () => Number.NaN });
+    await fail(nan);
+    expect(nan.snapshot().retry_after_ms).toBe(60_000);
+    const negative = createCircuitBreaker({
+      openDurationMs: 2_000,
+      classify: () => ({ verdict: 'open', retryAfterMs: -5 }),
+    });
+    await fail(negative);
+    expect(negative.state).toBe('OPEN');
+    expect(negative.snapshot().retry_after_ms).toBe(2_000);
+  });
+
   it('validates options with precise messages', () => {
     expect(() => createCircuitBreaker({ failureThreshold: 0 })).toThrow(
       new RangeError('failureThreshold must be an integer ≥ 1, got 0'),
@@ -514,6 +575,45 @@ describe('operators and run-time settings', () => {
     expect(() => createCircuitBreaker({ clock: 5 as unknown as () => number })).toThrow(
       new TypeError('clock must be a function, got number'),
     );
+    expect(() => createCircuitBreaker({ window: { type: 'count', size: 0 } })).toThrow(
+      new RangeError('window.size must be an integer ≥ 1, got 0'),
+    );
+    expect(() => createCircuitBreaker({ probeTimeoutMs: Number.POSITIVE_INFINITY })).toThrow(
+      new RangeError('probeTimeoutMs must be a finite number > 0, got Infinity'),
+    );
+    expect(() => createCircuitBreaker({ timeoutMs: 0 })).toThrow(
+      new RangeError('timeoutMs must be a finite number > 0, got 0'),
+    );
+    expect(() => createCircuitBreaker({ slowCallRateThreshold: 0 })).toThrow(
+      new RangeError('slowCallRateThreshold must be > 0 and ≤ 1, got 0'),
+    );
+    expect(() =>
+      createCircuitBreaker({ window: { type: 'sliding' } as unknown as { type: 'count'; size: 1 } }),
+    ).toThrow(new TypeError("window.type must be 'count' or 'time', got sliding"));
+  });
+
+  it('exponentialOpenDuration validates its options', () => {
+    expect(() => exponentialOpenDuration({ initialMs: 0 })).toThrow(
+      new RangeError('initialMs must be a finite number > 0, got 0'),
+    );
+    expect(() => exponentialOpenDuration({ initialMs: 1000, maxMs: 10 })).toThrow(
+      new RangeError('maxMs must be ≥ initialMs (1000), got 10'),
+    );
+    expect(() => exponentialOpenDuration({ factor: 0.5 })).toThrow(
+      new RangeError('factor must be a finite number ≥ 1, got 0.5'),
+    );
+    expect(() => exponentialOpenDuration({ jitter: 2 })).toThrow(
+      new RangeError('jitter must be between 0 and 1, got 2'),
+    );
+    expect(() => exponentialOpenDuration({ random: 1 as unknown as () => number })).toThrow(
+      new TypeError('random must be a function, got number'),
+    );
+    // Jitter spreads ± jitter × base around the base duration.
+    const low = exponentialOpenDuration({ initialMs: 1000, jitter: 0.5, random: () => 0 });
+    const high = exponentialOpenDuration({ initialMs: 1000, jitter: 0.5, random: () => 0.999 });
+    expect(low({ name: 'x', openCount: 1, error: undefined })).toBe(500);
+    expect(high({ name: 'x', openCount: 1, error: undefined })).toBe(1499);
+    expect(low({ name: 'x', openCount: 20, error: undefined })).toBe(150_000);
   });
 });
 

@@ -63,20 +63,27 @@ export interface CircuitBreakerOptions<TFallback = never> extends BreakerSetting
 
 /** Per-call options of `execute()` and `tryExecute()`. */
 export interface ExecuteOptions {
-  /** The caller's signal; its abort rejects the call and counts as neither outcome. */
+  /**
+   * The caller's signal. Its abort rejects the call at once with the signal's reason, even
+   * when `fn` ignores it, and counts as neither outcome; the listener is removed afterwards.
+   * @default undefined
+   */
   readonly signal?: AbortSignal | undefined;
   /**
    * Timeout for this call in milliseconds; overrides the breaker's `timeoutMs`. When it
    * elapses, the signal given to `fn` aborts and the call fails with `BreakerTimeoutError`.
+   * @default the breaker's `timeoutMs` (off unless set)
    */
   readonly timeoutMs?: number | undefined;
 }
 
 /** A failed call, as a value. */
 export interface ExecuteFailure {
+  /** Always `false`: there is no value. */
   readonly ok: false;
   /** `false`: the call ran and threw (or timed out). */
   readonly rejected: false;
+  /** What the call threw, or the `BreakerTimeoutError` or the caller's abort reason. */
   readonly error: unknown;
 }
 
@@ -138,6 +145,18 @@ const ADMIT = 1;
 const PROBE = 2;
 const PENDING = 3;
 const PASS = 4;
+
+/** Whether a wait from a classifier is usable: a number ≥ 0 (Infinity holds the circuit open). */
+function validMs(value: number | undefined): value is number {
+  return typeof value === 'number' && value >= 0;
+}
+
+/** An open-duration function's answer, clamped at 0; one that is not a number gets the default. */
+function openMsFrom(value: number): number {
+  return typeof value === 'number' && !Number.isNaN(value)
+    ? Math.max(0, value)
+    : (DEFAULT_SETTINGS.openDurationMs as number);
+}
 
 /** How long a HALF_OPEN rejection asks callers to wait at most, in milliseconds. */
 const HALF_OPEN_RETRY_CAP_MS = 1000;
@@ -244,32 +263,27 @@ export class CircuitBreakerImpl<TFallback = never>
     fn: (signal: AbortSignal) => Promise<T> | T,
     options?: ExecuteOptions,
   ): Promise<T | TFallback> {
-    // The common case (closed, no timeout) takes a lean path with a single await.
+    // The common case (closed, no signal, no timeout) takes a lean path with a single await.
     if (
       this.current === 'CLOSED' &&
       this.resolved.timeoutMs === undefined &&
-      (options === undefined || (options.timeoutMs === undefined && !options.signal?.aborted))
+      (options === undefined || (options.timeoutMs === undefined && options.signal === undefined))
     ) {
-      return this.runClosed(fn, options?.signal);
+      return this.runClosed(fn);
     }
     return this.invoke(fn, options, false) as Promise<T | TFallback>;
   }
 
-  private async runClosed<T>(
-    fn: (signal: AbortSignal) => Promise<T> | T,
-    signal: AbortSignal | undefined,
-  ): Promise<T | TFallback> {
+  private async runClosed<T>(fn: (signal: AbortSignal) => Promise<T> | T): Promise<T | TFallback> {
     this.totalCalls++;
     const epoch = this.epoch;
     const startedAt = this.needsTime() ? this.clock() : -1;
     let value: T;
     try {
-      value = await fn(signal ?? neverAbortedSignal());
+      value = await fn(neverAbortedSignal());
     } catch (error) {
-      const callerAborted = signal?.aborted === true;
-      if (callerAborted) this.settleIgnored(epoch, false, startedAt, error);
-      else this.settleError(epoch, false, startedAt, error);
-      if (this.fallback && !callerAborted) return this.runFallback(error, 'error', 0);
+      this.settleError(epoch, false, startedAt, error);
+      if (this.fallback) return this.runFallback(error, 'error', 0);
       throw error;
     }
     this.settleSuccess(epoch, false, startedAt);
@@ -309,15 +323,14 @@ export class CircuitBreakerImpl<TFallback = never>
       throw rejection.error;
     }
     const timeoutMs = options?.timeoutMs ?? this.resolved.timeoutMs;
+    const guarded = signal !== undefined || timeoutMs !== undefined;
     if (admission === PASS) {
       if (!asResult)
-        return timeoutMs === undefined
-          ? fn(signal ?? neverAbortedSignal())
-          : this.runWithTimeout(fn, signal, timeoutMs);
+        return guarded ? this.runGuarded(fn, signal, timeoutMs) : fn(neverAbortedSignal());
       try {
-        const value = await (timeoutMs === undefined
-          ? fn(signal ?? neverAbortedSignal())
-          : this.runWithTimeout(fn, signal, timeoutMs));
+        const value = await (guarded
+          ? this.runGuarded(fn, signal, timeoutMs)
+          : fn(neverAbortedSignal()));
         return { ok: true, value };
       } catch (error) {
         return { ok: false, rejected: false, error };
@@ -333,9 +346,7 @@ export class CircuitBreakerImpl<TFallback = never>
         : -1;
     let value: T;
     try {
-      value = await (timeoutMs === undefined
-        ? fn(signal ?? neverAbortedSignal())
-        : this.runWithTimeout(fn, signal, timeoutMs));
+      value = await (guarded ? this.runGuarded(fn, signal, timeoutMs) : fn(neverAbortedSignal()));
     } catch (error) {
       const timedOut = error instanceof BreakerTimeoutError;
       const callerAborted = !timedOut && signal !== undefined && signal.aborted;
@@ -365,33 +376,46 @@ export class CircuitBreakerImpl<TFallback = never>
     return new Permit(this, this.epoch, probe, startedAt);
   }
 
-  private runWithTimeout<T>(
+  /**
+   * Runs `fn` so that the caller's abort or the timeout settles the call at once, even when
+   * `fn` ignores its signal. Listeners and the timer are removed however the call ends.
+   */
+  private runGuarded<T>(
     fn: (signal: AbortSignal) => Promise<T> | T,
     callerSignal: AbortSignal | undefined,
-    timeoutMs: number,
+    timeoutMs: number | undefined,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const controller = new AbortController();
+      if (callerSignal?.aborted) {
+        reject(callerSignal.reason);
+        return;
+      }
+      // Without a timeout, fn gets the caller's own signal: no controller to allocate.
+      const controller = timeoutMs === undefined ? undefined : new AbortController();
       const onCallerAbort = () => {
         cleanup();
         reject(callerSignal!.reason);
-        controller.abort(callerSignal!.reason);
+        controller?.abort(callerSignal!.reason);
       };
+      // Not unref'd: a pending call must settle with its timeout, not vanish with the process.
       // The race settles first, so the timeout error wins over whatever fn throws on abort.
-      const timer = setTimeout(() => {
-        cleanup();
-        const error = new BreakerTimeoutError(this.name, timeoutMs);
-        reject(error);
-        controller.abort(error);
-      }, timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              cleanup();
+              const error = new BreakerTimeoutError(this.name, timeoutMs);
+              reject(error);
+              controller!.abort(error);
+            }, timeoutMs);
       const cleanup = () => {
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         callerSignal?.removeEventListener('abort', onCallerAbort);
       };
       callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
       let pending: Promise<T> | T;
       try {
-        pending = fn(controller.signal);
+        pending = fn(controller?.signal ?? callerSignal!);
       } catch (error) {
         cleanup();
         reject(error);
@@ -624,14 +648,12 @@ export class CircuitBreakerImpl<TFallback = never>
   ): void {
     const from = this.current;
     this.openCount++;
-    const durationMs =
-      retryAfterMs ??
-      (typeof this.resolved.openDurationMs === 'number'
-        ? this.resolved.openDurationMs
-        : Math.max(
-            0,
-            this.resolved.openDurationMs({ name: this.name, openCount: this.openCount, error }),
-          ));
+    const configured = this.resolved.openDurationMs;
+    const durationMs = validMs(retryAfterMs)
+      ? retryAfterMs
+      : typeof configured === 'number'
+        ? configured
+        : openMsFrom(configured({ name: this.name, openCount: this.openCount, error }));
     this.openedAt = now;
     this.openUntil = now + durationMs;
     const hadLease = this.holdsLease;

@@ -89,6 +89,27 @@ describe('classifyError (structural shapes)', () => {
     );
   });
 
+  it('validates its options at construction', () => {
+    expect(() => createErrorClassifier({ rateLimit: 'success' as 'open' })).toThrow(
+      new TypeError("rateLimit must be 'open', 'failure', 'ignored', got success"),
+    );
+    expect(() => createErrorClassifier({ clientError: 'open' as 'success' })).toThrow(
+      new TypeError("clientError must be 'success', 'ignored', 'failure', got open"),
+    );
+    expect(() => createErrorClassifier({ unknownError: 'fail' as 'failure' })).toThrow(
+      new TypeError("unknownError must be 'failure', 'ignored', 'success', 'open', got fail"),
+    );
+    expect(() => createErrorClassifier({ statuses: { 401: 'retry' as 'failure' } })).toThrow(
+      new TypeError("statuses[401] must be 'failure', 'ignored', 'success', 'open', got retry"),
+    );
+    expect(() => createErrorClassifier({ statuses: { 42: 'failure' } })).toThrow(
+      new RangeError('statuses keys must be HTTP statuses 100–599, got 42'),
+    );
+    expect(() => createErrorClassifier({ maxRetryAfterMs: '5' as unknown as number })).toThrow(
+      new RangeError('maxRetryAfterMs must be ≥ 0, got 5'),
+    );
+  });
+
   it('toClassification normalises string verdicts', () => {
     expect(toClassification('ignored')).toEqual({ verdict: 'ignored' });
   });

@@ -11,6 +11,7 @@ export type ErrorVerdict = 'failure' | 'ignored' | 'success' | 'open';
 
 /** A verdict with the wait the server asked for, when it said. */
 export interface ErrorClassification {
+  /** What the error counts as. */
   readonly verdict: ErrorVerdict;
   /**
    * How long the server asked clients to wait, in milliseconds. When this outcome opens
@@ -53,6 +54,16 @@ export interface ErrorClassifierOptions {
    * @default 300_000
    */
   readonly maxRetryAfterMs?: number;
+}
+
+const VERDICTS: readonly ErrorVerdict[] = ['failure', 'ignored', 'success', 'open'];
+
+function oneOf(name: string, value: unknown, allowed: readonly string[]): void {
+  if (typeof value !== 'string' || !allowed.includes(value)) {
+    throw new TypeError(
+      `${name} must be ${allowed.map((entry) => `'${entry}'`).join(', ')}, got ${String(value)}`,
+    );
+  }
 }
 
 const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError']);
@@ -130,8 +141,21 @@ export function createErrorClassifier(options: ErrorClassifierOptions = {}): Err
   const unknownError = options.unknownError ?? 'failure';
   const statuses = options.statuses ?? {};
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
-  if (!(maxRetryAfterMs >= 0)) {
-    throw new RangeError(`maxRetryAfterMs must be ≥ 0, got ${maxRetryAfterMs}`);
+  oneOf('rateLimit', rateLimit, ['open', 'failure', 'ignored']);
+  oneOf('clientError', clientError, ['success', 'ignored', 'failure']);
+  oneOf('unknownError', unknownError, VERDICTS);
+  if (typeof statuses !== 'object' || statuses === null) {
+    throw new TypeError(`statuses must be an object of status → verdict, got ${String(statuses)}`);
+  }
+  for (const [status, verdict] of Object.entries(statuses)) {
+    const code = Number(status);
+    if (!Number.isInteger(code) || code < 100 || code > 599) {
+      throw new RangeError(`statuses keys must be HTTP statuses 100–599, got ${status}`);
+    }
+    oneOf(`statuses[${status}]`, verdict, VERDICTS);
+  }
+  if (typeof maxRetryAfterMs !== 'number' || !(maxRetryAfterMs >= 0)) {
+    throw new RangeError(`maxRetryAfterMs must be ≥ 0, got ${String(maxRetryAfterMs)}`);
   }
   const withRetryAfter = (verdict: ErrorVerdict, retryAfterMs: number | undefined) =>
     retryAfterMs === undefined

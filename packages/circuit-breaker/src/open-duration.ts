@@ -56,13 +56,20 @@ export function exponentialOpenDuration(
   const factor = options.factor ?? 2;
   const jitter = options.jitter ?? 0.2;
   const random = options.random ?? Math.random;
-  if (!(initialMs > 0)) throw new RangeError(`initialMs must be > 0, got ${initialMs}`);
-  if (!(maxMs >= initialMs)) {
-    throw new RangeError(`maxMs must be ≥ initialMs (${initialMs}), got ${maxMs}`);
+  if (typeof initialMs !== 'number' || !(initialMs > 0) || !Number.isFinite(initialMs)) {
+    throw new RangeError(`initialMs must be a finite number > 0, got ${String(initialMs)}`);
   }
-  if (!(factor >= 1)) throw new RangeError(`factor must be ≥ 1, got ${factor}`);
-  if (!(jitter >= 0 && jitter <= 1)) {
-    throw new RangeError(`jitter must be between 0 and 1, got ${jitter}`);
+  if (typeof maxMs !== 'number' || !(maxMs >= initialMs)) {
+    throw new RangeError(`maxMs must be ≥ initialMs (${initialMs}), got ${String(maxMs)}`);
+  }
+  if (typeof factor !== 'number' || !(factor >= 1) || !Number.isFinite(factor)) {
+    throw new RangeError(`factor must be a finite number ≥ 1, got ${String(factor)}`);
+  }
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
+    throw new RangeError(`jitter must be between 0 and 1, got ${String(jitter)}`);
+  }
+  if (typeof random !== 'function') {
+    throw new TypeError(`random must be a function, got ${typeof random}`);
   }
   return ({ openCount }) => {
     const base = Math.min(maxMs, initialMs * factor ** Math.max(0, openCount - 1));

@@ -1,20 +1,16 @@
 /** Options of a window that keeps the last `size` outcomes. */
 export interface CountWindowOptions {
+  /** A window of the last `size` calls. */
   readonly type: 'count';
-  /**
-   * Number of most recent calls the window holds.
-   * @default 100
-   */
+  /** Number of most recent calls the window holds (the default window holds 100). */
   readonly size: number;
 }
 
 /** Options of a window that keeps the outcomes of the last `durationMs`. */
 export interface TimeWindowOptions {
+  /** A window of the calls of the last `durationMs`. */
   readonly type: 'time';
-  /**
-   * Length of the window in milliseconds.
-   * @default 60_000
-   */
+  /** Length of the window in milliseconds. */
   readonly durationMs: number;
   /**
    * Number of buckets the window is split into; the window slides one bucket at a time.

@@ -11,7 +11,9 @@ import type {
  * client with the same two methods.
  */
 export interface RedisScriptClient {
+  /** Runs a cached Lua script by its SHA1 (`EVALSHA`). */
   evalsha(sha1: string, numkeys: number, ...args: Array<string | number>): Promise<unknown>;
+  /** Runs a Lua script (`EVAL`), used when the script is not cached yet. */
   eval(script: string, numkeys: number, ...args: Array<string | number>): Promise<unknown>;
 }
 
@@ -231,12 +233,20 @@ class RedisBreakerStoreImpl
     }
     this.client = options.client;
     this.prefix = options.prefix ?? 'breakwater:cb:';
+    if (typeof this.prefix !== 'string') {
+      throw new TypeError(`prefix must be a string, got ${typeof this.prefix}`);
+    }
     if (this.prefix.includes('{')) {
       throw new RangeError(
         `prefix must not contain "{" (it would replace the hash tag), got ${this.prefix}`,
       );
     }
     this.instanceId = options.instanceId ?? randomUUID();
+    if (typeof this.instanceId !== 'string' || this.instanceId === '') {
+      throw new TypeError(
+        `instanceId must be a non-empty string, got ${JSON.stringify(this.instanceId)}`,
+      );
+    }
     this.quorum = integer('quorum', options.quorum ?? 2, 1);
     this.voteWindowMs = integer('voteWindowMs', options.voteWindowMs ?? 60_000, 1);
     this.syncIntervalMs = integer('syncIntervalMs', options.syncIntervalMs ?? 1_000, 1);
@@ -406,7 +416,7 @@ function parseView(reply: unknown): SharedBreakerView {
 
 function integer(name: string, value: number, minimum: number): number {
   if (!Number.isInteger(value) || value < minimum) {
-    throw new RangeError(`${name} must be an integer ≥ ${minimum}, got ${value}`);
+    throw new RangeError(`${name} must be an integer ≥ ${minimum}, got ${String(value)}`);
   }
   return value;
 }

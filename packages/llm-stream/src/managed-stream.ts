@@ -116,6 +116,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   #model: string;
   #provider: string;
   #progressBasis: number | undefined;
+  #progressTenths = -1;
+  #progressValue = 0;
   #entryIndex = 0;
   #retriesOnEntry = 0;
   #attempts = 0;
@@ -380,12 +382,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
       if (dueIn <= 0) {
         this.#flush();
         // A pending next() took the chunk; a sink is ready again at once and keeps pulling.
-        if (this.#phase === 'ended' || !this.#ready()) return;
-      } else if (this.#flushTimer === null) {
-        this.#flushTimer = setTimeout(this.#onFlushTimer, dueIn);
-        // A buffer waiting for its deadline must not hold the process open on its own.
-        this.#flushTimer.unref?.();
-      }
+        if (this.#isEnded() || !this.#ready()) return;
+      } else if (this.#flushTimer === null) this.#armFlushTimer(dueIn);
     }
     const iterator = this.#iterator;
     if (iterator === null || this.#pulling) return;
@@ -412,7 +410,13 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
 
   readonly #onFlushTimer = (): void => {
     this.#flushTimer = null;
-    if (this.#phase === 'ended' || !this.#ready()) return;
+    if (this.#phase === 'ended' || !this.#ready() || this.#bufferText === '') return;
+    // The timer outlives flushes by size (re-arming per chunk would cost more than the chunk), so check it is due.
+    const dueIn = this.#bufferStartedAt + this.#options.bufferDelayMs - this.#clock();
+    if (dueIn > 0) {
+      this.#armFlushTimer(dueIn);
+      return;
+    }
     this.#flush();
     this.#drive();
   };
@@ -453,12 +457,14 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     if (this.#currentTotal() - this.#lastTotal >= this.#bufferTokens) this.#flush();
   }
 
+  #armFlushTimer(delayMs: number): void {
+    this.#flushTimer = setTimeout(this.#onFlushTimer, delayMs);
+    // A buffer waiting for its deadline must not hold the process open on its own.
+    this.#flushTimer.unref?.();
+  }
+
   /** Turns the buffered text into one chunk event. */
   #flush(): void {
-    if (this.#flushTimer !== null) {
-      clearTimeout(this.#flushTimer);
-      this.#flushTimer = null;
-    }
     if (this.#bufferText === '') return;
     const content = this.#bufferText;
     this.#bufferText = '';
@@ -810,8 +816,13 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   #progress(total: number): number | null {
     const basis = this.#progressBasis;
     if (basis === undefined) return null;
-    const percent = Math.round((total / basis) * 1000) / 10;
-    return percent < 100 ? percent : 100;
+    // Tenths of a percent are an integer; reusing the last value when they did not change avoids an allocation per chunk.
+    const tenths = Math.round((total * 1000) / basis);
+    if (tenths !== this.#progressTenths) {
+      this.#progressTenths = tenths;
+      this.#progressValue = tenths < 1000 ? tenths / 10 : 100;
+    }
+    return this.#progressValue;
   }
 
   #tokensPerSecond(total: number, now: number): number {

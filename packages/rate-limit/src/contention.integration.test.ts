@@ -72,8 +72,10 @@ describe('exactness under contention: 4 processes × 200 concurrent calls on one
       const reserved = results.flatMap((result) => result[mode].reservations).sort((a, b) => a - b);
       expect(reserved).toEqual(Array.from({ length: 250 }, (_, index) => index * 100));
     }
-    // One command per decision: every process won some of the 300, so their calls interleaved.
-    expect(results.every((result) => result.single.requests.length > 0)).toBe(true);
+    // One command per decision: several processes won some of the 300, so their calls
+    // interleaved (a process scheduled late on a busy machine may find them all gone).
+    const winners = results.filter((result) => result.single.requests.length > 0);
+    expect(winners.length).toBeGreaterThanOrEqual(2);
 
     const client = new Redis(server.url);
     try {

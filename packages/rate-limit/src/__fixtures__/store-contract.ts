@@ -40,7 +40,7 @@ const TIERS: Record<string, RateLimitTier> = {
       { name: 'tokens', limit: 1_000, windowMs: DAY, unit: 'tokens' },
     ],
   },
-  SHORT: { windows: [{ name: 'short', limit: 2, windowMs: 300, algorithm: 'fixed-window' }] },
+  SHORT: { windows: [{ name: 'short', limit: 2, windowMs: 1_000, algorithm: 'fixed-window' }] },
   REFILL: { windows: [{ name: 'refill', limit: 4, windowMs: 400, algorithm: 'token-bucket' }] },
   CROWD: { windows: [{ name: 'day', limit: 37, windowMs: DAY }] },
 };
@@ -216,10 +216,12 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
     it('opens a fixed window again at its resetAt', async () => {
       const limiter = limiterOf();
       const key = subject.key('reset-at');
-      await limiter.limit(key, { tier: 'SHORT' });
+      // A busy machine may cross a window edge between calls: call until a denial.
       let decision = await limiter.limit(key, { tier: 'SHORT' });
-      if (decision.allowed) decision = await limiter.limit(key, { tier: 'SHORT' });
+      for (let call = 0; call < 10 && decision.allowed; call++)
+        decision = await limiter.limit(key, { tier: 'SHORT' });
       expect(decision.allowed).toBe(false);
+      expect(decision.remaining).toBe(0);
       await sleep(Math.max(0, decision.resetAt - Date.now()) + 30);
       expect((await limiter.limit(key, { tier: 'SHORT' })).allowed).toBe(true);
     });
