@@ -50,10 +50,10 @@ async function iterate(stream: AsyncIterable<{ type: string; content?: string }>
   return characters;
 }
 
-// `forEach` is how pipeSse and pipeWebSocket read a stream: a callback per event, a promise only under backpressure.
-async function forEach(stream: ManagedStream): Promise<number> {
+// `consume(onEvent)` is how pipeSse and pipeWebSocket read a stream: a callback per event, a promise only under backpressure.
+async function consume(stream: ManagedStream): Promise<number> {
   let characters = 0;
-  await stream.forEach((event) => {
+  await stream.consume((event) => {
     if (event.type === 'chunk') characters += event.content.length;
   });
   return characters;
@@ -67,7 +67,9 @@ manager.on('chunk', () => {
 });
 
 /** Time from asking for a stream to holding its first token, in milliseconds. */
-async function timeToFirstToken(open: (source: ProviderStreamSource) => Promise<void>): Promise<number> {
+async function timeToFirstToken(
+  open: (source: ProviderStreamSource) => Promise<void>,
+): Promise<number> {
   const started = performance.now();
   await open(mock.source({ prompt: 'hi', maxTokens: 64 }));
   return performance.now() - started;
@@ -108,12 +110,12 @@ export default async function run(): Promise<string> {
   const tasks: Record<string, () => Promise<number>> = {
     'raw for-await over the source': raw,
     'hand-written async generator wrapper': handWritten,
-    'managed stream, buffering off (forEach)': () =>
-      forEach(createManagedStream(source, { buffer: false })),
-    'managed stream via manager + chunk listener, buffering off (forEach)': () =>
-      forEach(manager.stream(source, { buffer: false })),
-    'managed stream, default buffering 5 tokens / 50 ms (forEach)': () =>
-      forEach(createManagedStream(source)),
+    'managed stream, buffering off (consume)': () =>
+      consume(createManagedStream(source, { buffer: false })),
+    'managed stream via manager + chunk listener, buffering off (consume)': () =>
+      consume(manager.stream(source, { buffer: false })),
+    'managed stream, default buffering 5 tokens / 50 ms (consume)': () =>
+      consume(createManagedStream(source)),
     'managed stream, buffering off (for await)': () =>
       iterate(createManagedStream(source, { buffer: false })),
   };
@@ -163,9 +165,9 @@ Time to first token, median of ${TTFT_SAMPLES.toLocaleString('en-US')} streams: 
 
 | Goal | Result | Met |
 | --- | --- | --- |
-| ≥ 0.8× raw throughput with buffering off | \`forEach\` (the writers' path): ${formatRatio(wallRatio(unbuffered))} wall, ${formatRatio(cpuRatio(unbuffered))} CPU; \`for await\`: ${formatRatio(wallRatio(unbufferedForAwait))} wall, ${formatRatio(cpuRatio(unbufferedForAwait))} CPU | ${meets(unbuffered) ? 'yes' : 'no'} (\`forEach\`), ${meets(unbufferedForAwait) ? 'yes' : 'no'} (\`for await\`) |
+| ≥ 0.8× raw throughput with buffering off | \`consume\` (the writers' path): ${formatRatio(wallRatio(unbuffered))} wall, ${formatRatio(cpuRatio(unbuffered))} CPU; \`for await\`: ${formatRatio(wallRatio(unbufferedForAwait))} wall, ${formatRatio(cpuRatio(unbufferedForAwait))} CPU | ${meets(unbuffered) ? 'yes' : 'no'} (\`consume\`), ${meets(unbufferedForAwait) ? 'yes' : 'no'} (\`for await\`) |
 | < 0.2 ms added to time to first token (median) | ${addedTtftMs.toFixed(3)} ms | ${addedTtftMs < 0.2 ? 'yes' : 'no'} |
 
-Method: ${ROUNDS} interleaved rounds of tinybench (0.4 s per task after 0.1 s warm-up; the table shows the median) plus one CPU-time run of each task per round (the CPU column compares their sums), every task reading the same mock source in one process. The managed tasks build every typed chunk event (token estimate, progress, timestamps); the manager task also emits each chunk to a listener (${observed.toLocaleString('en-US')} chunks observed). \`forEach\` is how the SSE and WebSocket writers read a stream; \`for await\` adds one promise per event. TTFT pairs (create the stream, read its first chunk) are measured alternately with \`performance.now()\`.
+Method: ${ROUNDS} interleaved rounds of tinybench (0.4 s per task after 0.1 s warm-up; the table shows the median) plus one CPU-time run of each task per round (the CPU column compares their sums), every task reading the same mock source in one process. The managed tasks build every typed chunk event (token estimate, progress, timestamps); the manager task also emits each chunk to a listener (${observed.toLocaleString('en-US')} chunks observed). \`consume\` is how the SSE and WebSocket writers read a stream; \`for await\` adds one promise per event. TTFT pairs (create the stream, read its first chunk) are measured alternately with \`performance.now()\`.
 `;
 }

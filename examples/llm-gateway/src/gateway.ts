@@ -148,7 +148,11 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   const cacheBreaker = breakers.get('cache', { timeoutMs: config.redisTimeoutMs });
   const databaseBreaker = breakers.get('database', { timeoutMs: config.redisTimeoutMs * 2 });
 
-  const limiter = createGatewayLimiter({ redis, tiers: config.tiers, redisTimeoutMs: config.redisTimeoutMs });
+  const limiter = createGatewayLimiter({
+    redis,
+    tiers: config.tiers,
+    redisTimeoutMs: config.redisTimeoutMs,
+  });
   const cache = config.cache.enabled
     ? createResponseCache({ maxEntries: config.cache.maxEntries, ttlMs: config.cache.ttlMs, redis })
     : undefined;

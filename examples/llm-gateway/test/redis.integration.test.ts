@@ -50,7 +50,9 @@ describe('two gateway instances sharing one Redis', () => {
         .join('');
     // The cache write is part of settling the turn.
     await instances[0]!.gateway.chat.drain();
-    const replay = await readSse(await postJson(`${instances[1]!.url}/api/chat`, { message: prompt }, auth));
+    const replay = await readSse(
+      await postJson(`${instances[1]!.url}/api/chat`, { message: prompt }, auth),
+    );
     expect(JSON.parse(replay[0]!.data)).toMatchObject({ type: 'start', cached: true });
     expect(text(replay)).toBe(text(firstEvents));
     expect(instances[1]!.gateway.catalog.get('mock')!.mock!.stats.opened).toBe(0);
@@ -93,6 +95,11 @@ describe('two gateway instances sharing one Redis', () => {
     socket.send({ message: 'remember this' });
     await socket.until('stream_end');
     await socket.close();
+    // History is written once the turn settled, just after stream_end went out.
+    await eventually(
+      async () => (await instances[1]!.gateway.sessions.history(`${user}:${session}`)).length === 2,
+      'the history to be written',
+    );
     const history = await instances[1]!.gateway.sessions.history(`${user}:${session}`);
     expect(history.map((message) => message.role)).toEqual(['user', 'assistant']);
     expect(history[0]!.content).toBe('remember this');

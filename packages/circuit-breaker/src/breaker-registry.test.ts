@@ -169,8 +169,8 @@ describe('createBreakerRegistry', () => {
     expect(() => createBreakerRegistry({ overrides: 5 as never })).toThrow(
       new TypeError('overrides must be a record of options by name or a function, got 5'),
     );
-    expect(() => createBreakerRegistry({ defaults: null as never })).toThrow(
-      new TypeError('defaults must be an object, got null'),
+    expect(() => createBreakerRegistry({ defaults: 'fast' as never })).toThrow(
+      new TypeError('defaults must be an object, got fast'),
     );
     expect(() => createBreakerRegistry({ tickIntervalMs: 0 })).toThrow(
       new RangeError('tickIntervalMs must be a finite number > 0, got 0'),

@@ -48,12 +48,12 @@ describe('backpressure with a stalled consumer', () => {
     await expect(stream.done).resolves.toMatchObject({ type: 'cancelled', reason: 'stalled' });
   });
 
-  it('forEach: a callback that returns a pending promise stops the upstream until it settles', async () => {
+  it('consume(onEvent): a callback that returns a pending promise stops the upstream until it settles', async () => {
     const source = countingSource(4);
     const stream = createManagedStream(source, { buffer: false });
     let release!: () => void;
     let chunks = 0;
-    const reading = stream.forEach((event) => {
+    const reading = stream.consume((event) => {
       if (event.type !== 'chunk') return;
       chunks++;
       // The source never ends and never waits: stop it, or the microtask chain never yields.

@@ -11,16 +11,18 @@ export function estimateTokens(text: string): number {
 
 /** The fractional token weight of `text`, so consecutive deltas can be summed before rounding. */
 export function tokenWeight(text: string): number {
-  let weight = 0;
-  for (let index = 0; index < text.length; index++) {
+  const length = text.length;
+  // Every character is first counted as ASCII; the rare others are corrected in the branch.
+  let correction = 0;
+  for (let index = 0; index < length; index++) {
     const code = text.charCodeAt(index);
-    if (code < 0x80) weight += 0.25;
-    else if (isCjk(code)) weight += 1;
+    if (code < 0x80) continue;
+    if (isCjk(code)) correction += 0.75;
     // The low half of a surrogate pair was already counted with its high half.
-    else if (code >= 0xdc00 && code <= 0xdfff) continue;
-    else weight += 0.5;
+    else if (code >= 0xdc00 && code <= 0xdfff) correction -= 0.25;
+    else correction += 0.25;
   }
-  return weight;
+  return length * 0.25 + correction;
 }
 
 function isCjk(code: number): boolean {

@@ -1,5 +1,5 @@
-export * from './adapters/index.js';
 export type { ActiveStreamInfo } from './active-stream-info.js';
+export * from './adapters/index.js';
 export { estimateTokens, tokenWeight } from './estimate-tokens.js';
 export { createManagedStream, type ManagedStream } from './managed-stream.js';
 export {

@@ -104,21 +104,29 @@ describe('managed stream: event sequence', () => {
     expect(() => createManagedStream(source, { expectedTokens: 0 })).toThrow(
       'expectedTokens must be > 0, got 0',
     );
-    expect(() => createManagedStream([], {})).toThrow('sources must name at least one source, got 0');
+    expect(() => createManagedStream([], {})).toThrow(
+      'sources must name at least one source, got 0',
+    );
     expect(() => createManagedStream(source, { retry: { maxRetries: -1 } })).toThrow(
       'retry.maxRetries must be an integer ≥ 0, got -1',
     );
   });
 });
 
-describe('managed stream: forEach', () => {
+describe('managed stream: consume(onEvent)', () => {
   it('calls back for every event in order and resolves with the end event', async () => {
     const stream = createManagedStream(scriptedSource(words(7)), { buffer: { tokens: 3 } });
     const seen: StreamEvent[] = [];
-    const end = await stream.forEach((event) => {
+    const end = await stream.consume((event) => {
       seen.push(event);
     });
-    expect(seen.map((event) => event.type)).toEqual(['start', 'chunk', 'chunk', 'chunk', 'complete']);
+    expect(seen.map((event) => event.type)).toEqual([
+      'start',
+      'chunk',
+      'chunk',
+      'chunk',
+      'complete',
+    ]);
     expect(end).toBe(seen.at(-1));
   });
 
@@ -127,18 +135,23 @@ describe('managed stream: forEach', () => {
     const stream = createManagedStream(source, { buffer: false });
     const failure = new Error('render failed');
     await expect(
-      stream.forEach((event) => {
+      stream.consume((event) => {
         if (event.type === 'chunk') throw failure;
       }),
     ).rejects.toBe(failure);
-    await expect(stream.done).resolves.toMatchObject({ type: 'cancelled', reason: 'consumer_stopped' });
+    await expect(stream.done).resolves.toMatchObject({
+      type: 'cancelled',
+      reason: 'consumer_stopped',
+    });
     expect(source.signal?.aborted).toBe(true);
   });
 
   it('takes the single reader slot', async () => {
     const stream = createManagedStream(scriptedSource([]));
     const reading = stream.consume();
-    await expect(stream.forEach(() => undefined)).rejects.toThrow('A managed stream has a single reader');
+    await expect(stream.consume(() => undefined)).rejects.toThrow(
+      'A managed stream has a single reader',
+    );
     await reading;
   });
 });
@@ -184,11 +197,13 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     expect(await timersLeft()).toBe(0);
   });
 
-  it('flushes by time while read with forEach, and keeps pulling after a timed flush', async () => {
+  it('flushes by time while read with consume(onEvent), and keeps pulling after a timed flush', async () => {
     const steps = words(6).flatMap((event) => [event, { wait: 30 }]);
-    const stream = createManagedStream(scriptedSource(steps), { buffer: { tokens: 5, maxDelayMs: 50 } });
+    const stream = createManagedStream(scriptedSource(steps), {
+      buffer: { tokens: 5, maxDelayMs: 50 },
+    });
     const contents: string[] = [];
-    const reading = stream.forEach((event) => {
+    const reading = stream.consume((event) => {
       if (event.type === 'chunk') contents.push(event.content);
     });
     await vi.advanceTimersByTimeAsync(300);

@@ -48,15 +48,13 @@ export interface ManagedStream extends AsyncIterable<StreamEvent> {
   /** A snapshot of progress: tokens so far, percent, time to first token, tokens per second. */
   info(): ActiveStreamInfo;
   /**
-   * Reads the stream by calling `onEvent` for every event, in order. When `onEvent` returns a
-   * promise, nothing more is read (from the upstream either) until it settles: backpressure
-   * without a promise per event, the fastest way to read. Resolves with the end event once
-   * `onEvent` has handled it; if `onEvent` throws or rejects, the stream is cancelled
+   * Reads the stream to its end, calling `onEvent` (when given) for every event in order. When
+   * `onEvent` returns a promise, nothing more is read (from the upstream either) until it settles:
+   * backpressure without a promise per event, the fastest way to read a stream. Resolves with the
+   * end event once it has been handled; if `onEvent` throws or rejects, the stream is cancelled
    * (`consumer_stopped`) and the promise rejects with that error. Takes the single reader's place.
    */
-  forEach(onEvent: (event: StreamEvent) => unknown): Promise<StreamEndEvent>;
-  /** Reads the stream to its end without looking at the events; for a stream nobody else reads. */
-  consume(): Promise<StreamEndEvent>;
+  consume(onEvent?: (event: StreamEvent) => unknown): Promise<StreamEndEvent>;
   /** A stream has one reader: a second call throws a TypeError. */
   [Symbol.asyncIterator](): AsyncIterator<StreamEvent, undefined>;
 }
@@ -218,7 +216,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     return this;
   }
 
-  forEach(onEvent: (event: StreamEvent) => unknown): Promise<StreamEndEvent> {
+  consume(onEvent: (event: StreamEvent) => unknown = ignore): Promise<StreamEndEvent> {
     if (typeof onEvent !== 'function') {
       return Promise.reject(new TypeError(`onEvent must be a function, got ${typeof onEvent}`));
     }
@@ -235,13 +233,10 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     });
   }
 
-  consume(): Promise<StreamEndEvent> {
-    return this.forEach(ignore);
-  }
-
   next(): Promise<IteratorResult<StreamEvent, undefined>> {
     this.#open();
-    if (this.#queue.length > 0) return Promise.resolve({ done: false, value: this.#queue.shift()! });
+    if (this.#queue.length > 0)
+      return Promise.resolve({ done: false, value: this.#queue.shift()! });
     if (this.#phase === 'ended') return Promise.resolve(doneResult);
     if (this.#waiter !== null) {
       return Promise.reject(new TypeError('next() called again before the previous read settled'));
@@ -475,7 +470,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     const now = this.#clock();
     const current = this.#currentTotal();
     const previous = this.#lastTotal;
-    const total = current > previous ? current : previous;
+    const total = Math.max(current, previous);
     this.#lastTotal = total;
     this.#deliver({
       type: 'chunk',
@@ -715,7 +710,12 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     }
     const last = this.#lastFailure;
     if (canRetry) {
-      const delayMs = backoffDelayMs(retry, this.#retriesOnEntry, retryAfterMs, this.#options.random);
+      const delayMs = backoffDelayMs(
+        retry,
+        this.#retriesOnEntry,
+        retryAfterMs,
+        this.#options.random,
+      );
       this.#retriesOnEntry++;
       this.#hooks?.emit({
         type: 'retry',

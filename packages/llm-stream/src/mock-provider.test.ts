@@ -17,9 +17,15 @@ const text = (events: ProviderEvent[]) =>
 describe('mock provider', () => {
   it('replies with deterministic text for a seed and prompt, and reports usage like OpenAI', async () => {
     const signal = new AbortController().signal;
-    const first = await read(await createMockProvider({ seed: 7 }).source({ prompt: 'hi' }).open(signal));
-    const again = await read(await createMockProvider({ seed: 7 }).source({ prompt: 'hi' }).open(signal));
-    const other = await read(await createMockProvider({ seed: 8 }).source({ prompt: 'hi' }).open(signal));
+    const first = await read(
+      await createMockProvider({ seed: 7 }).source({ prompt: 'hi' }).open(signal),
+    );
+    const again = await read(
+      await createMockProvider({ seed: 7 }).source({ prompt: 'hi' }).open(signal),
+    );
+    const other = await read(
+      await createMockProvider({ seed: 8 }).source({ prompt: 'hi' }).open(signal),
+    );
     expect(text(first)).toBe(text(again));
     expect(text(first)).not.toBe(text(other));
     expect(first.filter((event) => event.type === 'text')).toHaveLength(64);
@@ -31,7 +37,9 @@ describe('mock provider', () => {
 
   it('stops at maxTokens with finish reason length, and can report cumulative usage', async () => {
     const mock = createMockProvider({ text: 'one two three four five', usage: 'cumulative' });
-    const events = await read(await mock.source({ maxTokens: 3 }).open(new AbortController().signal));
+    const events = await read(
+      await mock.source({ maxTokens: 3 }).open(new AbortController().signal),
+    );
     expect(text(events)).toBe('one two three');
     expect(events.filter((event) => event.type === 'usage').map((event) => event)).toEqual([
       { type: 'usage', inputTokens: 0, outputTokens: 1 },
@@ -97,7 +105,9 @@ describe('mock provider', () => {
     expect(() => createMockProvider({ failureRate: 2 })).toThrow(
       'failureRate must be between 0 and 1, got 2',
     );
-    expect(() => createMockProvider({ ttftMs: -1 })).toThrow('ttftMs must be a finite number ≥ 0, got -1');
+    expect(() => createMockProvider({ ttftMs: -1 })).toThrow(
+      'ttftMs must be a finite number ≥ 0, got -1',
+    );
     expect(() => createMockProvider({ outputTokens: 1.5 })).toThrow(
       'outputTokens must be an integer ≥ 0, got 1.5',
     );
@@ -112,7 +122,12 @@ describe('mock provider', () => {
     });
 
     it('takes latencyMs to accept, ttftMs to the first token, then paces tokensPerSecond', async () => {
-      const mock = createMockProvider({ latencyMs: 100, ttftMs: 200, tokensPerSecond: 20, outputTokens: 5 });
+      const mock = createMockProvider({
+        latencyMs: 100,
+        ttftMs: 200,
+        tokensPerSecond: 20,
+        outputTokens: 5,
+      });
       const stream = createManagedStream(mock.source(), { buffer: false });
       const reading = read(stream);
       await vi.advanceTimersByTimeAsync(299);
@@ -121,7 +136,11 @@ describe('mock provider', () => {
       expect(stream.info()).toMatchObject({ chunk_number: 1, ttft_ms: 300 });
       await vi.advanceTimersByTimeAsync(200);
       const events = await reading;
-      expect(events.at(-1)).toMatchObject({ type: 'complete', duration_ms: 500, tokens_per_second: 25 });
+      expect(events.at(-1)).toMatchObject({
+        type: 'complete',
+        duration_ms: 500,
+        tokens_per_second: 25,
+      });
     });
 
     it('closes the upstream on abort even before the reply is read', async () => {

@@ -25,7 +25,9 @@ export interface ResolvedRetryOptions {
 }
 
 /** Validates retry options and fills in defaults; `false` means no retries. */
-export function resolveRetryOptions(options: RetryOptions | false | undefined): ResolvedRetryOptions {
+export function resolveRetryOptions(
+  options: RetryOptions | false | undefined,
+): ResolvedRetryOptions {
   if (options === false) {
     return {
       maxRetries: 0,

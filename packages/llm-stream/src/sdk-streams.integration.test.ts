@@ -31,10 +31,16 @@ function nextEnd(manager: StreamManager): Promise<StreamEndEvent> {
 
 describe('managed streams over the official SDKs', () => {
   it('OpenAI: completes with the final usage chunk as exact usage', async () => {
-    provider.enqueue({ chunks: ['Hi', ' there', '!'], usage: { inputTokens: 11, outputTokens: 3 } });
+    provider.enqueue({
+      chunks: ['Hi', ' there', '!'],
+      usage: { inputTokens: 11, outputTokens: 3 },
+    });
     const openai = new OpenAI({ apiKey: 'k', baseURL: provider.openaiBaseURL, maxRetries: 0 });
     const stream = createStreamManager({ buffer: false }).stream(
-      openaiChatSource(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      openaiChatSource(openai, {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
     );
     const end = await stream.consume();
     expect(end).toMatchObject({
@@ -44,7 +50,10 @@ describe('managed streams over the official SDKs', () => {
       usage: { input_tokens: 11, output_tokens: 3, estimated: false },
       finish_reason: 'stop',
     });
-    expect(provider.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(provider.requests[0]!.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 
   it('OpenAI: an SSE client disconnect closes the request to the provider', async () => {
@@ -82,7 +91,11 @@ describe('managed streams over the official SDKs', () => {
 
   it('Anthropic: cancel(id) through the registry closes the request and reports usage so far', async () => {
     provider.enqueue({ ...slow, usage: { inputTokens: 25, outputTokens: 400 } });
-    const anthropic = new Anthropic({ apiKey: 'k', baseURL: provider.anthropicBaseURL, maxRetries: 0 });
+    const anthropic = new Anthropic({
+      apiKey: 'k',
+      baseURL: provider.anthropicBaseURL,
+      maxRetries: 0,
+    });
     const manager = createStreamManager({ buffer: false });
     const stream = manager.stream(
       anthropicSource(anthropic, {
@@ -101,13 +114,19 @@ describe('managed streams over the official SDKs', () => {
     const end = await stream.done;
     expect(end).toMatchObject({ type: 'cancelled', reason: 'admin', provider: 'anthropic' });
     // message_start reported the input tokens; the output so far is an estimate.
-    expect(end.type === 'cancelled' && end.usage).toMatchObject({ input_tokens: 25, estimated: true });
+    expect(end.type === 'cancelled' && end.usage).toMatchObject({
+      input_tokens: 25,
+      estimated: true,
+    });
     expect(await provider.requests[0]!.finished).toBe('client-closed');
   });
 
   it('Gemini: a WebSocket close closes the request; usage is the last cumulative count plus the rest', async () => {
     provider.enqueue(slow);
-    const gemini = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: provider.geminiBaseUrl } });
+    const gemini = new GoogleGenAI({
+      apiKey: 'k',
+      httpOptions: { baseUrl: provider.geminiBaseUrl },
+    });
     const manager = createStreamManager({ buffer: false });
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await once(wss, 'listening');
@@ -116,7 +135,10 @@ describe('managed streams over the official SDKs', () => {
       wss.close();
     });
     wss.on('connection', (socket) => {
-      const source = geminiSource(gemini, { model: 'gemini-2.5-flash', contents: 'Tell me a long story' });
+      const source = geminiSource(gemini, {
+        model: 'gemini-2.5-flash',
+        contents: 'Tell me a long story',
+      });
       void pipeWebSocket(manager.stream(source), socket);
     });
     const ended = nextEnd(manager);
@@ -127,7 +149,11 @@ describe('managed streams over the official SDKs', () => {
       if (JSON.parse(String(data)).type === 'chunk' && ++chunks === 5) client.close();
     });
     const end = await ended;
-    expect(end).toMatchObject({ type: 'cancelled', reason: 'client_disconnected', provider: 'gemini' });
+    expect(end).toMatchObject({
+      type: 'cancelled',
+      reason: 'client_disconnected',
+      provider: 'gemini',
+    });
     expect(await provider.requests[0]!.finished).toBe('client-closed');
     const usage = end.type === 'cancelled' ? end.usage : undefined;
     expect(usage?.estimated).toBe(true);

@@ -1,5 +1,11 @@
 import { once } from 'node:events';
-import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  get,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
@@ -22,7 +28,9 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-async function upstream(scenario: Parameters<typeof startHttpUpstream>[0] = {}): Promise<HttpUpstream> {
+async function upstream(
+  scenario: Parameters<typeof startHttpUpstream>[0] = {},
+): Promise<HttpUpstream> {
   const server = await startHttpUpstream(scenario);
   cleanup.push(() => server.close());
   return server;
@@ -67,7 +75,9 @@ describe('pipeSse over node:http', () => {
       .filter((event) => event.event === 'chunk')
       .map((event) => (event.data as { content: string }).content)
       .join('');
-    expect(text).toBe(Array.from({ length: 12 }, (_, index) => ` p${index}`.padEnd(4, 'x')).join(''));
+    expect(text).toBe(
+      Array.from({ length: 12 }, (_, index) => ` p${index}`.padEnd(4, 'x')).join(''),
+    );
     expect(manager.size).toBe(0);
     expect(await up.responses[0]!.closedEarly).toBe(false);
   });
@@ -90,9 +100,10 @@ describe('pipeSse over node:http', () => {
     const ended = nextEnd(manager);
     const client = new AbortController();
     const response = await fetch(url, { signal: client.signal });
-    await readSse(response.body!, (events) => events.filter((e) => e.event === 'chunk').length >= 3).catch(
-      () => undefined,
-    );
+    await readSse(
+      response.body!,
+      (events) => events.filter((e) => e.event === 'chunk').length >= 3,
+    ).catch(() => undefined);
     client.abort();
     expect(await up.responses[0]!.closedEarly).toBe(true);
     expect(sameTurn).toEqual([true, true]);
@@ -123,7 +134,9 @@ describe('pipeSse over node:http', () => {
   it('sends heartbeat comments while the upstream is silent', async () => {
     const up = await upstream({ pieces: 2, firstPieceDelayMs: 250 });
     const url = await sseServer((_request, response) => {
-      void pipeSse(createStreamManager().stream(httpTextSource(up.url)), response, { heartbeatMs: 40 });
+      void pipeSse(createStreamManager().stream(httpTextSource(up.url)), response, {
+        heartbeatMs: 40,
+      });
     });
     const { events, comments } = await readSse((await fetch(url)).body!);
     expect(comments).toBeGreaterThanOrEqual(3);

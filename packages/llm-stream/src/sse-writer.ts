@@ -71,7 +71,9 @@ export function formatSseMessage(message: SseMessage): string {
   if (message.id !== undefined) text += `id: ${message.id}\n`;
   const data = message.data;
   text +=
-    data.indexOf('\n') === -1 ? `data: ${data}\n\n` : `data: ${data.split(/\r?\n/).join('\ndata: ')}\n\n`;
+    data.indexOf('\n') === -1
+      ? `data: ${data}\n\n`
+      : `data: ${data.split(/\r?\n/).join('\ndata: ')}\n\n`;
   return text;
 }
 
@@ -80,10 +82,7 @@ export function serializeSseEvent(event: StreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(toWireEvent(event))}\n\n`;
 }
 
-function encode(
-  event: StreamEvent,
-  serialize: SseOptions['serialize'],
-): string | null {
+function encode(event: StreamEvent, serialize: SseOptions['serialize']): string | null {
   if (serialize === undefined) return serializeSseEvent(event);
   const message = serialize(event);
   if (message === null) return null;
@@ -115,7 +114,10 @@ export async function pipeSse(
   options: SseOptions = {},
 ): Promise<StreamEndEvent> {
   const { heartbeatMs, onDisconnect } = validate(options);
-  const response = 'hijack' in target && typeof target.hijack === 'function' ? hijack(target) : (target as SseNodeResponse);
+  const response =
+    'hijack' in target && typeof target.hijack === 'function'
+      ? hijack(target)
+      : (target as SseNodeResponse);
   let gone = false;
   let finished = false;
   let wakeWriter: (() => void) | null = null;
@@ -160,7 +162,7 @@ export async function pipeSse(
       heartbeat.unref?.();
     }
     // The callback returns a promise only while the socket is full: reading (and the upstream) waits.
-    return await stream.forEach((event) => {
+    return await stream.consume((event) => {
       if (gone) return;
       const text = encode(event, options.serialize);
       if (text === null) return;
@@ -211,9 +213,10 @@ export function toSseResponse(stream: ManagedStream, options: SseResponseOptions
   const disconnect = () => {
     stop();
     if (onDisconnect === 'cancel') stream.cancel('client_disconnected');
-    else void iterator.next().then(function drain(result): unknown {
-      return result.done ? undefined : iterator.next().then(drain);
-    });
+    else
+      void iterator.next().then(function drain(result): unknown {
+        return result.done ? undefined : iterator.next().then(drain);
+      });
   };
   const onAbort = () => disconnect();
   const body = new ReadableStream<Uint8Array>(

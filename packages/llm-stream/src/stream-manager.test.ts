@@ -72,18 +72,25 @@ describe('stream manager: registry', () => {
     for (const type of ['start', 'chunk', 'complete', 'error', 'cancelled'] as const) {
       manager.on(type, (event: StreamEvent) => received.push(event));
     }
-    await manager.stream(scriptedSource(words(2), { model: 'm', provider: 'p' }), { id: 'a' }).consume();
     await manager
-      .stream(scriptedSource([...words(1), { fail: new Error('x') }], { model: 'm', provider: 'p' }), {
-        id: 'b',
-      })
+      .stream(scriptedSource(words(2), { model: 'm', provider: 'p' }), { id: 'a' })
+      .consume();
+    await manager
+      .stream(
+        scriptedSource([...words(1), { fail: new Error('x') }], { model: 'm', provider: 'p' }),
+        {
+          id: 'b',
+        },
+      )
       .consume();
     manager.stream(scriptedSource(words(1), { model: 'm', provider: 'p' }), { id: 'c' }).cancel();
     for (const event of received) {
       expect(event).toMatchObject({ model: 'm', provider: 'p' });
       expect(['a', 'b', 'c']).toContain(event.stream_id);
     }
-    const ends = received.filter((event) => ['complete', 'error', 'cancelled'].includes(event.type));
+    const ends = received.filter((event) =>
+      ['complete', 'error', 'cancelled'].includes(event.type),
+    );
     expect(ends.map((event) => [event.stream_id, event.type])).toEqual([
       ['a', 'complete'],
       ['b', 'error'],
@@ -121,7 +128,8 @@ describe('stream manager: 100,000 streams', () => {
     const ends = new Map<StreamEndEvent['type'], number>();
     let starts = 0;
     manager.on('start', () => starts++);
-    const countEnd = (event: StreamEndEvent) => ends.set(event.type, (ends.get(event.type) ?? 0) + 1);
+    const countEnd = (event: StreamEndEvent) =>
+      ends.set(event.type, (ends.get(event.type) ?? 0) + 1);
     manager.on('complete', countEnd).on('cancelled', countEnd).on('error', countEnd);
 
     let seed = 42;

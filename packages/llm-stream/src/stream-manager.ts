@@ -155,4 +155,3 @@ class StreamManagerImpl implements StreamManager {
     return this;
   }
 }
-

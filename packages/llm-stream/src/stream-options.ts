@@ -1,5 +1,9 @@
 import type { ProviderStreamSource } from './provider-event.js';
-import { type ResolvedRetryOptions, type RetryOptions, resolveRetryOptions } from './retry-options.js';
+import {
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  resolveRetryOptions,
+} from './retry-options.js';
 import type { StreamGuard } from './stream-guard.js';
 import { turnClock } from './turn-clock.js';
 
@@ -133,7 +137,8 @@ function normalizeSources(sources: StreamSources): StreamSourceEntry[] {
     : [sources as ProviderStreamSource | StreamSourceEntry];
   if (list.length === 0) throw new RangeError('sources must name at least one source, got 0');
   return list.map((item, index) => {
-    const entry: StreamSourceEntry = 'source' in item && item.source ? item : { source: item as ProviderStreamSource };
+    const entry: StreamSourceEntry =
+      'source' in item && item.source ? item : { source: item as ProviderStreamSource };
     if (typeof entry.source?.open !== 'function') {
       throw new TypeError(`sources[${index}] must be a ProviderStreamSource with an open() method`);
     }

@@ -89,7 +89,10 @@ describe('resilience before the first token', () => {
     ['retry-after-ms header', apiError(429, { 'retry-after-ms': '1500' })],
     ['retry-after seconds header', apiError(429, { 'retry-after': '1.5' })],
     ['retryAfterMs property', Object.assign(apiError(429), { retryAfterMs: 1500 })],
-    ['Headers object', Object.assign(apiError(429), { headers: new Headers({ 'retry-after-ms': '1500' }) })],
+    [
+      'Headers object',
+      Object.assign(apiError(429), { headers: new Headers({ 'retry-after-ms': '1500' }) }),
+    ],
   ])('honours Retry-After from a %s', async (_name, error) => {
     const manager = createStreamManager({ random: () => 0, buffer: false });
     const source = scriptedSource(words(1), { openFailures: [error] });
@@ -274,7 +277,8 @@ describe('breaker permits', () => {
     let open = true;
     const guard: ExecuteGuard = {
       async execute<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-        if (!open) throw Object.assign(new Error('open'), { code: 'CIRCUIT_OPEN', retryAfterMs: 5 });
+        if (!open)
+          throw Object.assign(new Error('open'), { code: 'CIRCUIT_OPEN', retryAfterMs: 5 });
         try {
           const value = await fn(new AbortController().signal);
           outcomes.push('resolved');

@@ -15,7 +15,11 @@ function expire(): void {
  */
 export function turnClock(): number {
   // A changed setImmediate means fake timers were installed or removed: the pending expiry is lost.
-  if (armedWith !== undefined && armedWith === globalThis.setImmediate && ++reads < READS_PER_REFRESH) {
+  if (
+    armedWith !== undefined &&
+    armedWith === globalThis.setImmediate &&
+    ++reads < READS_PER_REFRESH
+  ) {
     return cached;
   }
   reads = 0;

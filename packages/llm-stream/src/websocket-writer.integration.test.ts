@@ -124,7 +124,9 @@ describe('pipeWebSocket over a real ws connection', () => {
     const up = await startHttpUpstream({ pieces: 10_000, intervalMs: 20 });
     cleanup.push(() => up.close());
     const manager = createStreamManager({ buffer: false });
-    const server = await wsServer(() => manager.stream(httpTextSource(up.url)), { heartbeatMs: 40 });
+    const server = await wsServer(() => manager.stream(httpTextSource(up.url)), {
+      heartbeatMs: 40,
+    });
     const healthy = await connect(server.url);
     let pings = 0;
     healthy.client.on('ping', () => pings++);

@@ -123,7 +123,7 @@ export async function pipeWebSocket(
   try {
     if (socket.readyState > OPEN) onClose();
     // The callback returns a promise only while the socket is over its mark: reading (and the upstream) waits.
-    return await stream.forEach((event) => {
+    return await stream.consume((event) => {
       if (gone) return;
       const text = options.serialize
         ? options.serialize(event)
@@ -145,6 +145,7 @@ export async function pipeWebSocket(
       socket.off?.('pong', onPong);
     } else socket.removeEventListener?.('close', onClose);
     stream.cancel('consumer_stopped');
-    if (options.closeOnEnd && !gone && socket.readyState === OPEN) socket.close?.(1000, 'stream ended');
+    if (options.closeOnEnd && !gone && socket.readyState === OPEN)
+      socket.close?.(1000, 'stream ended');
   }
 }

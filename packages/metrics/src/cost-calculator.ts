@@ -9,6 +9,7 @@ import {
 export interface TokenUsage {
   /** Input tokens, cache reads and cache writes included (as OpenTelemetry counts them). */
   readonly inputTokens: number;
+  /** Output tokens, reasoning tokens included. */
   readonly outputTokens: number;
   /** Input tokens read from the provider's prompt cache. @default 0 */
   readonly cacheReadTokens?: number;
@@ -26,7 +27,9 @@ export interface UnknownModelEvent {
 export interface ResolvedPrice extends ModelPrice {
   /** The price-table id that matched (`gpt-4o` for `gpt-4o-2024-08-06`). */
   readonly model: string;
+  /** USD per cache-read input token (the input price when the table gives none). */
   readonly cacheReadPerToken: number;
+  /** USD per cache-write input token (the input price when the table gives none). */
   readonly cacheWritePerToken: number;
 }
 
@@ -145,6 +148,12 @@ export function createCostCalculator(options: CostCalculatorOptions = {}): CostC
   const { prices = {}, replaceDefaultPrices = false, onUnknownModel = defaultAnnounce } = options;
   if (typeof onUnknownModel !== 'function') {
     throw new TypeError(`onUnknownModel must be a function, got ${typeof onUnknownModel}`);
+  }
+  if (typeof prices !== 'object' || prices === null || Array.isArray(prices)) {
+    throw new TypeError(`prices must be an object of model id → price, got ${String(prices)}`);
+  }
+  if (typeof replaceDefaultPrices !== 'boolean') {
+    throw new TypeError(`replaceDefaultPrices must be a boolean, got ${typeof replaceDefaultPrices}`);
   }
   const table = new Map<string, ResolvedPrice>();
   const entries = Object.entries(

@@ -88,7 +88,9 @@ export interface AiRequest {
 
 /** Identifies the series of one stream. */
 export interface StreamLabels {
+  /** OpenTelemetry `gen_ai.provider.name` (short names are mapped, as for {@link AiRequest.provider}). */
   readonly provider: string;
+  /** The requested model id, labelled through the allowlist. */
   readonly model: string;
   /** @default 'chat' */
   readonly operation?: string;
@@ -102,6 +104,7 @@ export interface StreamChunk extends StreamLabels {
 
 /** The end of one stream. */
 export interface StreamEnd extends StreamLabels {
+  /** How the stream ended; `cancelled` is counted in `breakwater_streams_cancelled_total`. */
   readonly outcome: 'complete' | 'error' | 'cancelled';
   /** Why a cancelled stream was cancelled (`client_disconnect`, `timeout`, …). @default 'unspecified' */
   readonly reason?: string;
@@ -109,10 +112,13 @@ export interface StreamEnd extends StreamLabels {
 
 /** One HTTP request served. */
 export interface HttpRequest {
+  /** The HTTP method; methods outside the standard nine are labelled `other`. */
   readonly method: string;
   /** The route template (`/v1/chat/:id`), never the raw path. */
   readonly route: string;
+  /** The response status; values outside 100–599 are labelled `other`. */
   readonly statusCode: number;
+  /** Time from receiving the request to sending the response, in milliseconds. */
   readonly durationMs: number;
 }
 
@@ -122,6 +128,7 @@ export interface DbOperation {
   readonly system: string;
   /** `get`, `evalsha`, `select`, … */
   readonly operation: string;
+  /** Duration of the operation in milliseconds. */
   readonly durationMs: number;
   /** @default 'success' */
   readonly status?: 'success' | 'error';
@@ -260,6 +267,12 @@ function checkMs(name: string, value: number): number {
   return value;
 }
 
+function checkText(name: string, value: string): void {
+  if (typeof value !== 'string') {
+    throw new TypeError(`${name} must be a string, got ${typeof value}`);
+  }
+}
+
 function checkTokens(name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
@@ -314,6 +327,19 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   }
   if (!Array.isArray(allowModels)) {
     throw new TypeError('allowModels must be an array of model ids and RegExps');
+  }
+  for (const member of ['resolve', 'costAt', 'announceUnknown'] as const) {
+    if (typeof costCalculator?.[member] !== 'function') {
+      throw new TypeError(`costCalculator must come from createCostCalculator() (no ${member}())`);
+    }
+  }
+  for (const [name, value] of [
+    ['buckets', buckets],
+    ['defaultLabels', defaultLabels],
+  ] as const) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new TypeError(`${name} must be an object, got ${String(value)}`);
+    }
   }
   const histogramKeys = new Set(
     METRIC_DEFINITIONS.filter((definition) => definition.type === 'histogram').map((d) => d.key),
@@ -466,6 +492,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   }
 
   function genAiLabels(provider: string, model: string, operation: string | undefined): Labels {
+    checkText('provider', provider);
+    checkText('model', model);
     return withDefaults({
       gen_ai_operation_name: operationLabel(operation ?? 'chat'),
       gen_ai_provider_name: providerLabel(provider),
@@ -474,6 +502,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   }
 
   function streamLabels(stream: StreamLabels): Labels {
+    checkText('provider', stream.provider);
+    checkText('model', stream.model);
     return withDefaults({
       gen_ai_provider_name: providerLabel(stream.provider),
       gen_ai_request_model: modelLabel(stream.model),

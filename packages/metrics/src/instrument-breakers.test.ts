@@ -1,3 +1,4 @@
+import { createBreakerRegistry } from '@breakwater/circuit-breaker';
 import EventEmitter from 'eventemitter3';
 import { describe, expect, it } from 'vitest';
 import { samples, sampleValue } from './__fixtures__/read-metric.js';
@@ -121,11 +122,72 @@ describe('instrumentBreakers', () => {
     expect(await samples(registry, names.breakerState)).toEqual([]);
   });
 
+  it('binds the real @breakwater/circuit-breaker registry (structurally, no runtime import)', async () => {
+    const metrics = createMetrics();
+    const breakers = createBreakerRegistry({
+      defaults: { failureThreshold: 1, slowCallDurationMs: 1 },
+    });
+    const stop = instrumentBreakers(metrics, breakers);
+    const openai = breakers.get('openai');
+    breakers.get('anthropic');
+    const unavailable = Object.assign(new Error('503'), { status: 503 });
+    await openai.execute(() => Promise.reject(unavailable)).catch(() => undefined);
+    await openai.execute(() => 'never runs').catch(() => undefined);
+    await openai.execute(() => 'never runs').catch(() => undefined);
+
+    const { registry, names } = metrics;
+    expect(
+      await sampleValue(registry, names.breakerState, { breaker: 'openai', state: 'open' }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerState, { breaker: 'anthropic', state: 'closed' }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerTransitions, {
+        breaker: 'openai',
+        from: 'closed',
+        to: 'open',
+      }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerCalls, { breaker: 'openai', result: 'failure' }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerCalls, { breaker: 'openai', result: 'rejected' }),
+    ).toBe(2);
+    breakers.forceOpen('anthropic');
+    expect(
+      await sampleValue(registry, names.breakerState, {
+        breaker: 'anthropic',
+        state: 'forced_open',
+      }),
+    ).toBe(1);
+
+    stop();
+    for (const event of [
+      'stateChange',
+      'success',
+      'failure',
+      'rejected',
+      'ignored',
+      'slowCall',
+    ] as const) {
+      expect(breakers.listenerCount(event)).toBe(0);
+    }
+    expect(await samples(registry, names.breakerState)).toEqual([]);
+  });
+
   it('refuses metrics not made by createMetrics and registries without list()', () => {
     const metrics = createMetrics();
     expect(() => instrumentBreakers({ ...metrics }, new FakeBreakerRegistry())).toThrow(
       'metrics must be created by createMetrics()',
     );
-    expect(() => instrumentBreakers(metrics, new EventEmitter() as never)).toThrow(TypeError);
+    expect(() => instrumentBreakers(metrics, new EventEmitter() as never)).toThrow(
+      new TypeError('registry must have on(), off() and list()'),
+    );
+    const withoutOff = { on: () => undefined, list: () => [] };
+    expect(() => instrumentBreakers(metrics, withoutOff as never)).toThrow(
+      new TypeError('registry must have on(), off() and list()'),
+    );
   });
 });

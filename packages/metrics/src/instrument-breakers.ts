@@ -2,18 +2,23 @@ import { type Metrics, metricsInternals } from './create-metrics.js';
 
 /** `stateChange` payload of a breaker registry (`@breakwater/circuit-breaker`). */
 export interface BreakerStateChangeEvent {
+  /** Name of the breaker. */
   readonly name: string;
+  /** State before the transition (`CLOSED`, `OPEN`, …). */
   readonly from: string;
+  /** State after the transition. */
   readonly to: string;
 }
 
 /** Payload of a breaker registry's call events: `success`, `failure`, `rejected`, `ignored`, `slowCall`. */
 export interface BreakerCallEvent {
+  /** Name of the breaker. */
   readonly name: string;
 }
 
 /** The state part of a breaker snapshot. */
 export interface BreakerStateSnapshot {
+  /** Name of the breaker. */
   readonly name: string;
   /** `CLOSED`, `OPEN`, `HALF_OPEN`, `FORCED_OPEN` or `DISABLED`. */
   readonly state: string;
@@ -27,10 +32,15 @@ export type BreakerCallEventName = 'success' | 'failure' | 'rejected' | 'ignored
  * `createBreakerRegistry()` of `@breakwater/circuit-breaker` fits.
  */
 export interface BreakerRegistryLike {
+  /** Subscribes to state changes. */
   on(event: 'stateChange', listener: (event: BreakerStateChangeEvent) => void): unknown;
+  /** Subscribes to call outcomes. */
   on(event: BreakerCallEventName, listener: (event: BreakerCallEvent) => void): unknown;
+  /** Unsubscribes from state changes. */
   off(event: 'stateChange', listener: (event: BreakerStateChangeEvent) => void): unknown;
+  /** Unsubscribes from call outcomes. */
   off(event: BreakerCallEventName, listener: (event: BreakerCallEvent) => void): unknown;
+  /** Every breaker's current state; read at scrape time. */
   list(): Iterable<BreakerStateSnapshot>;
 }
 
@@ -46,7 +56,11 @@ export interface BreakerRegistryLike {
  */
 export function instrumentBreakers(metrics: Metrics, registry: BreakerRegistryLike): () => void {
   const internals = metricsInternals(metrics);
-  if (typeof registry?.on !== 'function' || typeof registry.list !== 'function') {
+  if (
+    typeof registry?.on !== 'function' ||
+    typeof registry.off !== 'function' ||
+    typeof registry.list !== 'function'
+  ) {
     throw new TypeError('registry must have on(), off() and list()');
   }
   const onStateChange = (event: BreakerStateChangeEvent) =>

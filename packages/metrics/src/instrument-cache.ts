@@ -5,7 +5,9 @@ export type ResponseCacheEventName = 'hit' | 'miss' | 'set' | 'evict';
 
 /** What {@link instrumentCache} needs from a response cache: its events and its size. */
 export interface ResponseCacheLike {
+  /** Subscribes to a cache event. */
   on(event: ResponseCacheEventName, listener: () => void): unknown;
+  /** Unsubscribes from a cache event. */
   off(event: ResponseCacheEventName, listener: () => void): unknown;
   /** Keys held now; read at scrape time. */
   readonly size: number;

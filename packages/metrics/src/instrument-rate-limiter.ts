@@ -2,7 +2,9 @@ import { type Metrics, metricsInternals } from './create-metrics.js';
 
 /** The decision fields {@link instrumentRateLimiter} reads (a `RateLimitDecision` fits). */
 export interface RateLimitDecisionLike {
+  /** Whether the request was let through. */
   readonly allowed: boolean;
+  /** The tier the decision was made under (`FREE`, `PRO`, …). */
   readonly tier: string;
   /** `allowed`, `limit-exceeded`, `token-budget-exceeded`, `cached-block`, `store-unavailable`. */
   readonly reason: string;
@@ -12,13 +14,17 @@ export interface RateLimitDecisionLike {
 
 /** `allowed` / `denied` payload of a rate limiter. The key is deliberately never read. */
 export interface RateLimitDecisionEvent {
+  /** The tier, when the decision does not carry it. */
   readonly tier?: string;
+  /** The decision. */
   readonly decision: RateLimitDecisionLike;
 }
 
 /** `near-limit` payload of a rate limiter. */
 export interface RateLimitNearLimitEvent {
+  /** The tier, when the decision does not carry it. */
   readonly tier?: string;
+  /** The decision that left the key near its limit. */
   readonly decision?: RateLimitDecisionLike;
 }
 
@@ -27,11 +33,17 @@ export interface RateLimitNearLimitEvent {
  * `createRateLimiter()` of `@breakwater/rate-limit` fits.
  */
 export interface RateLimiterLike {
+  /** Subscribes to decisions. */
   on(event: 'allowed' | 'denied', listener: (event: RateLimitDecisionEvent) => void): unknown;
+  /** Subscribes to near-limit decisions. */
   on(event: 'near-limit', listener: (event: RateLimitNearLimitEvent) => void): unknown;
+  /** Subscribes to the fallback store engaging or recovering. */
   on(event: 'fallback-engaged' | 'fallback-recovered', listener: () => void): unknown;
+  /** Unsubscribes from decisions. */
   off(event: 'allowed' | 'denied', listener: (event: RateLimitDecisionEvent) => void): unknown;
+  /** Unsubscribes from near-limit decisions. */
   off(event: 'near-limit', listener: (event: RateLimitNearLimitEvent) => void): unknown;
+  /** Unsubscribes from the fallback events. */
   off(event: 'fallback-engaged' | 'fallback-recovered', listener: () => void): unknown;
 }
 

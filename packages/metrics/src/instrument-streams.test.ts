@@ -148,7 +148,7 @@ describe('instrumentStreams', () => {
     manager.emit('error', {
       ...failing,
       type: 'error',
-      code: 'rate_limited',
+      code: 'RATE_LIMITED',
       message: '429',
       retryable: true,
       usage: usage(100, 0, true),

@@ -2,7 +2,9 @@ import { type Metrics, metricsInternals, type StreamLabels } from './create-metr
 
 /** Token usage as the stream manager reports it. */
 export interface StreamUsageLike {
+  /** Input tokens of the stream. */
   readonly input_tokens?: number | null;
+  /** Output tokens of the stream. */
   readonly output_tokens?: number | null;
   /** True when the counts are estimated rather than reported by the provider. */
   readonly estimated?: boolean;
@@ -10,8 +12,11 @@ export interface StreamUsageLike {
 
 /** Fields every stream-manager event carries. */
 export interface StreamEventBase {
+  /** Identifies the stream across its events. */
   readonly stream_id: string;
+  /** The requested model id. */
   readonly model: string;
+  /** The provider (`openai`, `anthropic`, …). */
   readonly provider: string;
 }
 
@@ -23,21 +28,27 @@ export interface StreamChunkEvent extends StreamEventBase {
 
 /** `complete` payload of a stream manager. */
 export interface StreamCompleteEvent extends StreamEventBase {
+  /** Token usage of the stream. */
   readonly usage?: StreamUsageLike | null;
+  /** Time to the first token, in milliseconds. */
   readonly ttft_ms?: number | null;
+  /** Duration of the whole stream, in milliseconds. */
   readonly duration_ms: number;
 }
 
 /** `error` payload of a stream manager. */
 export interface StreamErrorEvent extends StreamEventBase {
-  /** Stable error code, used as `error_type`. */
+  /** Stable error code (`RATE_LIMITED`, …), used in lower case as `error_type`. */
   readonly code?: string;
+  /** Tokens used before the error; billed tokens count. */
   readonly usage?: StreamUsageLike | null;
 }
 
 /** `cancelled` payload of a stream manager. */
 export interface StreamCancelledEvent extends StreamEventBase {
+  /** Why the stream was cancelled (`client_disconnected`, …). */
   readonly reason?: string;
+  /** Tokens used before the cancellation. */
   readonly usage?: StreamUsageLike | null;
 }
 
@@ -46,15 +57,25 @@ export interface StreamCancelledEvent extends StreamEventBase {
  * The stream manager of `@breakwater/llm-stream` fits.
  */
 export interface StreamManagerLike {
+  /** Subscribes to the start of a stream. */
   on(event: 'start', listener: (event: StreamEventBase) => void): unknown;
+  /** Subscribes to delivered chunks. */
   on(event: 'chunk', listener: (event: StreamChunkEvent) => void): unknown;
+  /** Subscribes to completed streams. */
   on(event: 'complete', listener: (event: StreamCompleteEvent) => void): unknown;
+  /** Subscribes to failed streams. */
   on(event: 'error', listener: (event: StreamErrorEvent) => void): unknown;
+  /** Subscribes to cancelled streams. */
   on(event: 'cancelled', listener: (event: StreamCancelledEvent) => void): unknown;
+  /** Unsubscribes from the start of a stream. */
   off(event: 'start', listener: (event: StreamEventBase) => void): unknown;
+  /** Unsubscribes from delivered chunks. */
   off(event: 'chunk', listener: (event: StreamChunkEvent) => void): unknown;
+  /** Unsubscribes from completed streams. */
   off(event: 'complete', listener: (event: StreamCompleteEvent) => void): unknown;
+  /** Unsubscribes from failed streams. */
   off(event: 'error', listener: (event: StreamErrorEvent) => void): unknown;
+  /** Unsubscribes from cancelled streams. */
   off(event: 'cancelled', listener: (event: StreamCancelledEvent) => void): unknown;
 }
 
@@ -81,7 +102,8 @@ function count(value: number | null | undefined): number | undefined {
 /**
  * Binds a stream manager to the metric set: active, cancelled and chunk counts, time per
  * output chunk, and on each stream's end one AI request (duration, tokens, time to first
- * chunk, cost) with status success, error (`error_type` = the error code) or cancelled.
+ * chunk, cost) with status success, error (`error_type` = the error code in lower case) or
+ * cancelled.
  * Streams that started before the subscription count as requests without a duration.
  * Returns a function that unsubscribes; streams still open then leave the active gauge.
  *
@@ -167,7 +189,9 @@ export function instrumentStreams(
       operation,
       durationMs: stream ? Math.max(0, clock() - stream.startedAt) : undefined,
       status: 'error',
-      errorType: typeof event.code === 'string' && event.code !== '' ? event.code : '_OTHER',
+      // Codes arrive as RATE_LIMITED; labels are snake_case, as in error_type="rate_limited".
+      errorType:
+        typeof event.code === 'string' && event.code !== '' ? event.code.toLowerCase() : '_OTHER',
       usage: usageOf(event.usage),
     });
   };

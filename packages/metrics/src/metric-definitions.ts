@@ -40,6 +40,7 @@ export interface MetricDefinition {
   readonly key: MetricKey;
   /** Exposition name with the default `breakwater_` prefix (OpenTelemetry GenAI names carry no prefix). */
   readonly name: string;
+  /** The Prometheus metric type. */
   readonly type: MetricType;
   /** Label names, in the order prom-client declares them. */
   readonly labelNames: readonly string[];
@@ -47,6 +48,7 @@ export interface MetricDefinition {
   readonly unit: 'seconds' | 'tokens' | 'usd' | '1';
   /** HELP text: what one sample means. */
   readonly help: string;
+  /** How node:cluster aggregation merges the workers' values. */
   readonly aggregator: MetricAggregator;
   /** Default bucket boundaries (histograms only). */
   readonly buckets?: readonly number[];
@@ -61,6 +63,7 @@ const GEN_AI_LABELS = [
 ] as const;
 const STREAM_LABELS = ['gen_ai_provider_name', 'gen_ai_request_model'] as const;
 
+/** The metric set as literal data, so keys and label names are typed; {@link METRIC_DEFINITIONS} is its frozen public view. */
 const definitions = [
   {
     key: 'operationDuration',

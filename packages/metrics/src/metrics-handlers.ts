@@ -2,13 +2,17 @@ import type { MetricsSource } from './prom-client-backend.js';
 
 /** The part of a node:http (or Express) response the handler writes to. */
 export interface NodeResponseLike {
+  /** The status code to send. */
   statusCode: number;
+  /** Sets a response header. */
   setHeader(name: string, value: string): unknown;
+  /** Sends the body and ends the response. */
   end(body?: string): unknown;
 }
 
 /** The part of a Fastify reply the handler sets. */
 export interface FastifyReplyLike {
+  /** Sets the Content-Type of the reply. */
   type(contentType: string): unknown;
 }
 

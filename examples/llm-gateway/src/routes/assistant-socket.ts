@@ -58,7 +58,10 @@ export function parseAssistantMessage(raw: string): Parsed {
   return { ok: true, value: { message, mode, task_type: taskType, model } };
 }
 
-/** WebSocket /ws/assistant/{session_id}: one conversation, one stream at a time. */
+/** Messages a socket may have waiting behind the answer in progress. */
+const MAX_QUEUED_MESSAGES = 4;
+
+/** WebSocket /ws/assistant/{session_id}: one conversation, answered one message at a time, in order. */
 export async function registerAssistantSocket(
   app: FastifyInstance,
   gateway: Gateway,
@@ -105,7 +108,10 @@ export async function registerAssistantSocket(
       const identity = request.identity as Identity;
       // Sessions are per user: another caller using the same id gets another conversation.
       const sessionKey = `${identity.userId}:${request.params.session_id}`;
+      // The stream being answered now, for cancel; later messages wait in `queue`, in order.
       let current: { cancel(reason?: string): boolean } | undefined;
+      let queue: Promise<void> = Promise.resolve();
+      let waiting = 0;
       gateway.sockets.add(socket);
       metrics.recordWebSocketOpen();
 
@@ -134,17 +140,18 @@ export async function registerAssistantSocket(
           send(socket, { type: 'error', code: 'invalid_message', message: parsed.message });
           return;
         }
-        if (current) {
+        if (waiting >= MAX_QUEUED_MESSAGES) {
           send(socket, {
             type: 'error',
             code: 'busy',
-            message: 'a stream is already running on this socket; send {"type":"cancel"} first',
+            message: `${MAX_QUEUED_MESSAGES} messages are already waiting on this socket; send {"type":"cancel"} or wait`,
           });
           return;
         }
-        const holder = { cancel: () => false };
-        current = holder;
-        handle(parsed.value)
+        const input = parsed.value;
+        waiting++;
+        queue = queue
+          .then(() => (socket.readyState === socket.OPEN ? handle(input) : undefined))
           .catch((error: unknown) => {
             request.log.error({ err: error }, 'assistant turn failed');
             send(socket, {
@@ -154,7 +161,8 @@ export async function registerAssistantSocket(
             });
           })
           .finally(() => {
-            if (current === holder) current = undefined;
+            waiting--;
+            current = undefined;
           });
 
         async function handle(input: AssistantRequest) {
@@ -189,7 +197,7 @@ export async function registerAssistantSocket(
             });
             return;
           }
-          holder.cancel = (reason?: string) => turn.stream.cancel(reason);
+          current = turn.stream;
           if (socket.readyState !== socket.OPEN) turn.stream.cancel('client_disconnected');
           const serialize = createAssistantSerializer(turn.cached);
           let answer = '';

@@ -145,7 +145,8 @@ export function countingSource(chunkChars: number): ProviderStreamSource & {
 /** Reads Server-Sent Events from a fetch Response until `stop` returns true or the body ends. */
 export async function readSse(
   body: ReadableStream<Uint8Array>,
-  stop: (events: Array<{ event: string; data: unknown }>, comments: number) => boolean = () => false,
+  stop: (events: Array<{ event: string; data: unknown }>, comments: number) => boolean = () =>
+    false,
 ): Promise<{ events: Array<{ event: string; data: unknown }>; comments: number }> {
   const events: Array<{ event: string; data: unknown }> = [];
   let comments = 0;
