@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { BreakerPermit } from './breaker-permit.js';
 import type { BreakerState } from './breaker-state.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
+import { type CircuitOpenError, isCircuitOpenError } from './circuit-open-error.js';
 import type { ErrorVerdict } from './classify-error.js';
 
 /**
@@ -377,6 +378,153 @@ function run(config: Config, steps: Step[]) {
   }
 }
 
+/** How a call of the execute() variant of the model test is made. */
+type Via = 'permit' | 'execute' | 'execute-with-signal';
+
+interface PendingCall {
+  readonly model: ModelPermit;
+  readonly settle: (outcome: Outcome) => void;
+  /** Whether `release` can be expressed: by the caller's abort, or by the permit itself. */
+  readonly canRelease: boolean;
+}
+
+/** Lets the breaker see the outcome of a settled execute() call (a few promise hops). */
+async function flush() {
+  for (let hop = 0; hop < 6; hop++) await Promise.resolve();
+}
+
+/**
+ * Like run(), but calls go through execute() (lean closed path, or the guarded path with a
+ * caller signal whose abort stands for `release`) as well as through permits.
+ */
+async function runWithExecute(config: Config, steps: Array<Step & { via?: Via }>) {
+  let now = 1_000_000;
+  const window =
+    config.window.type === 'count'
+      ? config.window
+      : {
+          type: 'time' as const,
+          durationMs: config.window.bucketMs * config.window.buckets,
+          buckets: config.window.buckets,
+        };
+  const breaker = createCircuitBreaker({ ...config, window, classify, clock: () => now });
+  const model = new Model(config);
+  const pending: PendingCall[] = [];
+  for (const [index, step] of steps.entries()) {
+    const where = `step ${index} ${JSON.stringify(step)}`;
+    switch (step.type) {
+      case 'acquire': {
+        const expected = model.acquire(now);
+        const via = step.via ?? 'permit';
+        if (via === 'permit') {
+          const real = breaker.tryAcquire();
+          expect(real.ok, where).toBe(expected.ok);
+          if (real.ok && expected.ok) {
+            pending.push({
+              model: expected.permit,
+              canRelease: true,
+              settle: (outcome) => {
+                if (outcome.kind === 'success') real.success();
+                else if (outcome.kind === 'release') real.release();
+                else real.failure(outcome);
+              },
+            });
+          }
+          if (!real.ok && !expected.ok)
+            expect(real.retryAfterMs, where).toBe(expected.retryAfterMs);
+          break;
+        }
+        const controller = via === 'execute-with-signal' ? new AbortController() : undefined;
+        let resolve!: (value: string) => void;
+        let reject!: (error: unknown) => void;
+        let ran = false;
+        const call = breaker.execute(
+          () => {
+            ran = true;
+            return new Promise<string>((res, rej) => {
+              resolve = res;
+              reject = rej;
+            });
+          },
+          controller ? { signal: controller.signal } : undefined,
+        );
+        const outcome = call.then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(ran, where).toBe(expected.ok);
+        if (expected.ok) {
+          pending.push({
+            model: expected.permit,
+            canRelease: controller !== undefined,
+            settle: (result) => {
+              if (result.kind === 'success') resolve('ok');
+              else if (result.kind === 'release') controller!.abort(new Error('caller left'));
+              else reject(result);
+            },
+          });
+        } else {
+          const error = await outcome;
+          expect(isCircuitOpenError(error), where).toBe(true);
+          expect((error as CircuitOpenError).retryAfterMs, where).toBe(expected.retryAfterMs);
+        }
+        break;
+      }
+      case 'settle': {
+        if (pending.length === 0) break;
+        const [call] = pending.splice(step.index % pending.length, 1);
+        // Without a caller signal, an execute() call cannot be released: it ends ignored instead.
+        const outcome: Outcome =
+          step.outcome.kind === 'release' && !call!.canRelease ? { kind: 'ignore' } : step.outcome;
+        call!.settle(outcome);
+        await flush();
+        model.settle(call!.model, outcome, now);
+        break;
+      }
+      case 'advance':
+        now += step.ms;
+        break;
+      case 'forceOpen':
+        breaker.forceOpen();
+        if (model.state !== 'FORCED_OPEN') model.moveTo('FORCED_OPEN', now);
+        break;
+      case 'disable':
+        breaker.disable();
+        if (model.state !== 'DISABLED') model.moveTo('DISABLED', now);
+        break;
+      case 'reset':
+        breaker.reset();
+        model.moveTo('CLOSED', now);
+        break;
+    }
+    expect(breaker.state, where).toBe(model.state);
+    const snapshot = breaker.snapshot();
+    expect(
+      {
+        consecutive_failures: snapshot.consecutive_failures,
+        opened_at: snapshot.opened_at,
+        total_calls: snapshot.metrics.total_calls,
+        total_successes: snapshot.metrics.total_successes,
+        total_failures: snapshot.metrics.total_failures,
+        total_rejections: snapshot.metrics.total_rejections,
+        failure_count: snapshot.failure_count,
+      },
+      where,
+    ).toEqual({
+      consecutive_failures: model.consecutive,
+      opened_at: model.openedAt,
+      total_calls: model.totals.calls,
+      total_successes: model.totals.successes,
+      total_failures: model.totals.failures,
+      total_rejections: model.totals.rejections,
+      failure_count: model.window(now).filter((entry) => entry.failure).length,
+    });
+  }
+  // Settle what is left, so no call stays pending after the run.
+  for (const call of pending.splice(0)) call.settle({ kind: 'success' });
+  await flush();
+}
+
 /** How often each transition reason occurred across all runs. */
 const reasons = new Map<string, number>();
 
@@ -408,5 +556,28 @@ describe('circuit breaker against a reference model', () => {
       'reset',
       'slow-call-rate',
     ]);
+  }, 120_000);
+
+  it('agrees when calls go through execute(), with and without a caller signal', async () => {
+    const viaArbitrary: fc.Arbitrary<Via> = fc.constantFrom(
+      'permit',
+      'execute',
+      'execute-with-signal',
+    );
+    const asyncStep: fc.Arbitrary<Step & { via?: Via }> = fc.oneof(
+      {
+        weight: 10,
+        arbitrary: fc.record({ type: fc.constant('acquire' as const), via: viaArbitrary }),
+      },
+      { weight: 20, arbitrary: stepArbitrary.filter((step) => step.type !== 'acquire') },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        configArbitrary,
+        fc.array(asyncStep, { minLength: 30, maxLength: 100, size: 'max' }),
+        (config, steps) => runWithExecute(config, steps),
+      ),
+      { numRuns: 200 },
+    );
   }, 120_000);
 });

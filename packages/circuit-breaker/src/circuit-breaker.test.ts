@@ -588,7 +588,9 @@ describe('operators and run-time settings', () => {
       new RangeError('slowCallRateThreshold must be > 0 and ≤ 1, got 0'),
     );
     expect(() =>
-      createCircuitBreaker({ window: { type: 'sliding' } as unknown as { type: 'count'; size: 1 } }),
+      createCircuitBreaker({
+        window: { type: 'sliding' } as unknown as { type: 'count'; size: 1 },
+      }),
     ).toThrow(new TypeError("window.type must be 'count' or 'time', got sliding"));
   });
 

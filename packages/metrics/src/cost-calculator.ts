@@ -153,7 +153,9 @@ export function createCostCalculator(options: CostCalculatorOptions = {}): CostC
     throw new TypeError(`prices must be an object of model id → price, got ${String(prices)}`);
   }
   if (typeof replaceDefaultPrices !== 'boolean') {
-    throw new TypeError(`replaceDefaultPrices must be a boolean, got ${typeof replaceDefaultPrices}`);
+    throw new TypeError(
+      `replaceDefaultPrices must be a boolean, got ${typeof replaceDefaultPrices}`,
+    );
   }
   const table = new Map<string, ResolvedPrice>();
   const entries = Object.entries(

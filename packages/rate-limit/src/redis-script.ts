@@ -7,11 +7,27 @@ export interface TierScript {
   readonly sha: string;
 }
 
-const scripts = new WeakMap<TierPlan, TierScript>();
-const batchScripts = new WeakMap<TierPlan, TierScript>();
+/**
+ * How a script replies: `'packed'` is one bulk string of little-endian doubles (read with
+ * EVALSHA's Buffer variant: no per-number RESP parsing); `'table'` is an array of integers,
+ * for clients that only have `evalsha`.
+ */
+export type ScriptReply = 'packed' | 'table';
+
+const scripts = { packed: new WeakMap<TierPlan, TierScript>(), table: new WeakMap() };
+const batchScripts = { packed: new WeakMap<TierPlan, TierScript>(), table: new WeakMap() };
 
 function scriptOf(source: string): TierScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** Library functions as upvalues: cheaper than a global and a field lookup on every use. */
+const PRELUDE =
+  'local floor, ceil, max, pack, unpack = math.floor, math.ceil, math.max, struct.pack, struct.unpack';
+
+/** Keys one decision passes: the hash, and the holds sorted set when the tier counts tokens. */
+export function keysPerDecision(plan: TierPlan): 1 | 2 {
+  return plan.hasTokens ? 2 : 1;
 }
 
 /**
@@ -20,50 +36,64 @@ function scriptOf(source: string): TierScript {
  * It mirrors the memory store's arithmetic operation for operation, so both decide alike
  * (a property test compares them).
  *
- * KEYS: the subject's hash (`{prefix:key}`) and its holds sorted set (`{prefix:key}:h`), one
- * hash tag so the script runs on one Redis Cluster slot.
+ * KEYS: the subject's hash (`{prefix:key}`) and, for tiers with a token window, its holds sorted
+ * set (`{prefix:key}:h`): one hash tag, so the script runs on one Redis Cluster slot.
  * ARGV: operation, clock override ('' = Redis TIME), cost, tokens, hold member.
  */
-export function tierScript(plan: TierPlan): TierScript {
-  let script = scripts.get(plan);
+export function tierScript(plan: TierPlan, reply: ScriptReply = 'packed'): TierScript {
+  let script = scripts[reply].get(plan);
   if (script === undefined) {
     const source = [
+      PRELUDE,
       'local K1, K2 = KEYS[1], KEYS[2]',
-      'local A1, A2, A3, A4, A5 = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]',
-      buildBody(plan),
+      'local op, now, cost, tokens, member = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]',
+      'if not now then',
+      "  local time = redis.call('TIME')",
+      '  now = tonumber(time[1]) * 1000 + floor(tonumber(time[2]) / 1000)',
+      'end',
+      buildBody(plan, reply),
     ].join('\n');
     script = scriptOf(source);
-    scripts.set(plan, script);
+    scripts[reply].set(plan, script);
   }
   return script;
 }
 
 /**
- * The same decision for several subjects in one script run: KEYS holds 2 keys per decision,
- * ARGV the count then 5 arguments per decision; the reply is the replies end to end. Each
- * decision stays atomic and all-or-nothing on its own.
+ * The same decision for several subjects in one script run, on one Redis TIME. KEYS holds
+ * {@link keysPerDecision} keys per decision. ARGV holds, per decision, either its cost alone
+ * (a plain consume: no tokens, no hold, the server's clock) or `''` followed by the 5
+ * arguments of {@link tierScript}. The reply is the replies end to end. Each decision stays
+ * atomic and all-or-nothing on its own.
  */
-export function tierBatchScript(plan: TierPlan): TierScript {
-  let script = batchScripts.get(plan);
+export function tierBatchScript(plan: TierPlan, reply: ScriptReply = 'packed'): TierScript {
+  let script = batchScripts[reply].get(plan);
   if (script === undefined) {
+    const keys = keysPerDecision(plan);
     const source = [
-      'local function decide(K1, K2, A1, A2, A3, A4, A5)',
-      buildBody(plan),
+      PRELUDE,
+      'local function decide(K1, K2, op, now, cost, tokens, member)',
+      buildBody(plan, reply),
       'end',
-      'local out = {}',
       "local time = redis.call('TIME')",
-      'local batchNow = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)',
-      'for i = 1, tonumber(ARGV[1]) do',
-      '  local a = 5 * i - 3',
-      '  local clock = ARGV[a + 1]',
-      "  if clock == '' then clock = batchNow end",
-      '  local reply = decide(KEYS[2 * i - 1], KEYS[2 * i], ARGV[a], clock, ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])',
-      '  for j = 1, #reply do out[#out + 1] = reply[j] end',
-      'end',
-      'return out',
+      'local batchNow = tonumber(time[1]) * 1000 + floor(tonumber(time[2]) / 1000)',
+      'local out, n, a, k = {}, 0, 1, 1',
+      `for i = 1, #KEYS / ${keys} do`,
+      '  local first, reply = ARGV[a]',
+      "  if first == '' then",
+      '    reply = decide(KEYS[k], KEYS[k + 1], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]) or batchNow, tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5])',
+      '    a = a + 6',
+      '  else',
+      "    reply = decide(KEYS[k], KEYS[k + 1], 0, batchNow, tonumber(first), 0, '')",
+      '    a = a + 1',
+      '  end',
+      `  k = k + ${keys}`,
+      ...(reply === 'packed'
+        ? ['  out[i] = reply', 'end', 'return table.concat(out)']
+        : ['  for j = 1, #reply do', '    n = n + 1', '    out[n] = reply[j]', '  end', 'end', 'return out']),
     ].join('\n');
     script = scriptOf(source);
-    batchScripts.set(plan, script);
+    batchScripts[reply].set(plan, script);
   }
   return script;
 }
@@ -73,7 +103,8 @@ function num(value: number): string {
   return String(value);
 }
 
-function buildBody(plan: TierPlan): string {
+/** The decision, given locals K1, K2, op, now, cost, tokens and member; it ends in a return. */
+function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   const lines: string[] = [];
   const out = (line: string) => lines.push(line);
   const count = plan.count;
@@ -85,20 +116,11 @@ function buildBody(plan: TierPlan): string {
   const stateNames = windows.map((n) => `s${n}, c${n}, p${n}`).join(', ');
   const packedState = windows.map((n) => `x${n}, c${n}, p${n}`).join(', ');
 
-  out('local op = tonumber(A1)');
-  out('local now = tonumber(A2)');
-  out('if not now then');
-  out("  local time = redis.call('TIME')");
-  out('  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)');
-  out('end');
-  out('local cost = tonumber(A3)');
-  out('local tokens = tonumber(A4)');
-  out('local member = A5');
   out(`local v = redis.call('HMGET', K1, 'm', ${layout})`);
   out('local held, nextExpiry, ttlSetAt = 0, 0, 0');
-  out("if v[1] then held, nextExpiry, ttlSetAt = struct.unpack('<ddd', v[1]) end");
+  out("if v[1] then held, nextExpiry, ttlSetAt = unpack('<ddd', v[1]) end");
   out(`local ${stateNames}`);
-  out(`if v[2] then ${stateNames} = struct.unpack(${stateFormat}, v[2]) else`);
+  out(`if v[2] then ${stateNames} = unpack(${stateFormat}, v[2]) else`);
   for (const n of windows) out(`  s${n}, c${n}, p${n} = -2, 0, 0`);
   out('end');
   out('local dirty = false');
@@ -143,10 +165,10 @@ function buildBody(plan: TierPlan): string {
     const isTokens = plan.tokenUnits[window] === 1;
     if (kind === 2) {
       out(`local x${n} = 0`);
-      out(`local u${n} = math.max(0, c${n} - now) / (${length} / ${limit})`);
+      out(`local u${n} = max(0, c${n} - now) / (${length} / ${limit})`);
     } else {
       // Roll the stored window forward to now: same window, the next one, or long gone.
-      out(`local x${n} = math.floor(now / ${length})`);
+      out(`local x${n} = floor(now / ${length})`);
       out(`if s${n} ~= x${n} then`);
       out(`  if s${n} == x${n} - 1 then p${n} = c${n} else p${n} = 0 end`);
       out(`  c${n} = 0`);
@@ -161,7 +183,7 @@ function buildBody(plan: TierPlan): string {
       out('if op == 1 then');
       out(
         kind === 2
-          ? `  c${n} = math.max(c${n}, now) + tokens * (${length} / ${limit})`
+          ? `  c${n} = max(c${n}, now) + tokens * (${length} / ${limit})`
           : `  c${n} = c${n} + tokens`,
       );
       out(`  u${n} = u${n} + tokens`);
@@ -179,7 +201,7 @@ function buildBody(plan: TierPlan): string {
     const n = window + 1;
     out(
       plan.kinds[window] === 2
-        ? `    c${n} = math.max(c${n}, now) + cost * (${num(definition.windowMs)} / ${num(definition.limit)})`
+        ? `    c${n} = max(c${n}, now) + cost * (${num(definition.windowMs)} / ${num(definition.limit)})`
         : `    c${n} = c${n} + cost`,
     );
     out(`    u${n} = u${n} + cost`);
@@ -207,12 +229,12 @@ function buildBody(plan: TierPlan): string {
   out('  end');
   out('  if changed and dirty then');
   out(
-    `    redis.call('HSET', K1, 'm', struct.pack('<ddd', held, nextExpiry, ttlSetAt), ${layout}, struct.pack(${stateFormat}, ${packedState}))`,
+    `    redis.call('HSET', K1, 'm', pack('<ddd', held, nextExpiry, ttlSetAt), ${layout}, pack(${stateFormat}, ${packedState}))`,
   );
   out('  elseif changed then');
-  out(`    redis.call('HSET', K1, ${layout}, struct.pack(${stateFormat}, ${packedState}))`);
+  out(`    redis.call('HSET', K1, ${layout}, pack(${stateFormat}, ${packedState}))`);
   out('  else');
-  out("    redis.call('HSET', K1, 'm', struct.pack('<ddd', held, nextExpiry, ttlSetAt))");
+  out("    redis.call('HSET', K1, 'm', pack('<ddd', held, nextExpiry, ttlSetAt))");
   out('  end');
   out(`  if refresh then redis.call('PEXPIRE', K1, ${num(plan.keyTtlMs)}) end`);
   out('end');
@@ -246,13 +268,13 @@ function buildBody(plan: TierPlan): string {
       out(`    retry = c${n} - now - room * (${length} / ${limit})`);
     }
     out('  end');
-    out('  retry = math.max(1, math.ceil(retry))');
+    out('  retry = max(1, ceil(retry))');
     out('end');
     out(`local r${n} = retry`);
     out(
       isTokens
-        ? `local m${n} = math.max(0, math.floor(${limit} - u${n} - heldAfter))`
-        : `local m${n} = math.max(0, math.floor(${limit} - u${n}))`,
+        ? `local m${n} = max(0, floor(${limit} - u${n} - heldAfter))`
+        : `local m${n} = max(0, floor(${limit} - u${n}))`,
     );
     if (kind === 1) out(`local t${n} = (x${n} + 1) * ${length}`);
     else {
@@ -260,13 +282,17 @@ function buildBody(plan: TierPlan): string {
       out(`if retry > 0 then t${n} = now + retry else`);
       out(
         kind === 2
-          ? `  t${n} = math.max(now, math.ceil(c${n}))`
+          ? `  t${n} = max(now, ceil(c${n}))`
           : `  t${n} = (x${n} + 1) * ${length}`,
       );
       out('end');
     }
     reply.push(`m${n}`, `t${n}`, `r${n}`);
   });
-  out(`return {${reply.join(', ')}}`);
+  out(
+    replyKind === 'packed'
+      ? `return pack('<${'d'.repeat(reply.length)}', ${reply.join(', ')})`
+      : `return {${reply.join(', ')}}`,
+  );
   return `${lines.join('\n')}\n`;
 }

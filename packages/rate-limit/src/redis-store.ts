@@ -6,14 +6,23 @@ import {
   type StoreOperation,
   type StoreReply,
 } from './rate-limit-store.js';
-import { type TierScript, tierBatchScript, tierScript } from './redis-script.js';
+import {
+  keysPerDecision,
+  type ScriptReply,
+  type TierScript,
+  tierBatchScript,
+  tierScript,
+} from './redis-script.js';
 import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
 
 /**
  * The ioredis commands the Redis store uses; an ioredis `Redis` and a `Cluster` both fit.
+ * With `evalshaBuffer` and `evalBuffer` (every ioredis client has them) scripts reply with
+ * packed doubles instead of an array of integers, which is cheaper to send and to parse.
  * A `status` member, when present, lets a fallback store skip a connection that is not ready.
  */
-export type RedisScriptClient = Pick<Redis, 'evalsha' | 'eval' | 'del'> & {
+export type RedisScriptClient = Pick<Redis, 'evalsha' | 'eval' | 'del'> &
+  Partial<Pick<Redis, 'evalshaBuffer' | 'evalBuffer'>> & {
   readonly status?: string;
   /** True for an ioredis `Cluster`: batches are then grouped by hash slot. */
   readonly isCluster?: boolean;
@@ -43,9 +52,24 @@ const MAX_BATCH = 100;
 
 interface PendingDecision {
   readonly key: string;
-  readonly args: Array<string | number>;
+  readonly operation: StoreOperation;
+  /** Clock override ('' = the Redis server's TIME). */
+  readonly clock: number | '';
+  readonly cost: number;
+  readonly tokens: number;
+  readonly member: string;
   readonly resolve: (reply: StoreReply) => void;
   readonly reject: (error: unknown) => void;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
+
+/** The doubles of a packed script reply (little-endian, as Lua's struct packs them). */
+function unpackReply(packed: Buffer): Float64Array {
+  const reply = new Float64Array(packed.length >>> 3);
+  if (LITTLE_ENDIAN) new Uint8Array(reply.buffer).set(packed);
+  else for (let index = 0; index < reply.length; index++) reply[index] = packed.readDoubleLE(8 * index);
+  return reply;
 }
 
 /** A {@link RateLimitStore} on Redis or Redis Cluster. */
@@ -98,15 +122,49 @@ export function createRedisStoreInternal(
 
   const keyOf = (subject: string) => `{${prefix}:${subject}}`;
 
+  const replyKind: ScriptReply =
+    typeof client.evalshaBuffer === 'function' && typeof client.evalBuffer === 'function'
+      ? 'packed'
+      : 'table';
+  const evalsha = (replyKind === 'packed' ? client.evalshaBuffer : client.evalsha) as (
+    sha: string,
+    keys: number,
+    args: Array<string | number>,
+  ) => Promise<unknown>;
+  const evalSource = (replyKind === 'packed' ? client.evalBuffer : client.eval) as (
+    source: string,
+    keys: number,
+    args: Array<string | number>,
+  ) => Promise<unknown>;
+
+  /** Runs a script; its reply is a packed Buffer or an array of integers, per `replyKind`. */
   function run(script: TierScript, keys: number, args: Array<string | number>): Promise<unknown> {
-    return (client.evalsha(script.sha, keys, args as string[]) as Promise<unknown>).catch(
-      (error: unknown) => {
-        // Redis forgets scripts on restart or SCRIPT FLUSH: EVAL runs and caches it again.
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
-          return client.eval(script.source, keys, args as string[]);
-        throw error;
-      },
-    );
+    return evalsha.call(client, script.sha, keys, args).catch((error: unknown) => {
+      // Redis forgets scripts on restart or SCRIPT FLUSH: EVAL runs and caches it again.
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
+        return evalSource.call(client, script.source, keys, args);
+      throw error;
+    });
+  }
+
+  const toReply =
+    replyKind === 'packed'
+      ? (reply: unknown) => unpackReply(reply as Buffer)
+      : (reply: unknown) => reply as StoreReply;
+
+  function runOne(
+    plan: TierPlan,
+    key: string,
+    operation: StoreOperation,
+    clock: number | '',
+    cost: number,
+    tokens: number,
+    member: string,
+  ): Promise<StoreReply> {
+    const args: Array<string | number> = [key];
+    if (plan.hasTokens) args.push(`${key}:h`);
+    args.push(operation, clock, cost, tokens, member);
+    return run(tierScript(plan, replyKind), args.length - 5, args).then(toReply);
   }
 
   // Decisions waiting for the end of the tick, by plan, then by Cluster slot (0 otherwise).
@@ -125,28 +183,53 @@ export function createRedisStoreInternal(
 
   function send(plan: TierPlan, decisions: PendingDecision[], start: number, end: number): void {
     if (end - start === 1) {
-      const decision = decisions[start] as PendingDecision;
-      run(tierScript(plan), 2, [decision.key, `${decision.key}:h`, ...decision.args]).then(
-        decision.resolve as (reply: unknown) => void,
-        decision.reject,
-      );
+      const { key, operation, clock, cost, tokens, member, resolve, reject } = decisions[
+        start
+      ] as PendingDecision;
+      runOne(plan, key, operation, clock, cost, tokens, member).then(resolve, reject);
       return;
     }
+    const withHolds = keysPerDecision(plan) === 2;
     const args: Array<string | number> = [];
     for (let index = start; index < end; index++) {
       const key = (decisions[index] as PendingDecision).key;
-      args.push(key, `${key}:h`);
+      args.push(key);
+      if (withHolds) args.push(`${key}:h`);
     }
-    args.push(end - start);
-    for (let index = start; index < end; index++)
-      for (const arg of (decisions[index] as PendingDecision).args) args.push(arg);
+    const keys = args.length;
+    for (let index = start; index < end; index++) {
+      const decision = decisions[index] as PendingDecision;
+      // A plain consume sends its cost alone; anything else '' and the 5 full arguments.
+      if (
+        decision.operation === 0 &&
+        decision.member === '' &&
+        decision.tokens === 0 &&
+        decision.clock === ''
+      )
+        args.push(decision.cost);
+      else
+        args.push(
+          '',
+          decision.operation,
+          decision.clock,
+          decision.cost,
+          decision.tokens,
+          decision.member,
+        );
+    }
     const size = REPLY_HEADER + 3 * plan.count;
-    run(tierBatchScript(plan), 2 * (end - start), args).then(
+    run(tierBatchScript(plan, replyKind), keys, args).then(
       (reply) => {
-        const replies = reply as number[];
-        for (let index = start; index < end; index++) {
-          const offset = (index - start) * size;
-          (decisions[index] as PendingDecision).resolve(replies.slice(offset, offset + size));
+        if (replyKind === 'packed') {
+          const replies = unpackReply(reply as Buffer);
+          for (let index = start, offset = 0; index < end; index++, offset += size)
+            (decisions[index] as PendingDecision).resolve(
+              replies.subarray(offset, offset + size),
+            );
+        } else {
+          const replies = reply as number[];
+          for (let index = start, offset = 0; index < end; index++, offset += size)
+            (decisions[index] as PendingDecision).resolve(replies.slice(offset, offset + size));
         }
       },
       (error: unknown) => {
@@ -166,8 +249,8 @@ export function createRedisStoreInternal(
   ): Promise<StoreReply> {
     const key = keyOf(subject);
     const member = holdId === '' ? '' : `${operation === 1 ? cost : tokens}:${holdId}`;
-    const args = [operation, clock === undefined ? '' : clock(), cost, tokens, member];
-    if (!batch) return run(tierScript(plan), 2, [key, `${key}:h`, ...args]) as Promise<StoreReply>;
+    const now = clock === undefined ? '' : clock();
+    if (!batch) return runOne(plan, key, operation, now, cost, tokens, member);
     return new Promise<StoreReply>((resolve, reject) => {
       let slots = waiting.get(plan);
       if (slots === undefined) {
@@ -180,7 +263,7 @@ export function createRedisStoreInternal(
         decisions = [];
         slots.set(slot, decisions);
       }
-      decisions.push({ key, args, resolve, reject });
+      decisions.push({ key, operation, clock: now, cost, tokens, member, resolve, reject });
       if (!scheduled) {
         scheduled = true;
         process.nextTick(flush);
