@@ -221,5 +221,7 @@ Goals:
 
 ${goals.join('\n')}
 
+A throwing \`execute()\` builds one stackless \`CircuitOpenError\` per rejection, on purpose: a shared error would hand one caller's mutations and a stale \`retryAfterMs\` to every other caller. Constructing a native \`Error\` has a fixed cost in V8 even without stack frames, and that cost bounds the ratio; \`tryExecute()\` and \`tryAcquire()\` build no \`Error\` and are the rejection paths for hot loops.
+
 Method: tinybench, ${BATCH} sequential \`await\`s per iteration; ${ROUNDS} interleaved rounds of 0.2 s per task, median round kept; all peers in one process and one run; overhead is time per call minus a direct \`await fn()\` of the same async function. Memory is the heap growth after a forced GC while ${BREAKERS.toLocaleString('en-US')} breakers are alive (opossum's are shut down afterwards).`;
 }

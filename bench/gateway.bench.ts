@@ -36,6 +36,9 @@ const autocannon = require('autocannon') as Autocannon;
 const CONNECTIONS = 10;
 const DURATION_S = 1.5;
 const ROUNDS = 2;
+const WARMUP_S = 2;
+/** USER_HZ of Linux's /proc accounting, 100 on every mainstream build. */
+const CLOCK_TICKS_PER_SECOND = 100;
 const LATENCY_SAMPLES = 150;
 const TTFT_SAMPLES = 50;
 
@@ -43,6 +46,22 @@ interface Target {
   readonly name: string;
   readonly url: string;
   readonly headers: Record<string, string>;
+  /** The model asked for (the gateway maps its own names to the upstream's `gpt-4o`). */
+  readonly model: string;
+  /** The process serving it, asked for its CPU time around each load run. */
+  readonly process?: ChildProcess;
+}
+
+/** CPU time (user + system, µs) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuOf(child: ChildProcess): number {
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const body = (stream: boolean, model = 'gpt-4o') =>
@@ -198,6 +217,21 @@ async function runRole(role: string): Promise<void> {
         apiKeyEnv: 'OPENAI_API_KEY',
         baseUrlEnv: 'PACED_BASE_URL',
       },
+      // The same upstream declared as a generic OpenAI-compatible server (vLLM, Ollama, LiteLLM style).
+      {
+        name: 'compatible',
+        provider: 'openai-compatible',
+        upstreamModel: 'gpt-4o',
+        apiKeyEnv: 'OPENAI_API_KEY',
+        baseUrlEnv: 'OPENAI_BASE_URL',
+      },
+      {
+        name: 'compatible-paced',
+        provider: 'openai-compatible',
+        upstreamModel: 'gpt-4o',
+        apiKeyEnv: 'OPENAI_API_KEY',
+        baseUrlEnv: 'PACED_BASE_URL',
+      },
     ],
     failover: false,
     env: {
@@ -215,40 +249,67 @@ if (role) await runRole(role);
 export default async function gatewayBench(): Promise<string> {
   const upstreamChild = await startChild('upstream', {});
   const pacedChild = await startChild('upstream', { CHUNK_DELAY_MS: '1' });
-  const upstream = { baseURL: upstreamChild.url };
-  const paced = { baseURL: pacedChild.url };
   const gatewayChild = await startChild('gateway', {
-    UPSTREAM_URL: upstream.baseURL,
-    PACED_URL: paced.baseURL,
+    UPSTREAM_URL: upstreamChild.url,
+    PACED_URL: pacedChild.url,
   });
-  const gatewayUrl = gatewayChild.url;
   const portkey = await startPortkey();
 
   const auth = { authorization: 'Bearer sk-bench' };
-  const targets = (base: string, pacedBase: string) =>
-    [
-      { name: 'direct', url: `${base}/chat/completions`, headers: auth },
-      { name: 'breakwater', url: `${gatewayUrl}/v1/chat/completions`, headers: auth },
+  const SDK = 'breakwater, openai SDK';
+  const COMPATIBLE = 'breakwater, openai-compatible';
+  const names = ['direct', SDK, COMPATIBLE, 'portkey'];
+  /** The four paths; `paced` picks the upstream that spaces its chunks 1 ms apart (TTFT). */
+  const targets = (paced: boolean): Target[] => {
+    const upstream = paced ? pacedChild : upstreamChild;
+    const suffix = paced ? '-paced' : '';
+    return [
+      {
+        name: 'direct',
+        url: `${upstream.url}/chat/completions`,
+        headers: auth,
+        model: 'gpt-4o',
+        process: upstream.process,
+      },
+      {
+        name: SDK,
+        url: `${gatewayChild.url}/v1/chat/completions`,
+        headers: auth,
+        model: `gpt-4o${suffix}`,
+        process: gatewayChild.process,
+      },
+      {
+        name: COMPATIBLE,
+        url: `${gatewayChild.url}/v1/chat/completions`,
+        headers: auth,
+        model: `compatible${suffix}`,
+        process: gatewayChild.process,
+      },
       {
         name: 'portkey',
         url: `${portkey.url}/v1/chat/completions`,
-        headers: { ...auth, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': pacedBase },
+        headers: {
+          ...auth,
+          'x-portkey-provider': 'openai',
+          'x-portkey-custom-host': upstream.url,
+        },
+        model: 'gpt-4o',
+        process: portkey.process,
       },
-    ] satisfies Target[];
+    ];
+  };
 
-  const rows: Array<Array<string | number>> = [];
-  const summary: Record<string, { rps: number; p50: number; p99: number }> = {};
+  const summary: Record<string, { rps: number; p50: number; p99: number; cpuUs: number }> = {};
   const failed: Record<string, string> = {};
   try {
     for (const stream of [false, true]) {
       const mode = stream ? 'streaming' : 'non-streaming';
-      const payload = body(stream);
       const live: Target[] = [];
-      for (const target of targets(upstream.baseURL, upstream.baseURL)) {
+      for (const target of targets(false)) {
         const probe = await fetch(target.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...target.headers },
-          body: payload,
+          body: body(stream, target.model),
         });
         await probe.arrayBuffer();
         if (probe.status === 200) live.push(target);
@@ -261,63 +322,83 @@ export default async function gatewayBench(): Promise<string> {
           duration,
           method: 'POST',
           headers: { 'content-type': 'application/json', ...target.headers },
-          body: payload,
+          body: body(stream, target.model),
         });
-      for (const target of live) await load(target, 1);
+      // Warm-up: JIT-compiles every server's hot path before anything is measured.
+      for (const target of live) await load(target, WARMUP_S);
       // Interleaved rounds, best of each: other load on the machine hits every target alike.
       const best = new Map<string, number>();
+      const cpu = new Map<string, number>();
       for (let round = 0; round < ROUNDS; round++) {
         for (const target of live) {
+          const cpuBefore = cpuOf(target.process!);
           const result = await load(target, DURATION_S);
+          // CPU per request of the serving process alone (the upstream's share is not counted).
+          const cpuUs = (cpuOf(target.process!) - cpuBefore) / result.requests.total;
           if (result.non2xx > 0 || result.errors > 0) {
             throw new Error(
               `${target.name} ${mode}: ${result.non2xx} non-2xx and ${result.errors} errors under load`,
             );
           }
           best.set(target.name, Math.max(best.get(target.name) ?? 0, result.requests.average));
+          cpu.set(target.name, Math.min(cpu.get(target.name) ?? Number.POSITIVE_INFINITY, cpuUs));
         }
       }
       for (const target of live) {
-        const latency = await sequential(target, payload, LATENCY_SAMPLES, 'end');
+        const latency = await sequential(
+          target,
+          body(stream, target.model),
+          LATENCY_SAMPLES,
+          'end',
+        );
         summary[`${target.name} ${mode}`] = {
           rps: best.get(target.name)!,
           p50: latency.p50,
           p99: latency.p99,
+          cpuUs: cpu.get(target.name)!,
         };
       }
     }
     const ttft: Record<string, { p50: number; p99: number }> = {};
-    for (const target of targets(paced.baseURL, paced.baseURL)) {
+    for (const target of targets(true)) {
       if (failed[`${target.name} streaming`]) continue;
-      const model = target.name === 'breakwater' ? 'gpt-4o-paced' : 'gpt-4o';
-      const url = target.name === 'direct' ? `${paced.baseURL}/chat/completions` : target.url;
       ttft[target.name] = await sequential(
-        { ...target, url },
-        body(true, model),
+        target,
+        body(true, target.model),
         TTFT_SAMPLES,
         'first-content',
       );
     }
 
+    const rows: Array<Array<string | number>> = [];
     for (const mode of ['non-streaming', 'streaming']) {
       const direct = summary[`direct ${mode}`]!;
-      for (const name of ['direct', 'breakwater', 'portkey']) {
+      for (const name of names) {
         const result = summary[`${name} ${mode}`];
         if (!result) {
-          rows.push([`${name} (${mode})`, failed[`${name} ${mode}`] ?? 'n/a', '—', '—', '—', '—']);
+          rows.push([
+            `${name} (${mode})`,
+            failed[`${name} ${mode}`] ?? 'n/a',
+            '—',
+            '—',
+            '—',
+            '—',
+            '—',
+          ]);
           continue;
         }
         rows.push([
           `${name} (${mode})`,
           formatOps(result.rps),
           formatRatio(result.rps / direct.rps),
+          Number.isFinite(result.cpuUs) ? `${Math.round(result.cpuUs)} µs` : '—',
           `${result.p50.toFixed(2)} ms`,
           name === 'direct' ? '—' : `${(result.p50 - direct.p50).toFixed(2)} ms`,
           name === 'direct' ? '—' : `${(result.p99 - direct.p99).toFixed(2)} ms`,
         ]);
       }
     }
-    const ttftRows = ['direct', 'breakwater', 'portkey'].map((name) =>
+    const ttftRows = names.map((name) =>
       ttft[name] === undefined
         ? [name, failed[`${name} streaming`] ?? 'n/a', '—', '—']
         : [
@@ -330,17 +411,25 @@ export default async function gatewayBench(): Promise<string> {
 
     const ratio = (name: string) =>
       (summary[`${name} non-streaming`]?.rps ?? 0) / summary['direct non-streaming']!.rps;
-    const addedP50 =
-      summary['breakwater non-streaming']!.p50 - summary['direct non-streaming']!.p50;
-    const goals = [
-      `- Throughput at ${CONNECTIONS} connections ≥ 0.3× direct: ${formatRatio(ratio('breakwater'))} (Portkey ${formatRatio(ratio('portkey'))}) — ${ratio('breakwater') >= 0.3 ? 'met' : 'not met'}.`,
-      `- Added latency at p50 < 1 ms (non-streaming): ${addedP50.toFixed(2)} ms — ${addedP50 < 1 ? 'met' : 'not met'}.`,
-    ];
+    const added = (name: string) =>
+      (summary[`${name} non-streaming`]?.p50 ?? Number.NaN) - summary['direct non-streaming']!.p50;
+    const goals = [SDK, COMPATIBLE].flatMap((name) => [
+      `- ${name}: throughput at ${CONNECTIONS} connections ≥ 0.3× direct: ${formatRatio(ratio(name))} (Portkey ${formatRatio(ratio('portkey'))}) — ${ratio(name) >= 0.3 ? 'met' : 'not met'}.`,
+      `- ${name}: added latency at p50 < 1 ms (non-streaming): ${added(name).toFixed(2)} ms — ${added(name) < 1 ? 'met' : 'not met'}.`,
+    ]);
     return [
       '## Gateway',
       '',
       markdownTable(
-        ['Path', 'req/s (10 conn.)', 'vs direct', 'p50 (1 conn.)', 'added p50', 'added p99'],
+        [
+          'Path',
+          `req/s (${CONNECTIONS} conn.)`,
+          'vs direct',
+          'CPU / request',
+          'p50 (1 conn.)',
+          'added p50',
+          'added p99',
+        ],
         rows,
       ),
       '',
@@ -350,7 +439,7 @@ export default async function gatewayBench(): Promise<string> {
       '',
       ...goals,
       '',
-      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${DURATION_S} s runs per case after a 1 s warm-up, for req/s; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream) through the official openai SDK (over a keep-alive node:http transport); each server runs in its own process. Portkey ${portkeyVersion()} runs its published bin in front of the same upstream.`,
+      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, a ${WARMUP_S} s warm-up per path, then best of ${ROUNDS} interleaved ${DURATION_S} s runs per path for req/s; CPU / request is the serving process's own user + system CPU time over a run divided by the requests it answered (lowest of the rounds), the figure least disturbed by other load on the machine; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream, logging off), once with the upstream declared as provider \`openai\` (the official openai SDK over a keep-alive node:http transport) and once as provider \`openai-compatible\` (a lean streaming client, no SDK); each server runs in its own process. Portkey ${portkeyVersion()} runs its published bin in front of the same upstream.`,
       ...Object.entries(failed).map(
         ([name, outcome]) =>
           `- ${name}: ${outcome} on every request in this environment (Node.js ${process.version}), so it has no numbers.`,

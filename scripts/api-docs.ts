@@ -14,7 +14,7 @@ const target = join(root, 'docs', 'api');
 const check = process.argv.includes('--check');
 const out = check ? mkdtempSync(join(tmpdir(), 'breakwater-api-')) : target;
 
-const typedoc = fileURLToPath(import.meta.resolve('typedoc/bin/typedoc'));
+const typedoc = join(root, 'scripts', 'node_modules', 'typedoc', 'bin', 'typedoc');
 rmSync(out, { recursive: true, force: true });
 execFileSync(process.execPath, [typedoc, '--options', 'typedoc.json', '--out', out], {
   cwd: join(root, 'scripts'),

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
-/** Providers the gateway can call. `mock` needs no key and no network. */
-export type ProviderName = 'mock' | 'openai' | 'anthropic' | 'gemini';
+/**
+ * Providers the gateway can call. `mock` needs no key and no network; `openai-compatible` is
+ * any server speaking OpenAI Chat Completions (vLLM, Ollama, LiteLLM), called without the SDK.
+ */
+export type ProviderName = 'mock' | 'openai' | 'openai-compatible' | 'anthropic' | 'gemini';
 
 /** Options of the built-in mock model (passed to llm-stream's mock provider). */
 export interface MockModelOptions {
@@ -176,7 +179,7 @@ function validateConfig(config: GatewayConfig): void {
     }
     if (names.has(model.name)) throw new TypeError(`model ${model.name} is declared twice`);
     names.add(model.name);
-    if (!['mock', 'openai', 'anthropic', 'gemini'].includes(model.provider)) {
+    if (!['mock', 'openai', 'openai-compatible', 'anthropic', 'gemini'].includes(model.provider)) {
       throw new TypeError(
         `model ${model.name}: unknown provider ${JSON.stringify(model.provider)}`,
       );

@@ -8,6 +8,7 @@ import {
 } from '@breakwater/llm-stream';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
 import { createNodeFetch, type NodeFetch } from './node-fetch.js';
+import { createOpenAICompatibleClient } from './openai-compatible-client.js';
 import type { ChatMessage } from './session-store.js';
 
 /** What one model call needs to know. */
@@ -77,6 +78,7 @@ async function sdkRuntime(
   apiKey: string,
   baseURL: string | undefined,
   transport: NodeFetch,
+  closers: Array<() => void>,
 ): Promise<ModelRuntime> {
   const upstreamModel = model.upstreamModel ?? model.name;
   const base = {
@@ -103,6 +105,24 @@ async function sdkRuntime(
             max_completion_tokens: request.maxTokens,
             ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
           }),
+      };
+    }
+    case 'openai-compatible': {
+      const client = createOpenAICompatibleClient({ apiKey, baseURL });
+      closers.push(client.close);
+      return {
+        ...base,
+        source: (request) =>
+          openaiChatSource(
+            client,
+            {
+              model: upstreamModel,
+              messages: request.messages,
+              max_completion_tokens: request.maxTokens,
+              ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+            },
+            { provider: 'openai-compatible' },
+          ),
       };
     }
     case 'anthropic': {
@@ -170,6 +190,7 @@ export async function createModelCatalog(config: GatewayConfig): Promise<ModelCa
   const models: ModelRuntime[] = [];
   const disabled: { name: string; reason: string }[] = [];
   const transport = createNodeFetch();
+  const closers = [() => transport.close()];
   for (const model of config.models) {
     if (model.provider === 'mock') {
       models.push(mockRuntime(model));
@@ -184,7 +205,7 @@ export async function createModelCatalog(config: GatewayConfig): Promise<ModelCa
       continue;
     }
     const baseURL = model.baseUrlEnv ? config.env[model.baseUrlEnv] || undefined : undefined;
-    models.push(await sdkRuntime(model, apiKey, baseURL, transport));
+    models.push(await sdkRuntime(model, apiKey, baseURL, transport, closers));
   }
   if (models.length === 0) {
     throw new RangeError('no model is enabled: set a provider API key or declare a mock model');
@@ -193,7 +214,9 @@ export async function createModelCatalog(config: GatewayConfig): Promise<ModelCa
   return {
     models,
     disabled,
-    close: () => transport.close(),
+    close: () => {
+      for (const close of closers) close();
+    },
     get: (name) => byName.get(name),
     route(requested, failover) {
       const first = requested === undefined ? models[0] : byName.get(requested);

@@ -274,20 +274,29 @@ export class CircuitBreakerImpl<TFallback = never>
     return this.invoke(fn, options, false) as Promise<T | TFallback>;
   }
 
-  private async runClosed<T>(fn: (signal: AbortSignal) => Promise<T> | T): Promise<T | TFallback> {
+  // Promise callbacks instead of an async function: measurably cheaper per call on Node 20.
+  private runClosed<T>(fn: (signal: AbortSignal) => Promise<T> | T): Promise<T | TFallback> {
     this.totalCalls++;
     const epoch = this.epoch;
     const startedAt = this.needsTime() ? this.clock() : -1;
-    let value: T;
+    let pending: Promise<T> | T;
     try {
-      value = await fn(neverAbortedSignal());
+      pending = fn(neverAbortedSignal());
     } catch (error) {
-      this.settleError(epoch, false, startedAt, error);
-      if (this.fallback) return this.runFallback(error, 'error', 0);
-      throw error;
+      return this.failClosed(epoch, startedAt, error);
     }
-    this.settleSuccess(epoch, false, startedAt);
-    return value;
+    return (pending instanceof Promise ? pending : Promise.resolve(pending)).then(
+      (value: T) => {
+        this.settleSuccess(epoch, false, startedAt);
+        return value;
+      },
+      (error: unknown) => this.failClosed(epoch, startedAt, error),
+    );
+  }
+
+  private failClosed(epoch: number, startedAt: number, error: unknown): Promise<TFallback> {
+    this.settleError(epoch, false, startedAt, error);
+    return this.fallback ? this.runFallback(error, 'error', 0) : Promise.reject(error);
   }
 
   tryExecute<T>(

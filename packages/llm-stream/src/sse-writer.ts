@@ -120,6 +120,7 @@ export async function pipeSse(
       : (target as SseNodeResponse);
   let gone = false;
   let finished = false;
+  let reading = false;
   let wakeWriter: (() => void) | null = null;
 
   const onClose = () => {
@@ -163,6 +164,7 @@ export async function pipeSse(
     }
     // The callback returns a promise only while the socket is full: reading (and the upstream) waits.
     return await stream.consume((event) => {
+      reading = true;
       if (gone) return;
       const text = encode(event, options.serialize);
       if (text === null) return;
@@ -175,8 +177,9 @@ export async function pipeSse(
     if (heartbeat !== undefined) clearInterval(heartbeat);
     response.off('close', onClose);
     response.off('drain', onDrain);
-    // An early exit (a throwing serializer) must not leave the upstream open.
-    stream.cancel('consumer_stopped');
+    // An early exit (a throwing serializer) must not leave the upstream open; a stream that
+    // already had another reader is not ours to cancel.
+    if (reading) stream.cancel('consumer_stopped');
     if (!gone && !response.writableEnded) response.end();
   }
 }

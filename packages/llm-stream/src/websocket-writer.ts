@@ -74,6 +74,7 @@ export async function pipeWebSocket(
   const hasCallbacks = typeof socket.on === 'function';
   let gone = false;
   let finished = false;
+  let reading = false;
   let wake: (() => void) | null = null;
   let alive = true;
 
@@ -124,6 +125,7 @@ export async function pipeWebSocket(
     if (socket.readyState > OPEN) onClose();
     // The callback returns a promise only while the socket is over its mark: reading (and the upstream) waits.
     return await stream.consume((event) => {
+      reading = true;
       if (gone) return;
       const text = options.serialize
         ? options.serialize(event)
@@ -144,7 +146,7 @@ export async function pipeWebSocket(
       socket.off?.('close', onClose);
       socket.off?.('pong', onPong);
     } else socket.removeEventListener?.('close', onClose);
-    stream.cancel('consumer_stopped');
+    if (reading) stream.cancel('consumer_stopped');
     if (options.closeOnEnd && !gone && socket.readyState === OPEN)
       socket.close?.(1000, 'stream ended');
   }

@@ -103,6 +103,15 @@ describe('createCostCalculator', () => {
         prices: { bad: { provider: '', inputPerToken: 0, outputPerToken: 0 } },
       }),
     ).toThrow(TypeError);
+    expect(() => createCostCalculator({ prices: [] as never })).toThrow(
+      new TypeError('prices must be an object of model id → price, got an array'),
+    );
+    expect(() => createCostCalculator({ replaceDefaultPrices: 'yes' as never })).toThrow(
+      new TypeError('replaceDefaultPrices must be a boolean, got string'),
+    );
+    expect(() => createCostCalculator({ onUnknownModel: 'warn' as never })).toThrow(
+      new TypeError('onUnknownModel must be a function, got string'),
+    );
     const calculator = createCostCalculator();
     expect(() => calculator.costOf('gpt-4o', { inputTokens: Number.NaN, outputTokens: 0 })).toThrow(
       new RangeError('usage.inputTokens must be a finite number ≥ 0, got NaN'),

@@ -150,7 +150,9 @@ export function createCostCalculator(options: CostCalculatorOptions = {}): CostC
     throw new TypeError(`onUnknownModel must be a function, got ${typeof onUnknownModel}`);
   }
   if (typeof prices !== 'object' || prices === null || Array.isArray(prices)) {
-    throw new TypeError(`prices must be an object of model id → price, got ${String(prices)}`);
+    throw new TypeError(
+      `prices must be an object of model id → price, got ${Array.isArray(prices) ? 'an array' : String(prices)}`,
+    );
   }
   if (typeof replaceDefaultPrices !== 'boolean') {
     throw new TypeError(

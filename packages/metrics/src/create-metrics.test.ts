@@ -323,7 +323,25 @@ describe('createMetrics', () => {
       metricsForChecks.recordAiRequest({ provider: 'openai', model: 'gpt-4o', durationMs: -1 }),
     ).toThrow(new RangeError('durationMs must be a finite number ≥ 0, got -1'));
     expect(() => metricsForChecks.recordWebSocketMessage('sideways' as 'inbound')).toThrow(
-      TypeError,
+      new TypeError('direction must be inbound or outbound, got sideways'),
+    );
+    expect(() => createMetrics({ costCalculator: {} as never })).toThrow(
+      new TypeError('costCalculator must come from createCostCalculator() (no resolve())'),
+    );
+    expect(() => createMetrics({ buckets: [] as never })).toThrow(
+      new TypeError('buckets must be an object, got an array'),
+    );
+    expect(() => createMetrics({ defaultLabels: 'service=gateway' as never })).toThrow(
+      new TypeError('defaultLabels must be an object, got service=gateway'),
+    );
+    expect(() => createMetrics({ allowModels: 'gpt-4o' as never })).toThrow(
+      new TypeError('allowModels must be an array of model ids and RegExps'),
+    );
+    expect(() =>
+      metricsForChecks.recordAiRequest({ provider: 'openai', model: undefined as never }),
+    ).toThrow(new TypeError('model must be a string, got undefined'));
+    expect(() => metricsForChecks.recordStreamStart({ provider: 7 as never, model: 'x' })).toThrow(
+      new TypeError('provider must be a string, got number'),
     );
   });
 });

@@ -208,11 +208,15 @@ export interface MetricsInternals {
   readonly modelLabel: (model: string) => string;
 }
 
-const internalsByMetrics = new WeakMap<Metrics, MetricsInternals>();
+// A registered symbol, so instrument* of one copy of the package accepts Metrics of another.
+const INTERNALS = Symbol.for('breakwater.metrics.MetricsInternals');
 
 /** The internals of a `Metrics` made by {@link createMetrics}; a TypeError for anything else. */
 export function metricsInternals(metrics: Metrics): MetricsInternals {
-  const internals = internalsByMetrics.get(metrics);
+  const internals =
+    typeof metrics === 'object' && metrics !== null
+      ? (metrics as unknown as Record<symbol, MetricsInternals | undefined>)[INTERNALS]
+      : undefined;
   if (!internals) throw new TypeError('metrics must be created by createMetrics()');
   return internals;
 }
@@ -338,7 +342,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     ['defaultLabels', defaultLabels],
   ] as const) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new TypeError(`${name} must be an object, got ${String(value)}`);
+      throw new TypeError(
+        `${name} must be an object, got ${Array.isArray(value) ? 'an array' : String(value)}`,
+      );
     }
   }
   const histogramKeys = new Set(
@@ -588,11 +594,17 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     },
 
     recordStreamChunk(chunk) {
-      streamChunks.inc(streamLabels(chunk));
+      const labels = streamLabels(chunk);
+      streamChunks.inc(labels);
       if (chunk.sincePreviousChunkMs !== undefined) {
         const seconds = checkMs('sincePreviousChunkMs', chunk.sincePreviousChunkMs) / 1000;
+        // The hottest recorder (once per chunk): reuse the guarded labels, never the object.
         timePerOutputChunk.observe(
-          genAiLabels(chunk.provider, chunk.model, chunk.operation),
+          withDefaults({
+            gen_ai_operation_name: operationLabel(chunk.operation ?? 'chat'),
+            gen_ai_provider_name: labels.gen_ai_provider_name as string,
+            gen_ai_request_model: labels.gen_ai_request_model as string,
+          }),
           seconds,
         );
       }
@@ -692,7 +704,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     },
   };
 
-  internalsByMetrics.set(metrics, {
+  const internals: MetricsInternals = {
     countBreakerTransition,
     countBreakerSlowCall: (breaker) =>
       breakerSlowCalls.inc(withDefaults({ breaker: breakerLabel(breaker) })),
@@ -722,6 +734,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       };
     },
     modelLabel,
-  });
+  };
+  // Not enumerable: a spread or JSON copy of the object is not a Metrics.
+  Object.defineProperty(metrics, INTERNALS, { value: internals });
   return metrics;
 }

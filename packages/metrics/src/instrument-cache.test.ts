@@ -1,5 +1,5 @@
 import EventEmitter from 'eventemitter3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sampleValue } from './__fixtures__/read-metric.js';
 import { createMetrics } from './create-metrics.js';
 import { instrumentCache } from './instrument-cache.js';
@@ -59,6 +59,21 @@ describe('instrumentCache', () => {
     cache.lookup('a');
     expect(await sampleValue(registry, names.cacheHits, labels)).toBe(2);
     expect(await sampleValue(registry, names.cacheKeys, labels)).toBeUndefined();
+  });
+
+  it('accepts Metrics made by another copy of the package', async () => {
+    const metrics = createMetrics();
+    vi.resetModules();
+    const copy = (await import('./instrument-cache.js')) as typeof import('./instrument-cache.js');
+    expect(copy.instrumentCache).not.toBe(instrumentCache);
+    const cache = new FakeCache();
+    const stop = copy.instrumentCache(metrics, cache);
+    cache.lookup('a');
+    expect(
+      await sampleValue(metrics.registry, metrics.names.cacheMisses, { cache: 'response' }),
+    ).toBe(1);
+    stop();
+    expect(cache.listenerCount('miss')).toBe(0);
   });
 
   it('names each cache in its own series', async () => {

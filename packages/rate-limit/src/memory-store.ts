@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { memoryEvaluator } from './memory-evaluator.js';
+import { type MemoryEvaluator, memoryEvaluator } from './memory-evaluator.js';
 import { type RateLimitStore, REPLY_HEADER, type StoreOperation } from './rate-limit-store.js';
 import type { TierPlan } from './tier-plan.js';
 
@@ -75,9 +75,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   if (typeof clock !== 'function') throw new TypeError('clock must be a function');
   // Evicted entries are reused for new subjects, so a flood of distinct keys allocates nothing.
   const spare: Entry[] = [];
+  // The LRU bounds the subjects and picks which to evict; hits are read from a plain Map,
+  // which costs less per lookup, and every removal from the LRU is mirrored there.
+  const index = new Map<string, Entry>();
   const entries = new LRUCache<string, Entry>({
     max,
-    dispose(entry, _subject, reason) {
+    dispose(entry, subject, reason) {
+      index.delete(subject);
       if (reason === 'evict' && spare.length < 64) spare.push(entry);
     },
   });
@@ -88,6 +92,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   let epoch = 0;
   // One reply buffer reused by every call (tiers have at most 16 windows).
   const reply = new Float64Array(REPLY_HEADER + 3 * 16);
+  // The evaluator of the plan used last: most calls use the same plan as the one before.
+  let lastPlan: TierPlan | undefined;
+  let lastEvaluator: MemoryEvaluator | undefined;
 
   function stateFor(entry: Entry, plan: TierPlan): Float64Array {
     if (entry.layout === plan.layout) return entry.state;
@@ -122,7 +129,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   ): Float64Array {
     const now = clock();
     const count = plan.count;
-    let entry = entries.peek(subject);
+    let entry = index.get(subject);
     if (entry !== undefined && entry.epoch !== epoch && operation !== 2) {
       entries.get(subject);
       entry.epoch = epoch;
@@ -156,6 +163,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       // A peek must not make unknown subjects take room.
       if (operation !== 2) {
         entries.set(subject, entry);
+        index.set(subject, entry);
         if (++inserted >= epochSize) {
           inserted = 0;
           epoch++;
@@ -175,7 +183,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       }
     }
     const holding = operation === 0 && tokens > 0 && holdId !== '';
-    const allowed = memoryEvaluator(plan)(
+    if (plan !== lastPlan) {
+      lastPlan = plan;
+      lastEvaluator = memoryEvaluator(plan);
+    }
+    const allowed = (lastEvaluator as MemoryEvaluator)(
       state,
       now,
       operation,
@@ -204,6 +216,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     clear() {
       entries.clear();
+      index.clear();
     },
     get size() {
       return entries.size;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { LRUCache } from 'lru-cache';
 import { createMemoryStore } from './memory-store.js';
-import type { PolicyDecision, RateLimitDecision, RateLimitReason } from './rate-limit-decision.js';
+import type { PolicyDecision, RateLimitDecision } from './rate-limit-decision.js';
 import type { RateLimitQuota } from './rate-limit-quota.js';
 import { type RateLimitStore, REPLY_HEADER, type StoreReply } from './rate-limit-store.js';
 import type { RateLimitTier } from './rate-limit-tier.js';
@@ -580,77 +580,33 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
 
   /** Turns a store reply into a decision, caches blocks and emits events. */
   #decide(key: string, plan: TierPlan, cost: number, reply: StoreReply): RateLimitDecision {
-    const count = plan.count;
-    const tokenUnits = plan.tokenUnits;
-    const policies = this.#policies(plan, reply);
-    const allowed = reply[0] === 1;
-    let pick = -1;
-    let reason: RateLimitReason = 'allowed';
-    let retryAfterMs = 0;
-    if (allowed) {
-      // The most restrictive window: fewest units left, request windows before token windows.
-      for (let window = 0; window < count; window++) {
-        const remaining = reply[REPLY_HEADER + window * 3] as number;
-        if (
-          pick === -1 ||
-          (tokenUnits[pick] === 1 && tokenUnits[window] === 0) ||
-          (tokenUnits[pick] === tokenUnits[window] &&
-            remaining < (reply[REPLY_HEADER + pick * 3] as number))
-        )
-          pick = window;
-      }
-    } else {
-      reason = 'token-budget-exceeded';
-      for (let window = 0; window < count; window++) {
-        const retry = reply[REPLY_HEADER + window * 3 + 2] as number;
-        if (retry === 0) continue;
-        if (tokenUnits[window] === 0) reason = 'limit-exceeded';
-        if (retry > retryAfterMs) {
-          retryAfterMs = retry;
-          pick = window;
-        }
-      }
-      if (pick === -1) pick = 0;
-    }
-    const policy = policies[pick]!;
-    let decision: RateLimitDecision;
-    if (allowed || !this.#shadow) {
-      decision = {
-        allowed,
-        tier: plan.tier,
-        limit: policy.limit,
-        remaining: policy.remaining,
-        resetAt: policy.resetAt,
-        retryAfterMs,
-        policies,
-        reason,
-        shadow: false,
-      };
-    } else {
-      decision = {
-        allowed: true,
-        tier: plan.tier,
-        limit: policy.limit,
-        remaining: policy.remaining,
-        resetAt: policy.resetAt,
-        retryAfterMs: 0,
-        policies,
-        reason,
-        shadow: true,
-      };
-    }
-    if (!allowed && reason === 'limit-exceeded' && this.#blocked !== undefined && cost > 0) {
-      let cache = this.#blocked.get(plan);
-      if (cache === undefined) {
-        cache = new LRUCache({ max: this.#blockedMax });
-        this.#blocked.set(plan, cache);
-      }
-      const previous = cache.get(key);
-      const until = this.#clock() + this.#requestRetry(plan, reply);
-      if (previous === undefined || previous.until <= this.#clock() || cost < previous.cost)
-        cache.set(key, { until, cost, decision });
-    }
+    // A fallback store decided on divided limits: report those.
+    const decided = reply[4] === 1 ? plan : plan.scaled(reply[4] as number);
+    const decision = decided.buildDecision(reply, this.#shadow);
+    if (reply[0] !== 1 && this.#blocked !== undefined && cost > 0)
+      this.#cacheBlock(key, plan, cost, reply, decision);
     return this.#report(key, plan.tier, cost, decision);
+  }
+
+  /** Remembers a key over a request limit until that limit lets it pass again. */
+  #cacheBlock(
+    key: string,
+    plan: TierPlan,
+    cost: number,
+    reply: StoreReply,
+    decision: RateLimitDecision,
+  ): void {
+    if (decision.reason !== 'limit-exceeded' || this.#blocked === undefined) return;
+    let cache = this.#blocked.get(plan);
+    if (cache === undefined) {
+      cache = new LRUCache({ max: this.#blockedMax });
+      this.#blocked.set(plan, cache);
+    }
+    const previous = cache.get(key);
+    const now = this.#clock();
+    const until = now + this.#requestRetry(plan, reply);
+    if (previous === undefined || previous.until <= now || cost < previous.cost)
+      cache.set(key, { until, cost, decision });
   }
 
   /** Longest wait among denying request windows: token holds may be freed early, so not those. */

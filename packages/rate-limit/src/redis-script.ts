@@ -90,7 +90,14 @@ export function tierBatchScript(plan: TierPlan, reply: ScriptReply = 'packed'): 
       `  k = k + ${keys}`,
       ...(reply === 'packed'
         ? ['  out[i] = reply', 'end', 'return table.concat(out)']
-        : ['  for j = 1, #reply do', '    n = n + 1', '    out[n] = reply[j]', '  end', 'end', 'return out']),
+        : [
+            '  for j = 1, #reply do',
+            '    n = n + 1',
+            '    out[n] = reply[j]',
+            '  end',
+            'end',
+            'return out',
+          ]),
     ].join('\n');
     script = scriptOf(source);
     batchScripts[reply].set(plan, script);
@@ -280,11 +287,7 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
     else {
       out(`local t${n}`);
       out(`if retry > 0 then t${n} = now + retry else`);
-      out(
-        kind === 2
-          ? `  t${n} = max(now, ceil(c${n}))`
-          : `  t${n} = (x${n} + 1) * ${length}`,
-      );
+      out(kind === 2 ? `  t${n} = max(now, ceil(c${n}))` : `  t${n} = (x${n} + 1) * ${length}`);
       out('end');
     }
     reply.push(`m${n}`, `t${n}`, `r${n}`);

@@ -17,16 +17,16 @@ import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
 
 /**
  * The ioredis commands the Redis store uses; an ioredis `Redis` and a `Cluster` both fit.
- * With `evalshaBuffer` and `evalBuffer` (every ioredis client has them) scripts reply with
- * packed doubles instead of an array of integers, which is cheaper to send and to parse.
+ * With `callBuffer` (every ioredis client has it) scripts reply with packed doubles instead of
+ * an array of integers, which is cheaper to send and to parse.
  * A `status` member, when present, lets a fallback store skip a connection that is not ready.
  */
 export type RedisScriptClient = Pick<Redis, 'evalsha' | 'eval' | 'del'> &
-  Partial<Pick<Redis, 'evalshaBuffer' | 'evalBuffer'>> & {
-  readonly status?: string;
-  /** True for an ioredis `Cluster`: batches are then grouped by hash slot. */
-  readonly isCluster?: boolean;
-};
+  Partial<Pick<Redis, 'callBuffer'>> & {
+    readonly status?: string;
+    /** True for an ioredis `Cluster`: batches are then grouped by hash slot. */
+    readonly isCluster?: boolean;
+  };
 
 /** Options for {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -68,7 +68,9 @@ const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
 function unpackReply(packed: Buffer): Float64Array {
   const reply = new Float64Array(packed.length >>> 3);
   if (LITTLE_ENDIAN) new Uint8Array(reply.buffer).set(packed);
-  else for (let index = 0; index < reply.length; index++) reply[index] = packed.readDoubleLE(8 * index);
+  else
+    for (let index = 0; index < reply.length; index++)
+      reply[index] = packed.readDoubleLE(8 * index);
   return reply;
 }
 
@@ -122,27 +124,25 @@ export function createRedisStoreInternal(
 
   const keyOf = (subject: string) => `{${prefix}:${subject}}`;
 
-  const replyKind: ScriptReply =
-    typeof client.evalshaBuffer === 'function' && typeof client.evalBuffer === 'function'
-      ? 'packed'
-      : 'table';
-  const evalsha = (replyKind === 'packed' ? client.evalshaBuffer : client.evalsha) as (
-    sha: string,
-    keys: number,
-    args: Array<string | number>,
-  ) => Promise<unknown>;
-  const evalSource = (replyKind === 'packed' ? client.evalBuffer : client.eval) as (
-    source: string,
-    keys: number,
-    args: Array<string | number>,
-  ) => Promise<unknown>;
+  // Buffer replies keep the packed doubles intact (a string reply would be decoded as UTF-8).
+  const callBuffer = client.callBuffer as
+    | ((command: string, ...args: unknown[]) => Promise<unknown>)
+    | undefined;
+  const replyKind: ScriptReply = typeof callBuffer === 'function' ? 'packed' : 'table';
+
+  function call(command: 'evalsha' | 'eval', script: string, keys: number, args: unknown[]) {
+    if (callBuffer !== undefined) return callBuffer.call(client, command, script, keys, args);
+    return command === 'evalsha'
+      ? client.evalsha(script, keys, args as string[])
+      : client.eval(script, keys, args as string[]);
+  }
 
   /** Runs a script; its reply is a packed Buffer or an array of integers, per `replyKind`. */
   function run(script: TierScript, keys: number, args: Array<string | number>): Promise<unknown> {
-    return evalsha.call(client, script.sha, keys, args).catch((error: unknown) => {
+    return (call('evalsha', script.sha, keys, args) as Promise<unknown>).catch((error: unknown) => {
       // Redis forgets scripts on restart or SCRIPT FLUSH: EVAL runs and caches it again.
       if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
-        return evalSource.call(client, script.source, keys, args);
+        return call('eval', script.source, keys, args);
       throw error;
     });
   }
@@ -223,9 +223,7 @@ export function createRedisStoreInternal(
         if (replyKind === 'packed') {
           const replies = unpackReply(reply as Buffer);
           for (let index = start, offset = 0; index < end; index++, offset += size)
-            (decisions[index] as PendingDecision).resolve(
-              replies.subarray(offset, offset + size),
-            );
+            (decisions[index] as PendingDecision).resolve(replies.subarray(offset, offset + size));
         } else {
           const replies = reply as number[];
           for (let index = start, offset = 0; index < end; index++, offset += size)

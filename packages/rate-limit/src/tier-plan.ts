@@ -1,3 +1,4 @@
+import { compileDecisionBuilder, type DecisionBuilder } from './decision-builder.js';
 import type { RateLimitTier, RateLimitWindow } from './rate-limit-tier.js';
 import { WINDOW_ALGORITHMS, type WindowAlgorithm } from './window-algorithm.js';
 
@@ -50,6 +51,7 @@ export class TierPlan {
   /** The divisor this plan's limits were divided by (1 for the tier itself). */
   readonly divisor: number;
   #scaled: Map<number, TierPlan> | undefined;
+  #buildDecision: DecisionBuilder | undefined;
 
   constructor(tier: string, definition: RateLimitTier, settings: TierPlanSettings, divisor = 1) {
     this.tier = tier;
@@ -80,6 +82,12 @@ export class TierPlan {
     // Redis script pushes the TTL back once half of it has passed, hence twice that.
     const longest = Math.max(...windows.map((window) => window.windowMs * 2));
     this.keyTtlMs = 2 * (Math.max(longest, this.hasTokens ? settings.reservationTtlMs : 0) + 1_000);
+  }
+
+  /** Turns a store reply for this plan into a decision; compiled on first use. */
+  get buildDecision(): DecisionBuilder {
+    this.#buildDecision ??= compileDecisionBuilder(this);
+    return this.#buildDecision;
   }
 
   /** This plan with every limit divided by `divisor` (at least 1), cached. */

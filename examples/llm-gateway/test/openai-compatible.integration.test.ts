@@ -1,0 +1,130 @@
+import { DEFAULT_CHUNKS, useFakeLlmServer } from '@breakwater/testing';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGateway, type Gateway } from '../src/gateway.js';
+import {
+  createOpenAICompatibleClient,
+  OpenAICompatibleError,
+} from '../src/openai-compatible-client.js';
+import { eventually, postJson, readSse } from './helpers.js';
+
+const auth = { authorization: 'Bearer sk-ivan' };
+
+describe('the openai-compatible provider (lean client, no SDK) against an OpenAI wire-format server', () => {
+  const upstream = useFakeLlmServer();
+  let gateway: Gateway;
+  let url = '';
+
+  beforeAll(async () => {
+    gateway = await buildGateway({
+      logger: false,
+      apiKeys: [{ key: 'sk-ivan', userId: 'ivan', tier: 'ENTERPRISE' }],
+      cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
+      retry: false,
+      models: [
+        {
+          name: 'local-llama',
+          provider: 'openai-compatible',
+          upstreamModel: 'llama-3.1-8b',
+          apiKeyEnv: 'LOCAL_API_KEY',
+          baseUrlEnv: 'LOCAL_BASE_URL',
+        },
+        { name: 'mock', provider: 'mock' },
+      ],
+      env: { LOCAL_API_KEY: 'test-local-key', LOCAL_BASE_URL: upstream.openaiBaseURL },
+    });
+    url = await gateway.listen(0, '127.0.0.1');
+  });
+  afterAll(async () => gateway.close());
+
+  it('serves the official openai client, streaming and not, with the upstream usage', async () => {
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
+    upstream.enqueue({ usage: { inputTokens: 13, outputTokens: DEFAULT_CHUNKS.length } });
+    const completion = await client.chat.completions.create({
+      model: 'local-llama',
+      messages: [{ role: 'user', content: 'relay me' }],
+      max_tokens: 64,
+    });
+    expect(completion.choices[0]?.message.content).toBe(DEFAULT_CHUNKS.join(''));
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 13,
+      completion_tokens: DEFAULT_CHUNKS.length,
+    });
+    const [request] = upstream.requests;
+    expect(request).toMatchObject({ provider: 'openai', model: 'llama-3.1-8b', stream: true });
+    expect(request!.body).toMatchObject({ max_completion_tokens: 64 });
+    expect(request!.headers.authorization).toBe('Bearer test-local-key');
+
+    const stream = await client.chat.completions.create({
+      model: 'local-llama',
+      messages: [{ role: 'user', content: 'stream me' }],
+      stream: true,
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(DEFAULT_CHUNKS.join(''));
+  });
+
+  it('fails over to the next model when the upstream answers 503, counting a breaker failure', async () => {
+    upstream.enqueue({ httpError: { status: 503 } });
+    const response = await postJson(
+      `${url}/api/chat`,
+      { message: 'fail over', model: 'local-llama' },
+      auth,
+    );
+    const end = JSON.parse((await readSse(response)).at(-1)!.data);
+    expect(end).toMatchObject({ type: 'complete', provider: 'mock' });
+    expect(
+      gateway.breakers.get('ai_model_local-llama').snapshot().metrics.total_failures,
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('closes the upstream connection when the client disconnects', async () => {
+    upstream.enqueue({
+      chunks: Array.from({ length: 200 }, (_, index) => `w${index} `),
+      chunkDelayMs: 20,
+    });
+    const before = upstream.requests.length;
+    const controller = new AbortController();
+    const response = await fetch(`${url}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ message: 'go on', model: 'local-llama' }),
+      signal: controller.signal,
+    });
+    await readSse(response, (event) => event.event === 'chunk');
+    controller.abort();
+    const requests = await upstream.waitForRequests(before + 1);
+    const request = requests[before]!;
+    expect(await request.finished).toBe('client-closed');
+    expect(request.chunksSent).toBeLessThan(200);
+    await eventually(() => gateway.streams.size === 0, 'the stream to end');
+  });
+
+  it('rejects HTTP errors as an APIError-shaped error with status, headers and body', async () => {
+    const client = createOpenAICompatibleClient({
+      apiKey: 'test-local-key',
+      baseURL: upstream.openaiBaseURL,
+    });
+    try {
+      upstream.enqueue({ httpError: { status: 429, retryAfterSeconds: 7 } });
+      const error = await client.chat.completions
+        .create({ model: 'llama-3.1-8b', messages: [], stream: true })
+        .then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+      expect(error).toBeInstanceOf(OpenAICompatibleError);
+      expect(error).toMatchObject({ name: 'APIError', status: 429 });
+      expect((error as OpenAICompatibleError).headers['retry-after']).toBe('7');
+      await expect(
+        client.chat.completions.create({ model: 'llama-3.1-8b', messages: [], stream: false }),
+      ).rejects.toThrow(TypeError);
+      expect(() => createOpenAICompatibleClient({ apiKey: 'k', maxSockets: 0 })).toThrow(
+        new RangeError('maxSockets must be an integer ≥ 1, got 0'),
+      );
+    } finally {
+      client.close();
+    }
+  });
+});
