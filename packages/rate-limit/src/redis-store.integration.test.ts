@@ -96,6 +96,74 @@ describe('RedisStore on one Redis server', () => {
     expect(calls.evalsha).toBe(10);
   });
 
+  it('batches limits and reservations together, in order, with either reply format', async () => {
+    const client = redis.client;
+    const calls = { packed: 0, table: 0 };
+    // ioredis clients have callBuffer (packed doubles); a client with evalsha only gets integers.
+    const packedClient = {
+      evalsha: client.evalsha.bind(client) as typeof client.evalsha,
+      eval: client.eval.bind(client) as typeof client.eval,
+      del: client.del.bind(client) as typeof client.del,
+      callBuffer: ((...args: Parameters<typeof client.callBuffer>) => {
+        calls.packed++;
+        return client.callBuffer(...args);
+      }) as typeof client.callBuffer,
+    };
+    const tableClient = {
+      evalsha: ((...args: Parameters<typeof client.evalsha>) => {
+        calls.table++;
+        return client.evalsha(...args);
+      }) as typeof client.evalsha,
+      eval: client.eval.bind(client) as typeof client.eval,
+      del: client.del.bind(client) as typeof client.del,
+    };
+    const tiers = {
+      T: {
+        windows: [
+          { name: 'day', limit: 5, windowMs: 86_400_000 },
+          { name: 'tokens', limit: 100, windowMs: 86_400_000, unit: 'tokens' as const },
+        ],
+      },
+    };
+    for (const [format, scriptClient] of [
+      ['packed', packedClient],
+      ['table', tableClient],
+    ] as const) {
+      const limiter = createRateLimiter({
+        store: createRedisStore({ client: scriptClient, prefix: `${redis.prefix}${format}` }),
+        tiers,
+        blockedCache: false,
+      });
+      const [first, held, second, refused, other, over] = await Promise.all([
+        limiter.limit('a'),
+        limiter.reserve('a', { estimate: 60, cost: 0 }),
+        limiter.limit('a', { cost: 2 }),
+        limiter.reserve('a', { estimate: 60 }),
+        limiter.limit('b', { cost: 3 }),
+        limiter.limit('a', { cost: 3 }),
+      ]);
+      expect(calls[format]).toBe(1);
+      const remaining = (decision: { policies: readonly { remaining: number }[] }) =>
+        decision.policies.map((policy) => policy.remaining);
+      expect(first).toMatchObject({ allowed: true, remaining: 4 });
+      expect(held.allowed).toBe(true);
+      expect(held.tokens).toBe(60);
+      expect(remaining(held.decision)).toEqual([4, 40]);
+      expect(remaining(second)).toEqual([2, 40]);
+      expect(refused.decision).toMatchObject({
+        allowed: false,
+        reason: 'token-budget-exceeded',
+      });
+      expect(remaining(other)).toEqual([2, 100]);
+      expect(over).toMatchObject({ allowed: false, reason: 'limit-exceeded', remaining: 2 });
+      expect(await held.commit(50)).toMatchObject({ holdExpired: false });
+      expect((await limiter.getQuota('a')).current_usage).toMatchObject({
+        requests_today: 3,
+        tokens_today: 50,
+      });
+    }
+  });
+
   it('validates its options', () => {
     expect(() => createRedisStore({ client: {} as never })).toThrow(
       'client must be an ioredis Redis or Cluster (evalsha and eval needed)',
