@@ -65,10 +65,18 @@ async function bestOfTwo(
 }
 
 async function memorySection() {
-  const ours = createRateLimiter({ store: createMemoryStore({ max: 2 * KEYS }), tiers });
+  // One limiter per task, like the peer: tasks sharing a subject would mix two tier layouts in
+  // one entry and measure that instead.
+  const limiterOf = () => createRateLimiter({ store: createMemoryStore({ max: 2 * KEYS }), tiers });
+  const oursOne = limiterOf();
+  const oursFull = limiterOf();
+  const oursOneKeys = limiterOf();
+  const oursFullKeys = limiterOf();
+  const oursTight = limiterOf();
   const rlf = new RateLimiterMemory({ points: HUGE, duration: 60 });
+  const rlfKeys = new RateLimiterMemory({ points: HUGE, duration: 60 });
   const rlfTight = new RateLimiterMemory({ points: 1, duration: 60 });
-  await ours.limit('blocked', { tier: 'TIGHT' });
+  await oursTight.limit('blocked', { tier: 'TIGHT' });
   await rlfTight.consume('blocked').catch(ignore);
   let cursor = 0;
   const nextKey = () => {
@@ -78,17 +86,23 @@ async function memorySection() {
   const one = { tier: 'ONE' };
   const full = { tier: 'FULL' };
   const tight = { tier: 'TIGHT' };
+  const floorDecision = { allowed: true };
   return bestOfTwo(
     {
-      'ours 1 window, 1 key': () => sequential(MEMORY_BATCH, () => ours.limit('user', one)),
-      'ours full tier, 1 key': () => sequential(MEMORY_BATCH, () => ours.limit('user', full)),
+      'ours 1 window, 1 key': () => sequential(MEMORY_BATCH, () => oursOne.limit('user', one)),
+      'ours full tier, 1 key': () => sequential(MEMORY_BATCH, () => oursFull.limit('user', full)),
       'rlf 1 key': () => sequential(MEMORY_BATCH, () => rlf.consume('user')),
-      'ours 1 window, 10k keys': () => sequential(MEMORY_BATCH, () => ours.limit(nextKey(), one)),
-      'ours full tier, 10k keys': () => sequential(MEMORY_BATCH, () => ours.limit(nextKey(), full)),
-      'rlf 10k keys': () => sequential(MEMORY_BATCH, () => rlf.consume(nextKey())),
-      'ours rejected': () => sequential(MEMORY_BATCH, () => ours.limit('blocked', tight)),
+      'ours 1 window, 10k keys': () =>
+        sequential(MEMORY_BATCH, () => oursOneKeys.limit(nextKey(), one)),
+      'ours full tier, 10k keys': () =>
+        sequential(MEMORY_BATCH, () => oursFullKeys.limit(nextKey(), full)),
+      'rlf 10k keys': () => sequential(MEMORY_BATCH, () => rlfKeys.consume(nextKey())),
+      'ours rejected': () => sequential(MEMORY_BATCH, () => oursTight.limit('blocked', tight)),
       'rlf rejected': () =>
         sequential(MEMORY_BATCH, () => rlfTight.consume('blocked').catch(ignore)),
+      // What any limiter that reads the clock once and returns a promise costs at least.
+      floor: () =>
+        sequential(MEMORY_BATCH, () => Promise.resolve(Date.now() > 0 ? floorDecision : one)),
     },
     { timeMs: 600, warmupMs: 150 },
     () => MEMORY_BATCH,
@@ -105,9 +119,17 @@ async function redisSection() {
       store: createRedisStore({ client, prefix: 'bench' }),
       tiers,
     });
+    const oursFull = createRateLimiter({
+      store: createRedisStore({ client, prefix: 'bench-full' }),
+      tiers,
+    });
     // One EVALSHA per decision, as rate-limiter-flexible and the raw baseline send.
     const unbatched = createRateLimiter({
       store: createRedisStore({ client, prefix: 'bench-single', batch: false }),
+      tiers,
+    });
+    const unbatchedFull = createRateLimiter({
+      store: createRedisStore({ client, prefix: 'bench-single-full', batch: false }),
       tiers,
     });
     const rlf = new RateLimiterRedis({
@@ -128,15 +150,15 @@ async function redisSection() {
         'raw c1': () => sequential(REDIS_BATCH, raw),
         'rlf c1': () => sequential(REDIS_BATCH, () => rlf.consume('user')),
         'ours 1 window c1': () => sequential(REDIS_BATCH, () => ours.limit('user', one)),
-        'ours full tier c1': () => sequential(REDIS_BATCH, () => ours.limit('user', full)),
+        'ours full tier c1': () => sequential(REDIS_BATCH, () => oursFull.limit('user', full)),
         'ours unbatched full tier c1': () =>
-          sequential(REDIS_BATCH, () => unbatched.limit('user', full)),
+          sequential(REDIS_BATCH, () => unbatchedFull.limit('user', full)),
         'raw c200': () => burst(raw),
         'rlf c200': () => burst(() => rlf.consume('user')),
         'ours 1 window c200': () => burst(() => ours.limit('user', one)),
-        'ours full tier c200': () => burst(() => ours.limit('user', full)),
+        'ours full tier c200': () => burst(() => oursFull.limit('user', full)),
         'ours unbatched 1 window c200': () => burst(() => unbatched.limit('user', one)),
-        'ours unbatched full tier c200': () => burst(() => unbatched.limit('user', full)),
+        'ours unbatched full tier c200': () => burst(() => unbatchedFull.limit('user', full)),
       },
       { timeMs: 1_000, warmupMs: 300 },
       (name) => (name.endsWith('c1') ? REDIS_BATCH : CONCURRENCY),
@@ -192,6 +214,12 @@ export default async function rateLimitBench(): Promise<string> {
         formatOps(m('rlf rejected')),
         formatRatio(m('ours rejected') / m('rlf rejected')),
       ],
+      [
+        'floor: `Date.now()` and a resolved promise, no limiting (1 key)',
+        formatOps(m('floor')),
+        formatOps(m('rlf 1 key')),
+        formatRatio(m('floor') / m('rlf 1 key')),
+      ],
     ],
   );
   const redisRow = (label: string, level: 'c1' | 'c200', one: string, full: string) => [
@@ -242,6 +270,6 @@ export default async function rateLimitBench(): Promise<string> {
     '',
     ...goals,
     '',
-    `Method: tinybench in one process, every task measured twice (the second pass in reverse order) keeping its better pass; memory tasks await ${MEMORY_BATCH} sequential decisions per iteration, Redis tasks ${REDIS_BATCH} sequential ones (concurrency 1) or ${CONCURRENCY} concurrent ones per iteration, all libraries on the same ioredis client (no auto-pipelining) and a local redis-server; limits are high enough that only the rejected-path rows deny (rate-limiter-flexible rejects its promise there, so its row includes a catch). By default the Redis store sends the decisions of one tick in one EVALSHA (each still atomic); the \`batch: false\` rows send one EVALSHA per decision, like the peers.`,
+    `Method: tinybench in one process, every task measured twice (the second pass in reverse order) keeping its better pass; memory tasks await ${MEMORY_BATCH} sequential decisions per iteration, Redis tasks ${REDIS_BATCH} sequential ones (concurrency 1) or ${CONCURRENCY} concurrent ones per iteration, all libraries on the same ioredis client (no auto-pipelining) and a local redis-server. Every task has its own limiter; both libraries count one 60 s window of ${HUGE.toLocaleString('en-US')} points per key for the single-window rows (ours with its default sliding window, rate-limiter-flexible a fixed one), and the full tier is the preset shape (minute, hour, day, tokens per day). Limits are high enough that only the rejected-path rows deny (rate-limiter-flexible rejects its promise there, so its row includes a catch). The floor row is no limiter at all, one \`Date.now()\` and one resolved promise per call: no promise-returning limiter that reads the clock once per decision can beat it. By default the Redis store sends the decisions of one tick in one EVALSHA (each still atomic and all-or-nothing on its own); the \`batch: false\` rows send one EVALSHA per decision, like the peers.`,
   ].join('\n');
 }

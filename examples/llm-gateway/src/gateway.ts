@@ -163,7 +163,11 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   const unsubscribe = [
     instrumentBreakers(metrics, breakers),
     limiter.instrument(metrics),
-    instrumentStreams(metrics, streams),
+    // Cost by task: the chat pipeline keeps the request's task_type in each stream's metadata.
+    instrumentStreams(metrics, streams, {
+      taskType: (stream) =>
+        typeof stream.metadata.task_type === 'string' ? stream.metadata.task_type : undefined,
+    }),
     ...(cache ? [instrumentCache(metrics, cache)] : []),
   ];
 

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
 
 /** Options for {@link createNodeFetch}. */
 export interface NodeFetchOptions {
@@ -14,43 +15,14 @@ export interface NodeFetch {
   close(): void;
 }
 
-/** The response headers as name/value pairs, straight from the parser's raw list (no Headers round trip). */
-function headerPairs(response: IncomingMessage): [string, string][] {
-  const raw = response.rawHeaders;
-  const pairs: [string, string][] = [];
-  for (let index = 0; index < raw.length; index += 2) pairs.push([raw[index]!, raw[index + 1]!]);
-  return pairs;
+function headersOf(response: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
 }
-
-/**
- * The body as a web stream: a thin push adapter with backpressure (pause when the queue is
- * full, resume on pull), cheaper per response than `Readable.toWeb`.
- */
-function webBody(incoming: IncomingMessage): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      incoming.on('data', (chunk: Buffer) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 1) <= 0) incoming.pause();
-      });
-      incoming.once('end', () => controller.close());
-      incoming.once('error', (error) => controller.error(error));
-      // The socket closed before the body was complete (abort, upstream reset).
-      incoming.once('close', () => {
-        if (!incoming.complete) controller.error(new Error('upstream response was cut short'));
-      });
-    },
-    pull() {
-      incoming.resume();
-    },
-    cancel() {
-      incoming.destroy();
-    },
-  });
-}
-
-/** Parsed request targets by URL string: an SDK client calls the same few URLs over and over. */
-const TARGET_CACHE_SIZE = 64;
 
 /**
  * A `fetch` over node:http(s) with keep-alive pools, handed to the official OpenAI and
@@ -62,7 +34,6 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
   const maxSockets = options.maxSockets ?? 256;
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
   const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets });
-  const targets = new Map<string, URL>();
 
   const nodeFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const body = init.body;
@@ -72,22 +43,11 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
     ) {
       return fetch(input, init);
     }
-    const href = typeof input === 'string' ? input : input.href;
-    let url = targets.get(href);
-    if (url === undefined) {
-      url = new URL(href);
-      if (targets.size >= TARGET_CACHE_SIZE) targets.clear();
-      targets.set(href, url);
-    }
+    const url = new URL(input);
     const headers: Record<string, string> = {};
-    const given = init.headers;
-    if (given instanceof Headers) {
-      for (const [name, value] of given) headers[name] = value;
-    } else {
-      new Headers(given).forEach((value, name) => {
-        headers[name] = value;
-      });
-    }
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
     const secure = url.protocol === 'https:';
     return new Promise<Response>((resolve, reject) => {
       const outgoing = (secure ? httpsRequest : httpRequest)(
@@ -104,10 +64,10 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           const empty = status === 204 || status === 304 || init.method === 'HEAD';
           if (empty) incoming.resume();
           resolve(
-            new Response(empty ? null : webBody(incoming), {
+            new Response(empty ? null : (Readable.toWeb(incoming) as ReadableStream<Uint8Array>), {
               status,
               statusText: incoming.statusMessage,
-              headers: headerPairs(incoming),
+              headers: headersOf(incoming),
             }),
           );
         },

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
+import { toProviderError } from '@breakwater/llm-stream';
 import { freePort } from '@breakwater/testing';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
@@ -283,6 +284,39 @@ describe('classifyError with the real openai client', () => {
       verdict: 'failure',
       retryAfterMs: 12_000,
     });
+  });
+});
+
+describe("classifyError with llm-stream's ProviderError", () => {
+  it('opens for the Retry-After that toProviderError parsed from a real openai 429', async () => {
+    const failure = toProviderError(await openaiError('rate-limit'), { provider: 'openai' });
+    expect(failure).toMatchObject({ status: 429, code: 'rate_limited', retryAfterMs: 12_000 });
+    expect(classifyError(failure)).toEqual({ verdict: 'open', retryAfterMs: 12_000 });
+  });
+
+  it("falls back to the wrapped SDK error's headers when retryAfterMs is absent", async () => {
+    const failure = toProviderError(await openaiError('reset-header'), { provider: 'openai' });
+    expect(failure.retryAfterMs).toBeUndefined();
+    expect(classifyError(failure)).toEqual({ verdict: 'open', retryAfterMs: 90_000 });
+  });
+
+  it('a breaker opens for the provider Retry-After, not the default open duration', async () => {
+    const breaker = createCircuitBreaker({ name: 'openai:provider-error', openDurationMs: 1000 });
+    scenario = 'rate-limit';
+    await breaker
+      .execute((signal) =>
+        openai()
+          .chat.completions.create(
+            { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+            { signal },
+          )
+          .catch((error: unknown) => {
+            throw toProviderError(error, { provider: 'openai' });
+          }),
+      )
+      .catch(() => undefined);
+    expect(breaker.state).toBe('OPEN');
+    expect(breaker.snapshot().retry_after_ms).toBeGreaterThan(11_000);
   });
 });
 

@@ -37,6 +37,38 @@ describe('classifyError (structural shapes)', () => {
     });
   });
 
+  it('reads a numeric retryAfterMs on the error, then on its cause chain (bounded)', () => {
+    expect(classifyError(withStatus(429, { retryAfterMs: 7000 }))).toEqual({
+      verdict: 'open',
+      retryAfterMs: 7000,
+    });
+    // The status on the wrapper, the wait on what it wraps.
+    const inner = withStatus(429, { headers: { 'retry-after': '3' } });
+    expect(classifyError(withStatus(429, { cause: inner }))).toEqual({
+      verdict: 'open',
+      retryAfterMs: 3000,
+    });
+    expect(
+      classifyError(new Error('outer', { cause: withStatus(429, { retryAfterMs: 40 }) })),
+    ).toEqual({ verdict: 'open', retryAfterMs: 40 });
+    // Unusable values are skipped, not trusted.
+    for (const retryAfterMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, '500']) {
+      expect(classifyError(withStatus(429, { retryAfterMs }))).toBe('open');
+    }
+    let deep: unknown = { retryAfterMs: 9000 };
+    for (let depth = 0; depth < 4; depth++) deep = new Error(`wrapper ${depth}`, { cause: deep });
+    expect(classifyError(withStatus(429, { cause: deep }))).toBe('open');
+  });
+
+  it("reads llm-stream's in-stream codes without a status", () => {
+    expect(
+      classifyError(
+        Object.assign(new Error('slow down'), { code: 'rate_limited', retryAfterMs: 5 }),
+      ),
+    ).toEqual({ verdict: 'open', retryAfterMs: 5 });
+    expect(classifyError(Object.assign(new Error('busy'), { code: 'overloaded' }))).toBe('failure');
+  });
+
   it('caps a wild Retry-After at maxRetryAfterMs', () => {
     const classify = createErrorClassifier({ maxRetryAfterMs: 60_000 });
     expect(classify(withStatus(503, { headers: { 'retry-after': '86400' } }))).toEqual({

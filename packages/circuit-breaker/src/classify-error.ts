@@ -92,7 +92,9 @@ const CONNECTION_CODES = new Set([
   'UND_ERR_CLOSED',
 ]);
 // Provider error types seen without an HTTP status, e.g. in-band stream error events.
+// `overloaded` and `rate_limited` are llm-stream's `ProviderError` codes for in-stream errors.
 const PROVIDER_FAILURE_TYPES = new Set([
+  'overloaded',
   'overloaded_error',
   'api_error',
   'server_error',
@@ -102,6 +104,7 @@ const PROVIDER_FAILURE_TYPES = new Set([
   'DEADLINE_EXCEEDED',
 ]);
 const PROVIDER_RATE_LIMIT_TYPES = new Set([
+  'rate_limited',
   'rate_limit_error',
   'rate_limit_exceeded',
   'RESOURCE_EXHAUSTED',
@@ -126,8 +129,9 @@ const PROVIDER_CLIENT_TYPES = new Set([
 
 /**
  * Builds a classifier for HTTP and LLM-provider errors. It reads errors structurally
- * (status, headers, name, code, provider error type, `cause`), so it understands the
- * official `openai`, `@anthropic-ai/sdk` and `@google/genai` errors, thrown fetch
+ * (status, headers, a numeric `retryAfterMs`, name, code, provider error type, `cause`), so
+ * it understands the official `openai`, `@anthropic-ai/sdk` and `@google/genai` errors,
+ * normalized errors such as llm-stream's `ProviderError`, thrown fetch
  * `Response`s, axios-style `error.response`, and Node network errors, without importing
  * any SDK.
  *
@@ -220,6 +224,7 @@ interface ErrorShape {
   readonly status?: unknown;
   readonly statusCode?: unknown;
   readonly headers?: unknown;
+  readonly retryAfterMs?: unknown;
   readonly message?: unknown;
   readonly error?: unknown;
   readonly response?: { readonly status?: unknown; readonly headers?: unknown } | null;
@@ -251,13 +256,36 @@ function headersOf(value: ErrorShape): HeadersLike | undefined {
   return headers !== null && typeof headers === 'object' ? (headers as HeadersLike) : undefined;
 }
 
+// How far `retryAfterOf` looks down `cause`: a wrapper, the SDK error, its fetch failure.
+const RETRY_AFTER_CAUSE_DEPTH = 3;
+
+/**
+ * The wait the server asked for: a numeric `retryAfterMs` already parsed by a wrapper
+ * (llm-stream's `ProviderError`), else the headers or Google's RetryInfo, on the error
+ * and then on its `cause` chain.
+ */
 function retryAfterOf(value: ErrorShape): number | undefined {
-  const fromHeaders = retryAfterMsFromHeaders(headersOf(value));
-  if (fromHeaders !== undefined) return fromHeaders;
-  // Google APIs put the wait in the body: details[{ '@type': '...RetryInfo', retryDelay: '30s' }].
-  if (typeof value.message === 'string') {
-    const match = /"retryDelay"\s*:\s*"([^"]+)"/.exec(value.message);
-    if (match) return parseDuration(match[1]);
+  let current: unknown = value;
+  for (
+    let depth = 0;
+    depth <= RETRY_AFTER_CAUSE_DEPTH && current !== null && typeof current === 'object';
+    depth++
+  ) {
+    const shape = current as ErrorShape;
+    const own = shape.retryAfterMs;
+    if (typeof own === 'number' && Number.isFinite(own) && own >= 0) return Math.round(own);
+    const fromHeaders = retryAfterMsFromHeaders(headersOf(shape));
+    if (fromHeaders !== undefined) return fromHeaders;
+    // Google APIs put the wait in the body: details[{ '@type': '...RetryInfo', retryDelay: '30s' }].
+    if (typeof shape.message === 'string') {
+      const match = /"retryDelay"\s*:\s*"([^"]+)"/.exec(shape.message);
+      if (match) {
+        const fromBody = parseDuration(match[1]);
+        if (fromBody !== undefined) return fromBody;
+      }
+    }
+    if (shape.cause === current) break;
+    current = shape.cause;
   }
   return undefined;
 }

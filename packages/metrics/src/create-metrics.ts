@@ -106,7 +106,7 @@ export interface StreamChunk extends StreamLabels {
 export interface StreamEnd extends StreamLabels {
   /** How the stream ended; `cancelled` is counted in `breakwater_streams_cancelled_total`. */
   readonly outcome: 'complete' | 'error' | 'cancelled';
-  /** Why a cancelled stream was cancelled (`client_disconnect`, `timeout`, …). @default 'unspecified' */
+  /** Why a cancelled stream was cancelled (`client_disconnected`, `timeout`, …). @default 'unspecified' */
   readonly reason?: string;
 }
 

@@ -22,35 +22,37 @@ export {
   type StreamLabels,
 } from './create-metrics.js';
 export {
-  type BreakerCallEvent,
-  type BreakerCallEventName,
-  type BreakerRegistryLike,
-  type BreakerStateChangeEvent,
+  type BreakerEventSource,
+  type BreakerRegistrySource,
+  type BreakerSource,
   type BreakerStateSnapshot,
   instrumentBreakers,
+  type MetricsBreakerCallEvent,
+  type MetricsBreakerCallEventName,
+  type MetricsBreakerStateChangeEvent,
 } from './instrument-breakers.js';
 export {
   type InstrumentCacheOptions,
   instrumentCache,
   type ResponseCacheEventName,
-  type ResponseCacheLike,
+  type ResponseCacheSource,
 } from './instrument-cache.js';
 export {
   instrumentRateLimiter,
-  type RateLimitDecisionEvent,
+  type MetricsRateLimitDecisionEvent,
+  type MetricsRateLimitNearLimitEvent,
   type RateLimitDecisionLike,
-  type RateLimiterLike,
-  type RateLimitNearLimitEvent,
+  type RateLimiterSource,
 } from './instrument-rate-limiter.js';
 export {
   type InstrumentStreamsOptions,
   instrumentStreams,
-  type StreamCancelledEvent,
-  type StreamChunkEvent,
-  type StreamCompleteEvent,
-  type StreamErrorEvent,
-  type StreamEventBase,
-  type StreamManagerLike,
+  type MetricsStreamCancelledEvent,
+  type MetricsStreamChunkEvent,
+  type MetricsStreamCompleteEvent,
+  type MetricsStreamErrorEvent,
+  type MetricsStreamEventBase,
+  type StreamManagerSource,
   type StreamUsageLike,
 } from './instrument-streams.js';
 export {
@@ -77,7 +79,7 @@ export {
   createFastifyMetricsHandler,
   createFetchMetricsHandler,
   createNodeMetricsHandler,
-  type FastifyReplyLike,
+  type FastifyMetricsReply,
   type NodeResponseLike,
 } from './metrics-handlers.js';
 export {

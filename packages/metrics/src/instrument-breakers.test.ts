@@ -1,4 +1,4 @@
-import { createBreakerRegistry } from '@breakwater/circuit-breaker';
+import { createBreakerRegistry, createCircuitBreaker } from '@breakwater/circuit-breaker';
 import EventEmitter from 'eventemitter3';
 import { describe, expect, it } from 'vitest';
 import { samples, sampleValue } from './__fixtures__/read-metric.js';
@@ -177,17 +177,50 @@ describe('instrumentBreakers', () => {
     expect(await samples(registry, names.breakerState)).toEqual([]);
   });
 
+  it('binds a lone breaker from createCircuitBreaker, reading its name and state', async () => {
+    const metrics = createMetrics();
+    const breaker = createCircuitBreaker({ name: 'postgres', failureThreshold: 1 });
+    const stop = instrumentBreakers(metrics, breaker);
+    const { registry, names } = metrics;
+    expect(
+      await sampleValue(registry, names.breakerState, { breaker: 'postgres', state: 'closed' }),
+    ).toBe(1);
+    const unavailable = Object.assign(new Error('503'), { status: 503 });
+    await breaker.execute(() => Promise.reject(unavailable)).catch(() => undefined);
+    await breaker.execute(() => 'never runs').catch(() => undefined);
+    expect(
+      await sampleValue(registry, names.breakerState, { breaker: 'postgres', state: 'open' }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerTransitions, {
+        breaker: 'postgres',
+        from: 'closed',
+        to: 'open',
+      }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.breakerCalls, { breaker: 'postgres', result: 'rejected' }),
+    ).toBe(1);
+    stop();
+    expect(breaker.listenerCount('stateChange')).toBe(0);
+    expect(await samples(registry, names.breakerState)).toEqual([]);
+  });
+
   it('refuses metrics not made by createMetrics and registries without list()', () => {
     const metrics = createMetrics();
     expect(() => instrumentBreakers({ ...metrics }, new FakeBreakerRegistry())).toThrow(
       'metrics must be created by createMetrics()',
     );
     expect(() => instrumentBreakers(metrics, new EventEmitter() as never)).toThrow(
-      new TypeError('registry must have on(), off() and list()'),
+      new TypeError(
+        'breakers must be a breaker registry (on(), off(), list()) or a breaker (on(), off(), name, state)',
+      ),
     );
     const withoutOff = { on: () => undefined, list: () => [] };
     expect(() => instrumentBreakers(metrics, withoutOff as never)).toThrow(
-      new TypeError('registry must have on(), off() and list()'),
+      new TypeError(
+        'breakers must be a breaker registry (on(), off(), list()) or a breaker (on(), off(), name, state)',
+      ),
     );
   });
 });

@@ -4,7 +4,7 @@ import { type Metrics, metricsInternals } from './create-metrics.js';
 export type ResponseCacheEventName = 'hit' | 'miss' | 'set' | 'evict';
 
 /** What {@link instrumentCache} needs from a response cache: its events and its size. */
-export interface ResponseCacheLike {
+export interface ResponseCacheSource {
   /** Subscribes to a cache event. */
   on(event: ResponseCacheEventName, listener: () => void): unknown;
   /** Unsubscribes from a cache event. */
@@ -29,7 +29,7 @@ export interface InstrumentCacheOptions {
  */
 export function instrumentCache(
   metrics: Metrics,
-  cache: ResponseCacheLike,
+  cache: ResponseCacheSource,
   options: InstrumentCacheOptions = {},
 ): () => void {
   const internals = metricsInternals(metrics);

@@ -13,7 +13,7 @@ export interface RateLimitDecisionLike {
 }
 
 /** `allowed` / `denied` payload of a rate limiter. The key is deliberately never read. */
-export interface RateLimitDecisionEvent {
+export interface MetricsRateLimitDecisionEvent {
   /** The tier, when the decision does not carry it. */
   readonly tier?: string;
   /** The decision. */
@@ -21,7 +21,7 @@ export interface RateLimitDecisionEvent {
 }
 
 /** `near-limit` payload of a rate limiter. */
-export interface RateLimitNearLimitEvent {
+export interface MetricsRateLimitNearLimitEvent {
   /** The tier, when the decision does not carry it. */
   readonly tier?: string;
   /** The decision that left the key near its limit. */
@@ -32,17 +32,23 @@ export interface RateLimitNearLimitEvent {
  * What {@link instrumentRateLimiter} needs from a rate limiter: its events.
  * `createRateLimiter()` of `@breakwater/rate-limit` fits.
  */
-export interface RateLimiterLike {
+export interface RateLimiterSource {
   /** Subscribes to decisions. */
-  on(event: 'allowed' | 'denied', listener: (event: RateLimitDecisionEvent) => void): unknown;
+  on(
+    event: 'allowed' | 'denied',
+    listener: (event: MetricsRateLimitDecisionEvent) => void,
+  ): unknown;
   /** Subscribes to near-limit decisions. */
-  on(event: 'near-limit', listener: (event: RateLimitNearLimitEvent) => void): unknown;
+  on(event: 'near-limit', listener: (event: MetricsRateLimitNearLimitEvent) => void): unknown;
   /** Subscribes to the fallback store engaging or recovering. */
   on(event: 'fallback-engaged' | 'fallback-recovered', listener: () => void): unknown;
   /** Unsubscribes from decisions. */
-  off(event: 'allowed' | 'denied', listener: (event: RateLimitDecisionEvent) => void): unknown;
+  off(
+    event: 'allowed' | 'denied',
+    listener: (event: MetricsRateLimitDecisionEvent) => void,
+  ): unknown;
   /** Unsubscribes from near-limit decisions. */
-  off(event: 'near-limit', listener: (event: RateLimitNearLimitEvent) => void): unknown;
+  off(event: 'near-limit', listener: (event: MetricsRateLimitNearLimitEvent) => void): unknown;
   /** Unsubscribes from the fallback events. */
   off(event: 'fallback-engaged' | 'fallback-recovered', listener: () => void): unknown;
 }
@@ -55,12 +61,12 @@ export interface RateLimiterLike {
  * @example
  * const stop = instrumentRateLimiter(metrics, limiter);
  */
-export function instrumentRateLimiter(metrics: Metrics, limiter: RateLimiterLike): () => void {
+export function instrumentRateLimiter(metrics: Metrics, limiter: RateLimiterSource): () => void {
   const internals = metricsInternals(metrics);
   if (typeof limiter?.on !== 'function' || typeof limiter.off !== 'function') {
     throw new TypeError('limiter must have on() and off()');
   }
-  const onDecision = (event: RateLimitDecisionEvent) => {
+  const onDecision = (event: MetricsRateLimitDecisionEvent) => {
     const { decision } = event;
     metrics.recordRateLimitDecision({
       tier: decision.tier ?? event.tier ?? 'unknown',
@@ -69,7 +75,7 @@ export function instrumentRateLimiter(metrics: Metrics, limiter: RateLimiterLike
       shadow: decision.shadow === true,
     });
   };
-  const onNearLimit = (event: RateLimitNearLimitEvent) =>
+  const onNearLimit = (event: MetricsRateLimitNearLimitEvent) =>
     internals.countNearLimit(event.decision?.tier ?? event.tier ?? 'unknown');
   const onFallbackEngaged = () => internals.setFallbackEngaged(limiter, true);
   const onFallbackRecovered = () => internals.setFallbackEngaged(limiter, false);

@@ -1,3 +1,4 @@
+import { createStreamManager, iterableSource } from '@breakwater/llm-stream';
 import EventEmitter from 'eventemitter3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sampleValue } from './__fixtures__/read-metric.js';
@@ -237,5 +238,97 @@ describe('instrumentStreams', () => {
       await sampleValue(registry, names.streamsActive, { gen_ai_request_model: 'gpt-4o' }),
     ).toBe(0);
     expect(() => instrumentStreams(metrics, manager, { clock: 5 as never })).toThrow(TypeError);
+  });
+});
+
+describe('instrumentStreams task types', () => {
+  it('labels cost by the task_type a real llm-stream manager keeps in each stream metadata', async () => {
+    const metrics = createMetrics();
+    const manager = createStreamManager({ retry: false });
+    const stop = instrumentStreams(metrics, manager);
+    const source = () =>
+      iterableSource(['Hello', ' there', ', friend'], { provider: 'openai', model: 'gpt-4o' });
+
+    await manager.stream(source(), { metadata: { task_type: 'summary' } }).consume();
+    await manager.stream(source(), { metadata: { task_type: 'summary' } }).consume();
+    await manager.stream(source()).consume();
+
+    const gpt = { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o' };
+    const summary = await sampleValue(metrics.registry, metrics.names.aiCost, {
+      ...gpt,
+      task_type: 'summary',
+    });
+    const fallback = await sampleValue(metrics.registry, metrics.names.aiCost, {
+      ...gpt,
+      task_type: 'default',
+    });
+    expect(summary).toBeGreaterThan(0);
+    expect(fallback).toBeGreaterThan(0);
+    expect(summary).toBeCloseTo(2 * (fallback as number), 12);
+    stop();
+  });
+
+  it('takes metadata carried on the event, and a taskType function overrides the default', async () => {
+    const metrics = createMetrics();
+    const manager = new FakeStreamManager();
+    const seen: unknown[] = [];
+    const stop = instrumentStreams(metrics, manager, {
+      taskType: (stream) => {
+        seen.push(stream);
+        return stream.metadata.endpoint === '/v1/summarize' ? 'summary' : undefined;
+      },
+    });
+    const stream = { stream_id: 's1', model: 'gpt-4o', provider: 'openai' };
+    manager.emit('start', {
+      ...stream,
+      type: 'start',
+      timestamp: 0,
+      metadata: { endpoint: '/v1/summarize' },
+    } as never);
+    manager.emit('error', {
+      ...stream,
+      type: 'error',
+      code: 'RATE_LIMITED',
+      message: 'slow down',
+      retryable: true,
+      usage: usage(1000, 200),
+    });
+    // Started before anyone listened and carrying nothing: the function sees `{}`, answers undefined.
+    manager.emit('cancelled', {
+      ...stream,
+      stream_id: 's2',
+      type: 'cancelled',
+      reason: 'client_disconnected',
+      usage: usage(1000, 200),
+    });
+
+    const gpt = { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o' };
+    const { registry, names } = metrics;
+    expect(await sampleValue(registry, names.aiCost, { ...gpt, task_type: 'summary' })).toBeCloseTo(
+      0.0045,
+      12,
+    );
+    expect(await sampleValue(registry, names.aiCost, { ...gpt, task_type: 'default' })).toBeCloseTo(
+      0.0045,
+      12,
+    );
+    expect(seen).toEqual([
+      { ...stream, type: 'start', timestamp: 0, metadata: { endpoint: '/v1/summarize' } },
+      {
+        ...stream,
+        stream_id: 's2',
+        type: 'cancelled',
+        reason: 'client_disconnected',
+        usage: usage(1000, 200),
+        metadata: {},
+      },
+    ]);
+    stop();
+  });
+
+  it('rejects a taskType that is not a function', () => {
+    expect(() =>
+      instrumentStreams(createMetrics(), new FakeStreamManager(), { taskType: 'summary' as never }),
+    ).toThrow(new TypeError('taskType must be a function, got string'));
   });
 });

@@ -11,23 +11,31 @@ export interface StreamUsageLike {
 }
 
 /** Fields every stream-manager event carries. */
-export interface StreamEventBase {
+export interface MetricsStreamEventBase {
   /** Identifies the stream across its events. */
   readonly stream_id: string;
   /** The requested model id. */
   readonly model: string;
   /** The provider (`openai`, `anthropic`, …). */
   readonly provider: string;
+  /** What the caller attached to the stream, when the event carries it. */
+  readonly metadata?: Readonly<Record<string, unknown>> | null;
+}
+
+/** The stream {@link InstrumentStreamsOptions.taskType} labels: its start event and its metadata. */
+export interface MetricsStreamTaskEvent extends MetricsStreamEventBase {
+  /** The event's own `metadata`, else the manager's `get(stream_id)?.metadata`, else `{}`. */
+  readonly metadata: Readonly<Record<string, unknown>>;
 }
 
 /** `chunk` payload of a stream manager. */
-export interface StreamChunkEvent extends StreamEventBase {
+export interface MetricsStreamChunkEvent extends MetricsStreamEventBase {
   /** Seconds since the stream started, when the chunk arrived. */
   readonly elapsed_seconds?: number;
 }
 
 /** `complete` payload of a stream manager. */
-export interface StreamCompleteEvent extends StreamEventBase {
+export interface MetricsStreamCompleteEvent extends MetricsStreamEventBase {
   /** Token usage of the stream. */
   readonly usage?: StreamUsageLike | null;
   /** Time to the first token, in milliseconds. */
@@ -37,7 +45,7 @@ export interface StreamCompleteEvent extends StreamEventBase {
 }
 
 /** `error` payload of a stream manager. */
-export interface StreamErrorEvent extends StreamEventBase {
+export interface MetricsStreamErrorEvent extends MetricsStreamEventBase {
   /** Stable error code (`RATE_LIMITED`, …), used in lower case as `error_type`. */
   readonly code?: string;
   /** Tokens used before the error; billed tokens count. */
@@ -45,7 +53,7 @@ export interface StreamErrorEvent extends StreamEventBase {
 }
 
 /** `cancelled` payload of a stream manager. */
-export interface StreamCancelledEvent extends StreamEventBase {
+export interface MetricsStreamCancelledEvent extends MetricsStreamEventBase {
   /** Why the stream was cancelled (`client_disconnected`, …). */
   readonly reason?: string;
   /** Tokens used before the cancellation. */
@@ -56,27 +64,32 @@ export interface StreamCancelledEvent extends StreamEventBase {
  * What {@link instrumentStreams} needs from a stream manager: its manager-level events.
  * The stream manager of `@breakwater/llm-stream` fits.
  */
-export interface StreamManagerLike {
+export interface StreamManagerSource {
+  /**
+   * The live stream with this id, to read its `metadata` when the events do not carry it
+   * (the stream manager of `@breakwater/llm-stream` keeps it there).
+   */
+  get?(streamId: string): { readonly metadata?: Readonly<Record<string, unknown>> } | undefined;
   /** Subscribes to the start of a stream. */
-  on(event: 'start', listener: (event: StreamEventBase) => void): unknown;
+  on(event: 'start', listener: (event: MetricsStreamEventBase) => void): unknown;
   /** Subscribes to delivered chunks. */
-  on(event: 'chunk', listener: (event: StreamChunkEvent) => void): unknown;
+  on(event: 'chunk', listener: (event: MetricsStreamChunkEvent) => void): unknown;
   /** Subscribes to completed streams. */
-  on(event: 'complete', listener: (event: StreamCompleteEvent) => void): unknown;
+  on(event: 'complete', listener: (event: MetricsStreamCompleteEvent) => void): unknown;
   /** Subscribes to failed streams. */
-  on(event: 'error', listener: (event: StreamErrorEvent) => void): unknown;
+  on(event: 'error', listener: (event: MetricsStreamErrorEvent) => void): unknown;
   /** Subscribes to cancelled streams. */
-  on(event: 'cancelled', listener: (event: StreamCancelledEvent) => void): unknown;
+  on(event: 'cancelled', listener: (event: MetricsStreamCancelledEvent) => void): unknown;
   /** Unsubscribes from the start of a stream. */
-  off(event: 'start', listener: (event: StreamEventBase) => void): unknown;
+  off(event: 'start', listener: (event: MetricsStreamEventBase) => void): unknown;
   /** Unsubscribes from delivered chunks. */
-  off(event: 'chunk', listener: (event: StreamChunkEvent) => void): unknown;
+  off(event: 'chunk', listener: (event: MetricsStreamChunkEvent) => void): unknown;
   /** Unsubscribes from completed streams. */
-  off(event: 'complete', listener: (event: StreamCompleteEvent) => void): unknown;
+  off(event: 'complete', listener: (event: MetricsStreamCompleteEvent) => void): unknown;
   /** Unsubscribes from failed streams. */
-  off(event: 'error', listener: (event: StreamErrorEvent) => void): unknown;
+  off(event: 'error', listener: (event: MetricsStreamErrorEvent) => void): unknown;
   /** Unsubscribes from cancelled streams. */
-  off(event: 'cancelled', listener: (event: StreamCancelledEvent) => void): unknown;
+  off(event: 'cancelled', listener: (event: MetricsStreamCancelledEvent) => void): unknown;
 }
 
 /** Options for {@link instrumentStreams}. */
@@ -87,10 +100,25 @@ export interface InstrumentStreamsOptions {
   readonly recordEstimatedUsage?: boolean;
   /** Milliseconds clock, for the duration of failed and cancelled streams. @default Date.now */
   readonly clock?: () => number;
+  /**
+   * The `task_type` label of a stream's AI request, read once when the stream starts (or when
+   * it ends, for streams that started before the subscription). Values go through the label
+   * guard, so keep them to a small fixed set.
+   * @default the stream's `metadata.task_type` when it is a non-empty string, else 'default'
+   */
+  readonly taskType?: (event: MetricsStreamTaskEvent) => string | undefined;
+}
+
+const emptyMetadata: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function defaultTaskType(event: MetricsStreamTaskEvent): string | undefined {
+  const taskType = event.metadata.task_type;
+  return typeof taskType === 'string' && taskType !== '' ? taskType : undefined;
 }
 
 interface OpenStream {
   readonly labels: StreamLabels;
+  readonly taskType: string;
   readonly startedAt: number;
   lastChunkSeconds: number | undefined;
 }
@@ -104,24 +132,35 @@ function count(value: number | null | undefined): number | undefined {
  * output chunk, and on each stream's end one AI request (duration, tokens, time to first
  * chunk, cost) with status success, error (`error_type` = the error code in lower case) or
  * cancelled.
+ * Cost and tokens are labelled by `task_type` (see {@link InstrumentStreamsOptions.taskType}).
  * Streams that started before the subscription count as requests without a duration.
  * Returns a function that unsubscribes; streams still open then leave the active gauge.
  *
  * @example
- * const stop = instrumentStreams(metrics, manager);
+ * const stop = instrumentStreams(metrics, manager, {
+ *   taskType: (stream) => String(stream.metadata.task_type ?? 'default'),
+ * });
  */
 export function instrumentStreams(
   metrics: Metrics,
-  manager: StreamManagerLike,
+  manager: StreamManagerSource,
   options: InstrumentStreamsOptions = {},
 ): () => void {
   metricsInternals(metrics);
-  const { operation = 'chat', recordEstimatedUsage = true, clock = Date.now } = options;
+  const {
+    operation = 'chat',
+    recordEstimatedUsage = true,
+    clock = Date.now,
+    taskType = defaultTaskType,
+  } = options;
   if (typeof operation !== 'string' || operation === '') {
     throw new TypeError(`operation must be a non-empty string, got ${JSON.stringify(operation)}`);
   }
   if (typeof clock !== 'function')
     throw new TypeError(`clock must be a function, got ${typeof clock}`);
+  if (typeof taskType !== 'function') {
+    throw new TypeError(`taskType must be a function, got ${typeof taskType}`);
+  }
   if (typeof manager?.on !== 'function' || typeof manager.off !== 'function') {
     throw new TypeError('manager must have on() and off()');
   }
@@ -135,6 +174,17 @@ export function instrumentStreams(
     return { inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0 };
   }
 
+  function taskTypeOf(event: MetricsStreamEventBase): string {
+    const metadata =
+      event.metadata ??
+      (typeof manager.get === 'function' ? manager.get(event.stream_id)?.metadata : undefined);
+    const value = taskType({
+      ...event,
+      metadata: metadata !== null && typeof metadata === 'object' ? metadata : emptyMetadata,
+    });
+    return typeof value === 'string' && value !== '' ? value : 'default';
+  }
+
   function close(streamId: string, outcome: 'complete' | 'error' | 'cancelled', reason?: string) {
     const stream = open.get(streamId);
     if (!stream) return undefined;
@@ -143,14 +193,19 @@ export function instrumentStreams(
     return stream;
   }
 
-  const onStart = (event: StreamEventBase) => {
+  const onStart = (event: MetricsStreamEventBase) => {
     if (open.has(event.stream_id)) return;
     const labels = { provider: event.provider, model: event.model, operation };
-    open.set(event.stream_id, { labels, startedAt: clock(), lastChunkSeconds: undefined });
+    open.set(event.stream_id, {
+      labels,
+      taskType: taskTypeOf(event),
+      startedAt: clock(),
+      lastChunkSeconds: undefined,
+    });
     metrics.recordStreamStart(labels);
   };
 
-  const onChunk = (event: StreamChunkEvent) => {
+  const onChunk = (event: MetricsStreamChunkEvent) => {
     const stream = open.get(event.stream_id);
     const elapsed = count(event.elapsed_seconds);
     let sincePreviousChunkMs: number | undefined;
@@ -168,8 +223,8 @@ export function instrumentStreams(
     });
   };
 
-  const onComplete = (event: StreamCompleteEvent) => {
-    close(event.stream_id, 'complete');
+  const onComplete = (event: MetricsStreamCompleteEvent) => {
+    const stream = close(event.stream_id, 'complete');
     metrics.recordAiRequest({
       provider: event.provider,
       model: event.model,
@@ -178,10 +233,11 @@ export function instrumentStreams(
       status: 'success',
       usage: usageOf(event.usage),
       timeToFirstChunkMs: count(event.ttft_ms),
+      taskType: stream?.taskType ?? taskTypeOf(event),
     });
   };
 
-  const onError = (event: StreamErrorEvent) => {
+  const onError = (event: MetricsStreamErrorEvent) => {
     const stream = close(event.stream_id, 'error');
     metrics.recordAiRequest({
       provider: event.provider,
@@ -193,10 +249,11 @@ export function instrumentStreams(
       errorType:
         typeof event.code === 'string' && event.code !== '' ? event.code.toLowerCase() : '_OTHER',
       usage: usageOf(event.usage),
+      taskType: stream?.taskType ?? taskTypeOf(event),
     });
   };
 
-  const onCancelled = (event: StreamCancelledEvent) => {
+  const onCancelled = (event: MetricsStreamCancelledEvent) => {
     const reason =
       typeof event.reason === 'string' && event.reason !== '' ? event.reason : undefined;
     const stream = close(event.stream_id, 'cancelled', reason);
@@ -207,6 +264,7 @@ export function instrumentStreams(
       durationMs: stream ? Math.max(0, clock() - stream.startedAt) : undefined,
       status: 'cancelled',
       usage: usageOf(event.usage),
+      taskType: stream?.taskType ?? taskTypeOf(event),
     });
   };
 

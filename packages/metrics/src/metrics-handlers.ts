@@ -11,7 +11,7 @@ export interface NodeResponseLike {
 }
 
 /** The part of a Fastify reply the handler sets. */
-export interface FastifyReplyLike {
+export interface FastifyMetricsReply {
   /** Sets the Content-Type of the reply. */
   type(contentType: string): unknown;
 }
@@ -68,7 +68,7 @@ export function createNodeMetricsHandler(
  */
 export function createFastifyMetricsHandler(
   source: MetricsSource,
-): (request: unknown, reply: FastifyReplyLike) => Promise<string> {
+): (request: unknown, reply: FastifyMetricsReply) => Promise<string> {
   checkSource(source);
   return async (_request, reply) => {
     const body = await source.metrics();
