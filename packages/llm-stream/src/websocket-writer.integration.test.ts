@@ -44,6 +44,17 @@ async function connect(url: string, options?: ConstructorParameters<typeof WebSo
   return { client, messages };
 }
 
+/** Waits until `count()` stops changing for 200 ms (up to 10 s) and returns its value. */
+async function stalled(count: () => number): Promise<number> {
+  let last = count();
+  for (let waited = 0; waited < 10_000; waited += 200) {
+    await sleep(200);
+    if (count() === last) return last;
+    last = count();
+  }
+  return last;
+}
+
 function nextEnd(manager: StreamManager): Promise<StreamEndEvent> {
   return new Promise((resolve) => {
     manager.once('complete', resolve).once('error', resolve).once('cancelled', resolve);
@@ -105,8 +116,7 @@ describe('pipeWebSocket over a real ws connection', () => {
     await once(client, 'open');
     // The client stops reading from its socket: the kernel buffers fill, then ws buffers.
     (client as unknown as { _socket: { pause(): void } })._socket.pause();
-    await sleep(400);
-    const stalledAt = source.pulls;
+    const stalledAt = await stalled(() => source.pulls);
     const socket = server.sockets[0]!;
     await sleep(300);
     expect(source.pulls).toBe(stalledAt);
@@ -130,7 +140,7 @@ describe('pipeWebSocket over a real ws connection', () => {
     const healthy = await connect(server.url);
     let pings = 0;
     healthy.client.on('ping', () => pings++);
-    await sleep(200);
+    for (let waited = 0; pings < 2 && waited < 5000; waited += 20) await sleep(20);
     expect(pings).toBeGreaterThanOrEqual(2);
     expect(server.sockets[0]!.readyState).toBe(WebSocket.OPEN);
 
