@@ -29,6 +29,7 @@ export type {
   NearLimitEvent,
   RateLimitDecisionEvent,
   RateLimiterEvents,
+  ReservationDecidedEvent,
   ReservationSettledEvent,
   StoreErrorEvent,
 } from './rate-limiter-events.js';

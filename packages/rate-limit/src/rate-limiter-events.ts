@@ -35,6 +35,20 @@ export interface StoreErrorEvent {
   readonly error: unknown;
 }
 
+/** Payload of `reservation-decided`. */
+export interface ReservationDecidedEvent {
+  readonly key: string;
+  readonly tier: string;
+  /** Request units the reservation counted (after endpoint multipliers); 0 for a pure hold. */
+  readonly cost: number;
+  /** The estimate asked for. */
+  readonly requestedTokens: number;
+  /** Tokens held: the estimate capped at the tier's token limit, 0 when refused. */
+  readonly reservedTokens: number;
+  /** The reservation's decision. */
+  readonly decision: RateLimitDecision;
+}
+
 /** Payload of `reservation-settled`. */
 export interface ReservationSettledEvent {
   readonly key: string;
@@ -48,8 +62,11 @@ export interface ReservationSettledEvent {
 }
 
 /**
- * Events of a rate limiter (eventemitter3). In shadow mode a denial that was let through
- * still emits `denied`, with `decision.allowed === true` and `decision.shadow === true`.
+ * Events of a rate limiter (eventemitter3). `allowed` and `denied` count request decisions:
+ * `limit()` and `reserve()` with a cost above 0 emit one of them; a pure token hold
+ * (`reserve()` with cost 0, after the request was counted) emits `denied` only when refused.
+ * In shadow mode a denial that was let through still emits `denied`, with
+ * `decision.allowed === true` and `decision.shadow === true`.
  */
 export interface RateLimiterEvents {
   allowed: (event: RateLimitDecisionEvent) => void;
@@ -58,5 +75,6 @@ export interface RateLimiterEvents {
   'fallback-engaged': (event: FallbackEngagedEvent) => void;
   'fallback-recovered': (event: Record<string, never>) => void;
   'store-error': (event: StoreErrorEvent) => void;
+  'reservation-decided': (event: ReservationDecidedEvent) => void;
   'reservation-settled': (event: ReservationSettledEvent) => void;
 }

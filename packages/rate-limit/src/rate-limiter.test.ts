@@ -3,7 +3,11 @@ import { createAsyncStore } from './__fixtures__/async-store.js';
 import { createMemoryStore } from './memory-store.js';
 import type { RateLimitTier } from './rate-limit-tier.js';
 import { createRateLimiter } from './rate-limiter.js';
-import type { NearLimitEvent, RateLimitDecisionEvent } from './rate-limiter-events.js';
+import type {
+  NearLimitEvent,
+  RateLimitDecisionEvent,
+  ReservationDecidedEvent,
+} from './rate-limiter-events.js';
 import { TIER_PRESETS } from './tier-presets.js';
 import { isUnknownTierError } from './unknown-tier-error.js';
 
@@ -202,6 +206,66 @@ describe('createRateLimiter: events, shadow mode and caches', () => {
     // 4 of 5 used is 0.8: the default ratio.
     expect(near.map((event) => event.ratio)).toEqual([0.8, 1]);
     expect(near[0]).toMatchObject({ key: 'k', tier: 'T' });
+  });
+
+  it('counts one decision per request: a pure token hold (cost 0) emits denied only when refused', async () => {
+    const { limiter } = clocked({
+      T: {
+        windows: [
+          { name: 'minute', limit: 5, windowMs: 60_000 },
+          { name: 'tokens', limit: 100, windowMs: 86_400_000, unit: 'tokens' },
+        ],
+      },
+    });
+    const allowed: RateLimitDecisionEvent[] = [];
+    const denied: RateLimitDecisionEvent[] = [];
+    const near: NearLimitEvent[] = [];
+    const reservations: ReservationDecidedEvent[] = [];
+    limiter.on('allowed', (event) => allowed.push(event));
+    limiter.on('denied', (event) => denied.push(event));
+    limiter.on('near-limit', (event) => near.push(event));
+    limiter.on('reservation-decided', (event) => reservations.push(event));
+
+    // Request 1: the middleware counts it, the route holds 90 tokens.
+    expect((await limiter.limit('k')).allowed).toBe(true);
+    const held = await limiter.reserve('k', { estimate: 90, cost: 0 });
+    expect(held.tokens).toBe(90);
+    // Request 2: counted, then its hold is refused by the token budget.
+    expect((await limiter.limit('k')).allowed).toBe(true);
+    const refused = await limiter.reserve('k', { estimate: 20, cost: 0 });
+    expect(refused.decision.reason).toBe('token-budget-exceeded');
+    // Request 3: reserve() with a cost counts the request itself, as limit() does.
+    const counted = await limiter.reserve('k', { estimate: 5 });
+    expect(counted.allowed).toBe(true);
+
+    expect(allowed.map((event) => event.cost)).toEqual([1, 1, 1]);
+    expect(allowed[2]?.decision).toBe(counted.decision);
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({ key: 'k', tier: 'T', cost: 0 });
+    expect(denied[0]?.decision).toBe(refused.decision);
+    // The hold itself is no decision: near-limit comes from the next counted request.
+    expect(near.map((event) => event.ratio)).toEqual([0.9, 0.95]);
+    expect(reservations).toEqual([
+      { key: 'k', tier: 'T', cost: 0, requestedTokens: 90, reservedTokens: 90, decision: held.decision },
+      { key: 'k', tier: 'T', cost: 0, requestedTokens: 20, reservedTokens: 0, decision: refused.decision },
+      { key: 'k', tier: 'T', cost: 1, requestedTokens: 5, reservedTokens: 5, decision: counted.decision },
+    ]);
+  });
+
+  it('reports a refused pure hold in shadow mode as a shadow denial', async () => {
+    const limiter = createRateLimiter({
+      shadow: true,
+      tiers: {
+        T: { windows: [{ name: 'tokens', limit: 10, windowMs: 60_000, unit: 'tokens' }] },
+      },
+    });
+    const events: string[] = [];
+    limiter.on('allowed', () => events.push('allowed'));
+    limiter.on('denied', (event) => events.push(`denied shadow=${event.decision.shadow}`));
+    await limiter.reserve('k', { estimate: 10, cost: 0 });
+    const over = await limiter.reserve('k', { estimate: 1, cost: 0 });
+    expect(over).toMatchObject({ allowed: true, tokens: 0 });
+    expect(events).toEqual(['denied shadow=true']);
   });
 
   it('shadow mode decides and reports but never blocks, and consumes nothing on a denial', async () => {

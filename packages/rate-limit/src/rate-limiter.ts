@@ -132,6 +132,8 @@ export interface RateLimiter extends EventEmitter<RateLimiterEvents> {
   /**
    * Like {@link RateLimiter.limit} (cost defaults to 1; pass `cost: 0` when the request was
    * already counted) and, in the same atomic step, holds `estimate` tokens in every token window.
+   * With a cost above 0 it emits `allowed`/`denied`/`near-limit` like `limit()`; a pure hold
+   * (cost 0) emits only `denied`, when refused. Every call emits `reservation-decided`.
    */
   reserve(key: string, options: ReserveOptions): Promise<TokenReservation>;
   /** Same as `reservation.commit(actualTokens, options)`. */
@@ -407,21 +409,26 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     const holdId = tokens > 0 ? this.#holdPrefix + (++this.#holdSequence).toString(36) : '';
     let decision: RateLimitDecision;
     let heldUntil = 0;
+    // cachedBlock never answers cost 0, so a pure hold always reaches the store.
     const blocked = this.#blocked === undefined ? undefined : this.#cachedBlock(key, plan, cost);
-    if (blocked !== undefined) decision = this.#report(key, plan.tier, cost, blocked);
+    if (blocked !== undefined) decision = blocked;
     else {
       try {
         let reply = this.store.execute(key, plan, 0, cost, tokens, holdId);
         if (isPromiseLike(reply))
           reply = await (options.signal ? raceAbort(reply, options.signal) : reply);
         if (reply[0] === 1 && tokens > 0) heldUntil = (reply[1] as number) + plan.reservationTtlMs;
-        decision = this.#decide(key, plan, cost, reply);
+        decision = this.#build(key, plan, cost, reply);
       } catch (error) {
         if (options.signal?.aborted && error === options.signal.reason) throw error;
-        decision = this.#unavailable(key, plan, cost, error);
+        decision = this.#unavailableDecision(key, plan, error);
       }
     }
-    return new Reservation(
+    if (cost > 0) this.#report(key, plan.tier, cost, decision);
+    // A pure hold (cost 0) follows a request already counted: only a refusal is a decision.
+    else if ((!decision.allowed || decision.shadow === true) && this.#listening.denied)
+      this.emit('denied', { key, tier: plan.tier, cost, decision });
+    const reservation = new Reservation(
       this,
       key,
       plan,
@@ -431,6 +438,16 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
       heldUntil,
       decision,
     );
+    if (this.listenerCount('reservation-decided') > 0)
+      this.emit('reservation-decided', {
+        key,
+        tier: plan.tier,
+        cost,
+        requestedTokens: requested,
+        reservedTokens: reservation.tokens,
+        decision,
+      });
+    return reservation;
   }
 
   commit(
@@ -580,12 +597,17 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
 
   /** Turns a store reply into a decision, caches blocks and emits events. */
   #decide(key: string, plan: TierPlan, cost: number, reply: StoreReply): RateLimitDecision {
+    return this.#report(key, plan.tier, cost, this.#build(key, plan, cost, reply));
+  }
+
+  /** Turns a store reply into a decision and caches blocks, without emitting decision events. */
+  #build(key: string, plan: TierPlan, cost: number, reply: StoreReply): RateLimitDecision {
     // A fallback store decided on divided limits: report those.
     const decided = reply[4] === 1 ? plan : plan.scaled(reply[4] as number);
     const decision = decided.buildDecision(reply, this.#shadow);
     if (reply[0] !== 1 && this.#blocked !== undefined && cost > 0)
       this.#cacheBlock(key, plan, cost, reply, decision);
-    return this.#report(key, plan.tier, cost, decision);
+    return decision;
   }
 
   /** Remembers a key over a request limit until that limit lets it pass again. */
@@ -639,9 +661,14 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
   }
 
   #unavailable(key: string, plan: TierPlan, cost: number, error: unknown): RateLimitDecision {
+    return this.#report(key, plan.tier, cost, this.#unavailableDecision(key, plan, error));
+  }
+
+  /** The `failMode` decision for a failed store call; emits `store-error` only. */
+  #unavailableDecision(key: string, plan: TierPlan, error: unknown): RateLimitDecision {
     this.emit('store-error', { key, tier: plan.tier, error });
     const open = this.#failOpen || this.#shadow;
-    const decision: RateLimitDecision = {
+    return {
       allowed: open,
       tier: plan.tier,
       limit: plan.windows[0]!.limit,
@@ -652,7 +679,6 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
       reason: 'store-unavailable',
       shadow: !this.#failOpen && this.#shadow,
     };
-    return this.#report(key, plan.tier, cost, decision);
   }
 }
 
