@@ -15,7 +15,7 @@ export interface ActiveStreamInfo {
   readonly total_tokens: number;
   readonly progress_percent: number | null;
   readonly ttft_ms: number | null;
-  /** Output tokens per second since the first token. */
-  readonly tokens_per_second: number;
+  /** Output tokens per second since the first token; null while no time has passed since it. */
+  readonly tokens_per_second: number | null;
   readonly metadata: Readonly<Record<string, unknown>>;
 }

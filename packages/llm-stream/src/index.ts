@@ -1,6 +1,7 @@
 export type { ActiveStreamInfo } from './active-stream-info.js';
 export * from './adapters/index.js';
 export { estimateTokens, tokenWeight } from './estimate-tokens.js';
+export type { FailoverOptions } from './failover-options.js';
 export { createManagedStream, type ManagedStream } from './managed-stream.js';
 export {
   createMockProvider,
@@ -65,7 +66,11 @@ export type {
   StreamSourceEntry,
   StreamSources,
 } from './stream-options.js';
-export { describeUpstreamFailure, type UpstreamFailure } from './upstream-failure.js';
+export {
+  describeUpstreamFailure,
+  isProviderFailure,
+  type UpstreamFailure,
+} from './upstream-failure.js';
 export {
   pipeWebSocket,
   type WebSocketLike,

@@ -55,18 +55,35 @@ describe('managed stream: event sequence', () => {
     });
   });
 
-  it('sums tokens_in_chunk to total_tokens and keeps total_tokens monotonic', async () => {
+  it('re-bases chunk totals on a cumulative provider count and completes with the provider count', async () => {
     const source = scriptedSource([
       ...words(6),
-      // A cumulative provider count lower than the estimate must not make the total go back.
-      { type: 'usage', outputTokens: 3 },
+      // A cumulative count below the estimate (Anthropic, Gemini report one mid-stream) re-bases the total.
+      { type: 'usage', inputTokens: 9, outputTokens: 3 },
       ...words(4),
+      { type: 'usage', outputTokens: 8 },
     ]);
     const events = await collect(createManagedStream(source, { buffer: false }));
     const list = chunks(events);
-    const totals = list.map((chunk) => chunk.total_tokens);
-    expect(totals).toEqual([...totals].sort((a, b) => a - b));
-    expect(list.reduce((sum, chunk) => sum + chunk.tokens_in_chunk, 0)).toBe(totals.at(-1));
+    expect(list.map((chunk) => chunk.total_tokens)).toEqual([1, 2, 3, 4, 5, 6, 4, 5, 6, 7]);
+    expect(list.every((chunk) => chunk.tokens_in_chunk >= 0)).toBe(true);
+    expect(events.at(-1)).toMatchObject({
+      type: 'complete',
+      total_tokens: 8,
+      usage: { input_tokens: 9, output_tokens: 8, estimated: false },
+    });
+  });
+
+  it('reports tokens_per_second as null when all text arrived at one clock reading', async () => {
+    const source = scriptedSource([...words(12), { type: 'usage', outputTokens: 12 }]);
+    const events = await collect(createManagedStream(source, { buffer: false, clock: () => 5000 }));
+    expect(events.at(-1)).toMatchObject({
+      type: 'complete',
+      total_tokens: 12,
+      duration_ms: 0,
+      ttft_ms: 0,
+      tokens_per_second: null,
+    });
   });
 
   it('completes an empty response with zero tokens and no time to first token', async () => {
@@ -174,6 +191,21 @@ describe('managed stream: buffering and progress (fake timers)', () => {
         .map((event) => (event.type === 'text' ? event.text : ''))
         .join(''),
     );
+    expect(await timersLeft()).toBe(0);
+  });
+
+  it('keeps flushing by size when provider counts run below the estimate, and ends on the provider count', async () => {
+    // Gemini-like: every delta is followed by a cumulative count of half the estimate.
+    const steps = words(12).flatMap((event, index) => [
+      event,
+      { type: 'usage' as const, outputTokens: Math.ceil((index + 1) / 2) },
+    ]);
+    const events = await collect(createManagedStream(scriptedSource(steps)));
+    const list = chunks(events);
+    expect(list.map((chunk) => chunk.content.length)).toEqual([20, 20, 8]);
+    const complete = events.at(-1)!;
+    expect(complete).toMatchObject({ type: 'complete', total_tokens: 6 });
+    expect(list.at(-1)!.total_tokens).toBe(6);
     expect(await timersLeft()).toBe(0);
   });
 

@@ -143,6 +143,8 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   #weight = 0;
   #reportedOutput: number | undefined;
   #weightAtReport = 0;
+  /** Estimated weight of the text already flushed, so a re-based total does not stall the size flush. */
+  #weightAtFlush = 0;
   #reportedInput: number | undefined;
   #lastTotal = 0;
   #finishReason: string | null = null;
@@ -449,7 +451,12 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     }
     if (this.#bufferText === '') this.#bufferStartedAt = this.#clock();
     this.#bufferText += text;
-    if (this.#currentTotal() - this.#lastTotal >= this.#bufferTokens) this.#flush();
+    if (
+      this.#currentTotal() - this.#lastTotal >= this.#bufferTokens ||
+      ceil(this.#weight - this.#weightAtFlush) >= this.#bufferTokens
+    ) {
+      this.#flush();
+    }
   }
 
   #armFlushTimer(delayMs: number): void {
@@ -468,10 +475,11 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
 
   #emitChunk(content: string): void {
     const now = this.#clock();
-    const current = this.#currentTotal();
+    // Re-based on the provider's latest cumulative count, so it may drop below the previous estimate.
+    const total = this.#currentTotal();
     const previous = this.#lastTotal;
-    const total = Math.max(current, previous);
     this.#lastTotal = total;
+    this.#weightAtFlush = this.#weight;
     this.#deliver({
       type: 'chunk',
       stream_id: this.id,
@@ -479,7 +487,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
       provider: this.#provider,
       chunk_number: ++this.#chunkNumber,
       content,
-      tokens_in_chunk: total - previous,
+      tokens_in_chunk: total > previous ? total - previous : 0,
       total_tokens: total,
       elapsed_seconds: (now - this.#startedAt) / 1000,
       progress_percent: this.#progress(total),
@@ -709,6 +717,9 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
         (retryAfterMs === undefined || retryAfterMs <= retry.maxRetryAfterMs);
     }
     const last = this.#lastFailure;
+    // A guard that would refuse the retry (a 429 just opened the circuit) is not waited out.
+    const guardRefuses = canRetry && this.#guardWouldRefuse();
+    if (guardRefuses) canRetry = false;
     if (canRetry) {
       const delayMs = backoffDelayMs(
         retry,
@@ -731,7 +742,10 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
       return this.#phase !== 'ended';
     }
     const next = this.#options.entries[this.#entryIndex + 1];
-    if (next === undefined) {
+    // A refusal by the guard always moves on; an upstream error only when the policy says it is the provider's failure.
+    const moveOn =
+      rejection !== undefined || guardRefuses || this.#options.failover.shouldFailover(error);
+    if (next === undefined || !moveOn) {
       this.#fail(last, this.#usage(true));
       return false;
     }
@@ -753,6 +767,22 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
       message: last.message,
     });
     return true;
+  }
+
+  /**
+   * Whether the current source's guard would refuse an attempt now. A permit guard is asked for
+   * a permit, released at once (it records nothing); an `execute()` guard is read by its `state`.
+   */
+  #guardWouldRefuse(): boolean {
+    const guard = this.#options.entries[this.#entryIndex]!.guard;
+    if (guard === undefined) return false;
+    if ('tryAcquire' in guard && typeof guard.tryAcquire === 'function') {
+      const answer = guard.tryAcquire();
+      if (!answer.ok) return true;
+      answer.release();
+      return false;
+    }
+    return (guard as { state?: unknown }).state === 'OPEN';
   }
 
   /** A method, not a field read, so TypeScript does not keep a narrowing across an await. */
@@ -782,6 +812,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     this.#weight = 0;
     this.#reportedOutput = undefined;
     this.#weightAtReport = 0;
+    this.#weightAtFlush = 0;
     this.#reportedInput = undefined;
     this.#finishReason = null;
   }
@@ -825,10 +856,11 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     return this.#progressValue;
   }
 
-  #tokensPerSecond(total: number, now: number): number {
+  #tokensPerSecond(total: number, now: number): number | null {
     if (this.#firstTokenAt === null || total === 0) return 0;
-    const seconds = Math.max(now - this.#firstTokenAt, 1) / 1000;
-    return Math.round((total / seconds) * 10) / 10;
+    // All text within one clock reading (a cache hit, a coarse clock): no rate can be measured.
+    if (now <= this.#firstTokenAt) return null;
+    return Math.round((total / ((now - this.#firstTokenAt) / 1000)) * 10) / 10;
   }
 }
 

@@ -11,7 +11,10 @@ export interface RetryOptions {
    * (or ends with the error when there is none). @default 60000
    */
   readonly maxRetryAfterMs?: number;
-  /** Overrides which errors are retried on the same source. @default status 408/409/425/429/5xx, or no status */
+  /**
+   * Overrides which errors are retried on the same source.
+   * @default a `ProviderError`'s `retryable`; else status 408/409/425/429/5xx; without a status, only connection failures, timeouts and rate limits
+   */
   readonly isRetryable?: (error: unknown) => boolean;
 }
 

@@ -121,6 +121,42 @@ describe('managed streams over the official SDKs', () => {
     expect(await provider.requests[0]!.finished).toBe('client-closed');
   });
 
+  it('Anthropic: an error event after HTTP 200 and before any text is retried, then failed over, like an open() failure', async () => {
+    provider.enqueue({ chunks: ['never'], streamError: { afterChunks: 0, kind: 'overloaded' } });
+    provider.enqueue({ chunks: ['never'], streamError: { afterChunks: 0, kind: 'overloaded' } });
+    provider.enqueue({ chunks: ['Hi', ' there'], usage: { inputTokens: 5, outputTokens: 2 } });
+    const anthropic = new Anthropic({
+      apiKey: 'k',
+      baseURL: provider.anthropicBaseURL,
+      maxRetries: 0,
+    });
+    const source = (model: string) =>
+      anthropicSource(anthropic, {
+        model,
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+    const manager = createStreamManager({
+      buffer: false,
+      retry: { maxRetries: 1, baseDelayMs: 0 },
+    });
+    const seen: string[] = [];
+    manager.on('retry', (event) => seen.push(`retry:${event.model}`));
+    manager.on('failover', (event) => seen.push(`failover:${event.from_model}->${event.model}`));
+    const events: string[] = [];
+    const end = await manager.stream([source('claude-a'), source('claude-b')]).consume((event) => {
+      if (event.type === 'chunk') events.push(event.content);
+    });
+    expect(seen).toEqual(['retry:claude-a', 'failover:claude-a->claude-b']);
+    expect(events).toEqual(['Hi', ' there']);
+    expect(end).toMatchObject({
+      type: 'complete',
+      model: 'claude-b',
+      usage: { input_tokens: 5, output_tokens: 2, estimated: false },
+    });
+    expect(provider.requests).toHaveLength(3);
+  });
+
   it('Gemini: a WebSocket close closes the request; usage is the last cumulative count plus the rest', async () => {
     provider.enqueue(slow);
     const gemini = new GoogleGenAI({

@@ -33,9 +33,17 @@ export interface StreamChunkEvent extends StreamEventBase {
   /** 1-based position of this chunk in the stream. */
   readonly chunk_number: number;
   readonly content: string;
-  /** `total_tokens` now minus `total_tokens` at the previous chunk (the sum equals `total_tokens`). */
+  /**
+   * `total_tokens` now minus `total_tokens` at the previous chunk, never below 0: the sum equals
+   * `total_tokens` unless a provider report lowered the estimate.
+   */
   readonly tokens_in_chunk: number;
-  /** Output tokens so far: the provider's cumulative count when it gives one, plus an estimate. */
+  /**
+   * Output tokens so far: the provider's latest cumulative count (Anthropic, Gemini report one
+   * during the stream) plus an estimate of the text since. An estimate until the provider reports;
+   * a report re-bases it, so it can drop below the previous chunk's. `complete.total_tokens` is
+   * the authoritative count.
+   */
   readonly total_tokens: number;
   /** Seconds since the stream started. */
   readonly elapsed_seconds: number;
@@ -48,14 +56,21 @@ export interface StreamChunkEvent extends StreamEventBase {
 /** The stream finished normally. */
 export interface StreamCompleteEvent extends StreamEventBase {
   readonly type: 'complete';
-  /** Equals `usage.output_tokens`. */
+  /**
+   * Equals `usage.output_tokens`: the provider's count when it reported one after the last text.
+   * It can be lower than the last chunk's `total_tokens` when that chunk was still an estimate
+   * (OpenAI reports usage only after the last text).
+   */
   readonly total_tokens: number;
   readonly usage: StreamUsage;
   /** Milliseconds from the stream's start to the first token received, retries included. */
   readonly ttft_ms: number | null;
   readonly duration_ms: number;
-  /** Output tokens per second after the first token. */
-  readonly tokens_per_second: number;
+  /**
+   * Output tokens per second after the first token; 0 without tokens, null when every token
+   * arrived at the same clock reading (no time to measure a rate over).
+   */
+  readonly tokens_per_second: number | null;
   /** The provider's stop reason (`stop`, `length`, `end_turn`, `STOP`...); null when it gave none. */
   readonly finish_reason: string | null;
 }

@@ -1,3 +1,8 @@
+import {
+  type FailoverOptions,
+  type ResolvedFailoverOptions,
+  resolveFailoverOptions,
+} from './failover-options.js';
 import type { ProviderStreamSource } from './provider-event.js';
 import {
   type ResolvedRetryOptions,
@@ -37,6 +42,8 @@ export interface StreamDefaults {
   readonly buffer?: BufferOptions | false;
   /** Retries of one source before the first token; `false` turns them off. @default { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60000 } */
   readonly retry?: RetryOptions | false;
+  /** When to move to the next source of a failover list before the first token. @default { shouldFailover: isProviderFailure } */
+  readonly failover?: FailoverOptions;
   /** Token count of a text delta, used when the provider has not reported one. @default {@link estimateTokens} */
   readonly estimateTokens?: (text: string) => number;
   /** Epoch milliseconds. @default Date.now (read once per event-loop turn for chunks that arrive together) */
@@ -66,6 +73,7 @@ export interface ResolvedStreamOptions {
   readonly bufferTokens: number;
   readonly bufferDelayMs: number;
   readonly retry: ResolvedRetryOptions;
+  readonly failover: ResolvedFailoverOptions;
   readonly estimateTokens: ((text: string) => number) | undefined;
   readonly clock: () => number;
   readonly random: () => number;
@@ -123,6 +131,7 @@ export function resolveStreamOptions(
     bufferTokens,
     bufferDelayMs,
     retry: resolveRetryOptions(options.retry !== undefined ? options.retry : defaults.retry),
+    failover: resolveFailoverOptions(options.failover ?? defaults.failover),
     estimateTokens: estimate,
     clock,
     random,

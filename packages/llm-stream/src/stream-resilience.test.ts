@@ -1,5 +1,7 @@
+import { createCircuitBreaker } from '@breakwater/circuit-breaker';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiError, scriptedSource, words } from './__fixtures__/scripted-source.js';
+import { ProviderError } from './adapters/provider-error.js';
 import type { ManagedStream } from './managed-stream.js';
 import type { StreamEvent, StreamFailoverEvent, StreamRetryEvent } from './stream-event.js';
 import type { ExecuteGuard, GuardPermit, GuardRejection, PermitGuard } from './stream-guard.js';
@@ -152,18 +154,121 @@ describe('resilience before the first token', () => {
     ]);
   });
 
-  it('does not retry a non-retryable error but fails over, and reports it as not retryable', async () => {
+  it.each([
+    ['400 invalid request', apiError(400)],
+    ['401 authentication', apiError(401)],
+    ['403 permission', apiError(403)],
+    ['404 not found', apiError(404)],
+    [
+      'content policy',
+      new ProviderError({ code: 'content_filter', message: 'blocked', provider: 'gemini' }),
+    ],
+    [
+      'context length',
+      new ProviderError({
+        code: 'invalid_request',
+        message: 'too long',
+        status: 400,
+        providerCode: 'context_length_exceeded',
+      }),
+    ],
+    ['an error without status that is not a connection failure', new Error('bug')],
+  ])('neither retries nor fails over on a caller error: %s', async (_name, error) => {
     const manager = createStreamManager({ buffer: false });
-    const first = scriptedSource(words(1), { openFailures: [apiError(400)] });
-    const second = scriptedSource(words(1), { openFailures: [apiError(401)] });
-    const events = await collect(manager.stream([first, second]));
-    expect([first.opens, second.opens]).toEqual([1, 1]);
-    expect(events.at(-1)).toMatchObject({
-      type: 'error',
-      code: 'UPSTREAM_ERROR',
-      retryable: false,
-      status: 401,
+    const events: string[] = [];
+    manager.on('retry', () => events.push('retry')).on('failover', () => events.push('failover'));
+    const first = scriptedSource(words(1), { openFailures: [error] });
+    const second = scriptedSource(words(1));
+    const end = (await collect(manager.stream([first, second]))).at(-1)!;
+    expect([first.opens, second.opens, events]).toEqual([1, 0, []]);
+    expect(end).toMatchObject({ type: 'error', code: 'UPSTREAM_ERROR', retryable: false });
+    expect(end.type === 'error' && end.error.cause).toBe(error);
+  });
+
+  it.each([
+    ['a 503', apiError(503), 3],
+    ['a 429 without Retry-After', apiError(429), 3],
+    [
+      'quota_exceeded',
+      new ProviderError({ code: 'quota_exceeded', message: 'no credit', status: 429 }),
+      1,
+    ],
+    ['a connection failure', new TypeError('fetch failed'), 3],
+    [
+      'an open circuit thrown by the source',
+      Object.assign(new Error('open'), { code: 'CIRCUIT_OPEN' }),
+      1,
+    ],
+  ])('fails over on a provider failure: %s', async (_name, error, opens) => {
+    const manager = createStreamManager({ buffer: false, retry: { baseDelayMs: 0 } });
+    const first = scriptedSource(words(1), { openFailures: [error, error, error] });
+    const second = scriptedSource(words(1), { model: 'backup' });
+    const end = (await collect(manager.stream([first, second]))).at(-1)!;
+    expect(end).toMatchObject({ type: 'complete', model: 'backup' });
+    expect(first.opens).toBe(opens);
+  });
+
+  it('fails over on a caller error when failover.shouldFailover says so', async () => {
+    const seen: unknown[] = [];
+    const manager = createStreamManager({
+      buffer: false,
+      failover: {
+        shouldFailover: (error) => {
+          seen.push(error);
+          return true;
+        },
+      },
     });
+    const failure = apiError(404);
+    const first = scriptedSource(words(1), { openFailures: [failure] });
+    const second = scriptedSource(words(1), { model: 'other' });
+    const end = (await collect(manager.stream([first, second]))).at(-1)!;
+    expect(end).toMatchObject({ type: 'complete', model: 'other' });
+    expect(seen).toEqual([failure]);
+    expect(() => createStreamManager({ failover: { shouldFailover: 1 as never } })).toThrow(
+      new TypeError('failover.shouldFailover must be a function, got number'),
+    );
+  });
+
+  it('does not sleep out a Retry-After on a source whose real breaker a 429 just opened', async () => {
+    const breaker = createCircuitBreaker({ name: 'primary' });
+    const manager = createStreamManager({ buffer: false, random: () => 0 });
+    const retries: StreamRetryEvent[] = [];
+    const failovers: StreamFailoverEvent[] = [];
+    manager.on('retry', (event) => retries.push(event));
+    manager.on('failover', (event) => failovers.push(event));
+    const primary = scriptedSource(words(1), {
+      model: 'primary',
+      openFailures: [apiError(429, { 'retry-after': '30' })],
+    });
+    const secondary = scriptedSource(words(2), { model: 'secondary' });
+    const reading = collect(
+      manager.stream([{ source: primary, guard: breaker }, { source: secondary }]),
+    );
+    // No timer is advanced: a wait of 30 s would leave the stream pending.
+    await vi.advanceTimersByTimeAsync(0);
+    const events = await reading;
+    expect(breaker.state).toBe('OPEN');
+    expect(retries).toEqual([]);
+    expect(failovers).toMatchObject([
+      { from_model: 'primary', model: 'secondary', code: 'RATE_LIMITED' },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'complete', model: 'secondary' });
+    expect(primary.opens).toBe(1);
+  });
+
+  it('still waits out a Retry-After when the breaker would admit the retry', async () => {
+    const breaker = createCircuitBreaker({ name: 'lenient', classify: () => 'ignored' });
+    const manager = createStreamManager({ buffer: false, random: () => 0 });
+    const primary = scriptedSource(words(1), {
+      openFailures: [apiError(429, { 'retry-after': '2' })],
+    });
+    const reading = collect(manager.stream({ source: primary, guard: breaker }));
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(primary.opens).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await reading).at(-1)).toMatchObject({ type: 'complete' });
+    expect(primary.opens).toBe(2);
   });
 
   it('retries an upstream that fails before its first token, invisibly to the reader', async () => {

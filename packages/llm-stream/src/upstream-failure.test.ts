@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeUpstreamFailure } from './upstream-failure.js';
+import { ProviderError } from './adapters/provider-error.js';
+import { describeUpstreamFailure, isProviderFailure } from './upstream-failure.js';
 
 describe('describeUpstreamFailure', () => {
   it.each([
@@ -24,6 +25,33 @@ describe('describeUpstreamFailure', () => {
       retryable: true,
       message: 'fetch failed',
     });
+  });
+
+  it('does not retry an error without status that is not a connection failure or a timeout', () => {
+    expect(describeUpstreamFailure(new Error('undefined is not a function')).retryable).toBe(false);
+    expect(describeUpstreamFailure('boom').retryable).toBe(false);
+    expect(
+      describeUpstreamFailure(Object.assign(new Error('x'), { code: 'ECONNRESET' })).retryable,
+    ).toBe(true);
+    expect(describeUpstreamFailure(new DOMException('slow', 'TimeoutError')).retryable).toBe(true);
+    expect(describeUpstreamFailure({ code: 'rate_limited' }).retryable).toBe(true);
+  });
+
+  it.each([
+    [Object.assign(new Error('x'), { status: 503 }), true],
+    [Object.assign(new Error('x'), { status: 429 }), true],
+    [new ProviderError({ code: 'quota_exceeded', message: 'x', status: 429 }), true],
+    [new ProviderError({ code: 'overloaded', message: 'x', retryable: false }), true],
+    [new TypeError('fetch failed'), true],
+    [Object.assign(new Error('open'), { code: 'CIRCUIT_OPEN' }), true],
+    [Object.assign(new Error('x'), { status: 400 }), false],
+    [Object.assign(new Error('x'), { status: 401 }), false],
+    [Object.assign(new Error('x'), { status: 404 }), false],
+    [new ProviderError({ code: 'content_filter', message: 'x' }), false],
+    [new ProviderError({ code: 'invalid_request', message: 'x', status: 400 }), false],
+    [new Error('bug'), false],
+  ])('isProviderFailure(%s) is %s', (error, expected) => {
+    expect(isProviderFailure(error)).toBe(expected);
   });
 
   it('lets a boolean retryable on the error decide, as the adapters ProviderError sets it', () => {

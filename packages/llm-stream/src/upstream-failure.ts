@@ -1,3 +1,5 @@
+import { isProviderError, toProviderError } from './adapters/provider-error.js';
+
 /** What the stream needs to know about an error thrown by a provider SDK or adapter. */
 export interface UpstreamFailure {
   /** HTTP status from `status` or `statusCode`, when the error has one. */
@@ -17,7 +19,8 @@ const retryableStatuses = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529])
  * Reads an upstream error structurally, the way the official SDK errors are shaped
  * (`status`, `headers` as a `Headers` or a plain record). Retryable when the error says so in a
  * boolean `retryable` (the adapters' `ProviderError` does); otherwise when the status is
- * 408/409/425/429/5xx/529, or when there is no status at all (a connection failure).
+ * 408/409/425/429/5xx/529; an error without a status only when it is a connection failure or a
+ * timeout, or says it is rate limited (a bug in the caller's code is not worth sending again).
  */
 export function describeUpstreamFailure(error: unknown, now: number = Date.now()): UpstreamFailure {
   const record = (typeof error === 'object' && error !== null ? error : {}) as Record<
@@ -25,12 +28,14 @@ export function describeUpstreamFailure(error: unknown, now: number = Date.now()
     unknown
   >;
   const status = numberOrUndefined(record.status) ?? numberOrUndefined(record.statusCode);
+  const code = typeof record.code === 'string' ? record.code.toLowerCase() : '';
+  const rateLimited = status === 429 || code === 'rate_limited' || code === 'rate_limit_exceeded';
   const retryable =
     typeof record.retryable === 'boolean'
       ? record.retryable
-      : status === undefined || retryableStatuses.has(status) || (status >= 500 && status < 600);
-  const code = typeof record.code === 'string' ? record.code.toLowerCase() : '';
-  const rateLimited = status === 429 || code === 'rate_limited' || code === 'rate_limit_exceeded';
+      : status === undefined
+        ? rateLimited || isConnectionOrTimeout(error)
+        : retryableStatuses.has(status) || (status >= 500 && status < 600);
   const message =
     error instanceof Error ? error.message : typeof error === 'string' ? error : String(error);
   return {
@@ -40,6 +45,46 @@ export function describeUpstreamFailure(error: unknown, now: number = Date.now()
     retryAfterMs: readRetryAfterMs(record, now),
     message,
   };
+}
+
+const failoverCodes = new Set([
+  'rate_limited',
+  'overloaded',
+  'server_error',
+  'timeout',
+  'connection',
+  'conflict',
+  'incomplete_stream',
+  'quota_exceeded',
+]);
+
+/**
+ * Whether an error before the first token is the provider's failure, which another provider or
+ * model may not share: a retryable error, a 5xx, a 429 (quota exhausted included), an overload,
+ * a timeout, a dropped connection, or a `CIRCUIT_OPEN` rejection. A request the provider
+ * refused (400 invalid request, 401/403, 404, content policy, context length) is not: another
+ * model would most likely refuse it too, and failing over would hide the bug. The default of
+ * `failover.shouldFailover`.
+ */
+export function isProviderFailure(error: unknown): boolean {
+  if (isProviderError(error)) {
+    const status = error.status;
+    return (
+      error.retryable ||
+      failoverCodes.has(error.code) ||
+      (status !== undefined && (status === 429 || status >= 500))
+    );
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'CIRCUIT_OPEN') return true;
+  const failure = describeUpstreamFailure(error);
+  if (failure.retryable || failure.rateLimited) return true;
+  return failure.status !== undefined && failure.status >= 500;
+}
+
+function isConnectionOrTimeout(error: unknown): boolean {
+  const code = toProviderError(error).code;
+  return code === 'connection' || code === 'timeout';
 }
 
 function readRetryAfterMs(record: Record<string, unknown>, now: number): number | undefined {

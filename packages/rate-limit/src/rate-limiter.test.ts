@@ -246,9 +246,30 @@ describe('createRateLimiter: events, shadow mode and caches', () => {
     // The hold itself is no decision: near-limit comes from the next counted request.
     expect(near.map((event) => event.ratio)).toEqual([0.9, 0.95]);
     expect(reservations).toEqual([
-      { key: 'k', tier: 'T', cost: 0, requestedTokens: 90, reservedTokens: 90, decision: held.decision },
-      { key: 'k', tier: 'T', cost: 0, requestedTokens: 20, reservedTokens: 0, decision: refused.decision },
-      { key: 'k', tier: 'T', cost: 1, requestedTokens: 5, reservedTokens: 5, decision: counted.decision },
+      {
+        key: 'k',
+        tier: 'T',
+        cost: 0,
+        requestedTokens: 90,
+        reservedTokens: 90,
+        decision: held.decision,
+      },
+      {
+        key: 'k',
+        tier: 'T',
+        cost: 0,
+        requestedTokens: 20,
+        reservedTokens: 0,
+        decision: refused.decision,
+      },
+      {
+        key: 'k',
+        tier: 'T',
+        cost: 1,
+        requestedTokens: 5,
+        reservedTokens: 5,
+        decision: counted.decision,
+      },
     ]);
   });
 

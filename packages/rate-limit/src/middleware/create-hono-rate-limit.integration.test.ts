@@ -13,6 +13,7 @@ import {
 } from './__fixtures__/middleware-contract.js';
 import { createTestLimiter } from './__fixtures__/test-limiter.js';
 import { createHonoRateLimit } from './create-hono-rate-limit.js';
+import { formatRateLimitHeaders } from './format-rate-limit-headers.js';
 
 const honoView = (context: Context): RequestView => ({
   header: (name) => context.req.header(name),
@@ -76,6 +77,48 @@ describe('createHonoRateLimit specifics', () => {
     expect(await raw.text()).toBe('raw');
     expect(raw.headers.get('x-own')).toBe('kept');
     expect(readDraftHeaders(raw.headers).limits[0]).toMatchObject({ name: 'minute', r: 8 });
+  });
+
+  it('keeps fresher rate-limit headers the handler set after a token reservation', async () => {
+    const limiter = createTestLimiter();
+    const app = new Hono();
+    app.use('/api/*', createHonoRateLimit({ limiter, key: () => 'user-1' }));
+    // The middleware counted the request: the route holds tokens only (cost 0).
+    const reserve = () => limiter.reserve('user-1', { estimate: 1_000, cost: 0 });
+    app.post('/api/chat', async (context) => {
+      const reservation = await reserve();
+      for (const [name, value] of Object.entries(formatRateLimitHeaders(reservation.decision)))
+        context.header(name, value);
+      return context.json({ ok: true });
+    });
+    app.post('/api/stream', async () => {
+      const reservation = await reserve();
+      return new Response('data: one\n\n', {
+        headers: {
+          'content-type': 'text/event-stream',
+          'x-own': 'kept',
+          RateLimit: formatRateLimitHeaders(reservation.decision).RateLimit!,
+        },
+      });
+    });
+    const served = await serveApp(app);
+    stop = served.close;
+
+    const chat = await fetch(`${served.url}/api/chat`, { method: 'POST' });
+    expect(await chat.json()).toEqual({ ok: true });
+    const chatLimits = readDraftHeaders(chat.headers).limits;
+    // The middleware's own RateLimit said 50,000 tokens: the handler's value, after the hold, wins.
+    expect(chatLimits.find((limit) => limit.name === 'tokens')?.r).toBe(49_000);
+    expect(chatLimits[0]).toMatchObject({ name: 'minute', r: 9 });
+
+    const streamed = await fetch(`${served.url}/api/stream`, { method: 'POST' });
+    expect(await streamed.text()).toBe('data: one\n\n');
+    expect(streamed.headers.get('x-own')).toBe('kept');
+    const { policies, limits } = readDraftHeaders(streamed.headers);
+    // RateLimit is the handler's; RateLimit-Policy, which it did not set, is the middleware's.
+    expect(limits.find((limit) => limit.name === 'tokens')?.r).toBe(48_000);
+    expect(limits[0]).toMatchObject({ name: 'minute', r: 8 });
+    expect(policies.map((policy) => policy.name)).toEqual(['minute', 'hour', 'day', 'tokens']);
   });
 
   it('needs a key resolver outside @hono/node-server, and says so', async () => {

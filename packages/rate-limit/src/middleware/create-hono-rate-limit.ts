@@ -6,6 +6,8 @@ export interface HonoContextLike {
   readonly req: { readonly path: string };
   /** With `@hono/node-server`, `{ incoming, outgoing }`: the default key reads the socket address. */
   readonly env: unknown;
+  /** The response so far; after `next()`, the handler's. */
+  readonly res: { readonly headers: { has(name: string): boolean } };
   header(name: string, value?: string): void;
   body(data: string, status: number, headers: Record<string, string>): Response;
 }
@@ -21,8 +23,10 @@ export type HonoRateLimitOptions = RateLimitMiddlewareOptions<HonoContextLike>;
 
 /**
  * Hono middleware. Every response gets `RateLimit-Policy` and `RateLimit` (set before the handler
- * runs, so streamed responses carry them, and again on the final response); a blocked request is
- * answered with 429 `application/problem+json` and `Retry-After` without calling `next`.
+ * runs, so streamed responses carry them, and on the final response when it lacks them); a
+ * header the handler set itself, such as a fresher `RateLimit` after a token reservation, is
+ * kept. A blocked request is answered with 429 `application/problem+json` and `Retry-After`
+ * without calling `next`.
  *
  * The default key is the socket address under `@hono/node-server`; on other runtimes pass `key`.
  *
@@ -41,8 +45,10 @@ export function createHonoRateLimit(options: HonoRateLimitOptions): HonoRateLimi
     }
     for (const [name, value] of Object.entries(outcome.headers)) context.header(name, value);
     await next();
-    // A handler that returns its own Response drops headers prepared on the context.
-    for (const [name, value] of Object.entries(outcome.headers)) context.header(name, value);
+    // A handler's own Response drops headers prepared on the context; values it set win.
+    const headers = context.res.headers;
+    for (const [name, value] of Object.entries(outcome.headers))
+      if (!headers.has(name)) context.header(name, value);
     return undefined;
   };
 }
