@@ -22,7 +22,9 @@ describe('rate limits: FREE tier for anonymous callers', () => {
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Sliding window: the spent minute still weighs on the next one, so the wait can pass
+    // 60 s by up to 60 s / 10, plus 1 for rounding up to whole seconds.
+    expect(retryAfter).toBeLessThanOrEqual(67);
     expect(refused.headers.get('ratelimit-policy')).toBe(
       '"minute";q=10;w=60, "hour";q=100;w=3600, "day";q=500;w=86400, "tokens";q=50000;w=86400;breakwater-unit="tokens"',
     );
