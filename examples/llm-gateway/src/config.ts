@@ -63,7 +63,7 @@ export interface BreakerConfig {
 
 /** Everything the gateway needs; {@link loadConfig} builds it from a file and the environment. */
 export interface GatewayConfig {
-  /** @default '0.0.0.0' */
+  /** Listen address; loopback by default so a local run is not exposed (the Docker image sets HOST=0.0.0.0). @default '127.0.0.1' */
   readonly host: string;
   /** @default 8001 */
   readonly port: number;
@@ -143,7 +143,7 @@ export const defaultModels: readonly ModelConfig[] = [
 /** Builds a complete config from partial input, filling every default. */
 export function resolveConfig(input: Partial<GatewayConfig> = {}): GatewayConfig {
   const config: GatewayConfig = {
-    host: input.host ?? '0.0.0.0',
+    host: input.host ?? '127.0.0.1',
     port: input.port ?? 8001,
     models: input.models ?? defaultModels,
     failover: input.failover ?? true,
