@@ -35,3 +35,19 @@ export function checkAdapterOptions(name: string, options: AdapterOptions): void
     }
   }
 }
+
+/**
+ * Validates what every SDK adapter receives: a request whose `model` is a non-empty string,
+ * and its {@link AdapterOptions}. Returns the model.
+ */
+export function checkAdapterRequest(
+  name: string,
+  request: { readonly model?: unknown } | undefined,
+  options: AdapterOptions,
+): string {
+  if (typeof request?.model !== 'string' || request.model === '') {
+    throw new TypeError(`${name}: params.model must be a non-empty string`);
+  }
+  checkAdapterOptions(name, options);
+  return request.model;
+}

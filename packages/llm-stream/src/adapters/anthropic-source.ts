@@ -1,5 +1,5 @@
 import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
-import { type AdapterOptions, checkAdapterOptions } from './adapter-options.js';
+import { type AdapterOptions, checkAdapterRequest } from './adapter-options.js';
 import {
   type ChunkTranslator,
   countPromptChars,
@@ -170,14 +170,11 @@ export function anthropicSource<Client extends AnthropicClient>(
     throw new TypeError('anthropicSource: client.messages.create must be a function');
   }
   const request = params as unknown as AnthropicRequest;
-  if (typeof request?.model !== 'string' || request.model === '') {
-    throw new TypeError('anthropicSource: params.model must be a non-empty string');
-  }
-  checkAdapterOptions('anthropicSource', options);
+  const model = checkAdapterRequest('anthropicSource', request, options);
   const provider = options.provider ?? 'anthropic';
   return createProviderSource<AnthropicStreamEvent>({
     provider,
-    model: request.model,
+    model,
     maxTokens: options.maxTokens ?? positiveInteger(request.max_tokens),
     promptChars:
       options.promptChars ??

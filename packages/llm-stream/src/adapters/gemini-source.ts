@@ -1,5 +1,5 @@
 import type { ProviderStreamSource } from '../provider-event.js';
-import { type AdapterOptions, checkAdapterOptions } from './adapter-options.js';
+import { type AdapterOptions, checkAdapterRequest } from './adapter-options.js';
 import {
   type ChunkTranslator,
   countPromptChars,
@@ -131,14 +131,11 @@ export function geminiSource<Client extends GeminiClient>(
     throw new TypeError('geminiSource: client.models.generateContentStream must be a function');
   }
   const request = params as unknown as GeminiRequest;
-  if (typeof request?.model !== 'string' || request.model === '') {
-    throw new TypeError('geminiSource: params.model must be a non-empty string');
-  }
-  checkAdapterOptions('geminiSource', options);
+  const model = checkAdapterRequest('geminiSource', request, options);
   const provider = options.provider ?? 'gemini';
   return createProviderSource<GeminiChunk>({
     provider,
-    model: request.model,
+    model,
     maxTokens: options.maxTokens ?? positiveInteger(request.config?.maxOutputTokens),
     promptChars:
       options.promptChars ??

@@ -1,5 +1,5 @@
 import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
-import { type AdapterOptions, checkAdapterOptions } from './adapter-options.js';
+import { type AdapterOptions, checkAdapterRequest } from './adapter-options.js';
 import {
   type ChunkTranslator,
   countPromptChars,
@@ -124,14 +124,11 @@ export function openaiChatSource<Client extends OpenAIChatClient>(
     throw new TypeError('openaiChatSource: client.chat.completions.create must be a function');
   }
   const request = params as unknown as OpenAIChatRequest;
-  if (typeof request?.model !== 'string' || request.model === '') {
-    throw new TypeError('openaiChatSource: params.model must be a non-empty string');
-  }
-  checkAdapterOptions('openaiChatSource', options);
+  const model = checkAdapterRequest('openaiChatSource', request, options);
   const provider = options.provider ?? 'openai';
   return createProviderSource<OpenAIChatChunk>({
     provider,
-    model: request.model,
+    model,
     maxTokens:
       options.maxTokens ??
       positiveInteger(request.max_completion_tokens) ??

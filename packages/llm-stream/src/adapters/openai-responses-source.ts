@@ -1,5 +1,5 @@
 import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
-import { type AdapterOptions, checkAdapterOptions } from './adapter-options.js';
+import { type AdapterOptions, checkAdapterRequest } from './adapter-options.js';
 import {
   type ChunkTranslator,
   countPromptChars,
@@ -147,14 +147,11 @@ export function openaiResponsesSource<Client extends OpenAIResponsesClient>(
     throw new TypeError('openaiResponsesSource: client.responses.create must be a function');
   }
   const request = params as unknown as OpenAIResponsesRequest;
-  if (typeof request?.model !== 'string' || request.model === '') {
-    throw new TypeError('openaiResponsesSource: params.model must be a non-empty string');
-  }
-  checkAdapterOptions('openaiResponsesSource', options);
+  const model = checkAdapterRequest('openaiResponsesSource', request, options);
   const provider = options.provider ?? 'openai';
   return createProviderSource<OpenAIResponsesEvent>({
     provider,
-    model: request.model,
+    model,
     maxTokens: options.maxTokens ?? positiveInteger(request.max_output_tokens),
     promptChars:
       options.promptChars ??
