@@ -2,7 +2,7 @@ import type { ManagedStream, StreamEndEvent, StreamManager } from '@breakwater/l
 import { createSimulatedSource } from '@breakwater/llm-stream';
 import type { GatewayConfig } from './config.js';
 import type { Identity } from './identity.js';
-import type { ModelCatalog } from './model-catalog.js';
+import type { ModelCatalog, ModelRequest } from './model-catalog.js';
 import { type Problem, problem } from './problem.js';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './response-cache.js';
 import type { ChatMessage } from './session-store.js';
@@ -35,6 +35,8 @@ export interface ChatTurn {
   readonly signal?: AbortSignal;
   /** Skip the response cache for this turn. */
   readonly noCache?: boolean;
+  /** `false` when the client takes the whole answer at once (see {@link ModelRequest.stream}). @default true */
+  readonly stream?: boolean;
 }
 
 /** A started turn: the stream to deliver, and the headers to send with it. */
@@ -171,7 +173,12 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
           metadata: { ...metadata, cached: true },
         });
       } else {
-        const request = { messages: turn.messages, maxTokens, temperature: turn.temperature };
+        const request = {
+          messages: turn.messages,
+          maxTokens,
+          temperature: turn.temperature,
+          stream: turn.stream,
+        };
         const sources = route.map((model) => ({
           source: model.source(request),
           guard: deps.guards.guardFor(model.breakerName),

@@ -6,6 +6,7 @@ import {
   openaiChatSource,
   type ProviderStreamSource,
 } from '@breakwater/llm-stream';
+import { completionSource } from './completion-source.js';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
 import { createNodeFetch, type NodeFetch } from './node-fetch.js';
 import { createOpenAICompatibleClient } from './openai-compatible-client.js';
@@ -16,6 +17,12 @@ export interface ModelRequest {
   readonly messages: readonly ChatMessage[];
   readonly maxTokens: number;
   readonly temperature?: number;
+  /**
+   * `false` when the client wants the whole answer at once: OpenAI-style providers are then
+   * asked without streaming (one JSON body instead of a frame per token). Others always stream.
+   * @default true
+   */
+  readonly stream?: boolean;
 }
 
 /** A model the gateway can serve, with its breaker name and a source factory. */
@@ -48,6 +55,22 @@ export interface ModelCatalog {
 
 function promptOf(messages: readonly ChatMessage[]): string {
   return messages.map((message) => message.content).join('\n');
+}
+
+function promptCharsOf(messages: readonly ChatMessage[]): number {
+  let chars = 0;
+  for (const message of messages) chars += message.content.length;
+  return chars;
+}
+
+/** Chat Completions params of a request (without `stream`: each source sets its own). */
+function chatParams(model: string, request: ModelRequest) {
+  return {
+    model,
+    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+    max_completion_tokens: request.maxTokens,
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+  };
 }
 
 function mockRuntime(model: ModelConfig): ModelRuntime {
@@ -95,34 +118,37 @@ async function sdkRuntime(
       const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
       return {
         ...base,
-        source: (request) =>
-          openaiChatSource(client, {
+        source: (request) => {
+          const params = chatParams(upstreamModel, request);
+          if (request.stream !== false) return openaiChatSource(client, params);
+          return completionSource({
+            provider: 'openai',
             model: upstreamModel,
-            messages: request.messages.map((message) => ({
-              role: message.role,
-              content: message.content,
-            })),
-            max_completion_tokens: request.maxTokens,
-            ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-          }),
+            maxTokens: request.maxTokens,
+            promptChars: promptCharsOf(request.messages),
+            complete: (signal) =>
+              client.chat.completions.create({ ...params, stream: false }, { signal }),
+          });
+        },
       };
     }
     case 'openai-compatible': {
       const client = createOpenAICompatibleClient({ apiKey, baseURL });
       closers.push(client.close);
+      const provider = 'openai-compatible';
       return {
         ...base,
-        source: (request) =>
-          openaiChatSource(
-            client,
-            {
-              model: upstreamModel,
-              messages: request.messages,
-              max_completion_tokens: request.maxTokens,
-              ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-            },
-            { provider: 'openai-compatible' },
-          ),
+        source: (request) => {
+          const params = chatParams(upstreamModel, request);
+          if (request.stream !== false) return openaiChatSource(client, params, { provider });
+          return completionSource({
+            provider,
+            model: upstreamModel,
+            maxTokens: request.maxTokens,
+            promptChars: promptCharsOf(request.messages),
+            complete: (signal) => client.complete(params, { signal }),
+          });
+        },
       };
     }
     case 'anthropic': {

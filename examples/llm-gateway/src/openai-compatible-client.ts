@@ -1,4 +1,9 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type {
   OpenAIChatChunk,
@@ -6,6 +11,7 @@ import type {
   OpenAIChatRequest,
   OpenAIRequestOptions,
 } from '@breakwater/llm-stream';
+import type { ChatCompletionBody } from './completion-source.js';
 
 /** Options for {@link createOpenAICompatibleClient}. */
 export interface OpenAICompatibleClientOptions {
@@ -17,8 +23,10 @@ export interface OpenAICompatibleClientOptions {
   readonly maxSockets?: number;
 }
 
-/** A streaming-only Chat Completions client with the close function of its connection pool. */
+/** A Chat Completions client: streaming `create`, non-streaming `complete`, and the close function of its pool. */
 export interface OpenAICompatibleClient extends OpenAIChatClient {
+  /** One non-streaming request (`stream: false`): resolves with the whole `chat.completion` body. */
+  complete(body: OpenAIChatRequest, options?: OpenAIRequestOptions): Promise<ChatCompletionBody>;
   /** Closes the kept-alive upstream connections. */
   close(): void;
 }
@@ -66,6 +74,14 @@ function abortError(signal: AbortSignal): Error {
   return error;
 }
 
+/** The whole body of a response as text. */
+async function readText(response: IncomingMessage): Promise<string> {
+  let text = '';
+  response.setEncoding('utf8');
+  for await (const piece of response as AsyncIterable<string>) text += piece;
+  return text;
+}
+
 /** The JSON `data:` payloads of an SSE body, until `[DONE]`. */
 async function* sseChunks(response: IncomingMessage): AsyncGenerator<OpenAIChatChunk> {
   let buffer = '';
@@ -96,7 +112,7 @@ async function* sseChunks(response: IncomingMessage): AsyncGenerator<OpenAIChatC
 
 /**
  * A lean client for OpenAI-compatible servers (vLLM, Ollama, LiteLLM, llama.cpp, a mock):
- * `chat.completions.create` with `stream: true` over keep-alive node:http, nothing else.
+ * `chat.completions.create` with `stream: true` and `complete` without, over keep-alive node:http.
  * It plugs into llm-stream's `openaiChatSource` where the official SDK would; the `openai`
  * provider keeps the SDK, this one trades its features for less CPU per request.
  */
@@ -122,14 +138,12 @@ export function createOpenAICompatibleClient(
   };
   const authorization = `Bearer ${options.apiKey}`;
 
-  const create = (
+  /** Sends `body`; resolves with a 2xx response, rejects with the upstream's error otherwise. */
+  const post = (
     body: OpenAIChatRequest,
-    requestOptions: OpenAIRequestOptions = {},
-  ): Promise<AsyncIterable<OpenAIChatChunk>> => {
-    if (body.stream !== true) {
-      return Promise.reject(new TypeError('this client only streams: set stream: true'));
-    }
-    const signal = requestOptions.signal ?? undefined;
+    signal: AbortSignal | undefined,
+    accept: string,
+  ): Promise<{ response: IncomingMessage; outgoing: ClientRequest; done: () => void }> => {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const payload = JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -139,7 +153,7 @@ export function createOpenAICompatibleClient(
         agent,
         headers: {
           'content-type': 'application/json',
-          accept: 'text/event-stream',
+          accept,
           authorization,
           'content-length': Buffer.byteLength(payload),
         },
@@ -153,43 +167,67 @@ export function createOpenAICompatibleClient(
       });
       outgoing.once('response', (response) => {
         const status = response.statusCode ?? 502;
-        if (status < 200 || status > 299) {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (piece: string) => {
-            text += piece;
-          });
-          response.once('end', () => {
-            done();
-            reject(new OpenAICompatibleError(status, plainHeaders(response), text));
-          });
-          response.once('error', (error) => {
-            done();
-            reject(error);
-          });
+        if (status >= 200 && status <= 299) {
+          resolve({ response, outgoing, done });
           return;
         }
-        resolve({
-          async *[Symbol.asyncIterator]() {
-            try {
-              yield* sseChunks(response);
-            } catch (error) {
-              if (signal?.aborted) throw abortError(signal);
-              throw error;
-            } finally {
-              done();
-              // Stopped early (client gone, consumer broke off): the connection cannot be reused.
-              if (!response.complete) outgoing.destroy();
-            }
+        readText(response).then(
+          (text) => {
+            done();
+            reject(new OpenAICompatibleError(status, plainHeaders(response), text));
           },
-        });
+          (error: unknown) => {
+            done();
+            reject(error);
+          },
+        );
       });
       outgoing.end(payload);
     });
   };
 
+  const create = async (
+    body: OpenAIChatRequest,
+    requestOptions: OpenAIRequestOptions = {},
+  ): Promise<AsyncIterable<OpenAIChatChunk>> => {
+    if (body.stream !== true) throw new TypeError('create() only streams: set stream: true');
+    const signal = requestOptions.signal ?? undefined;
+    const { response, outgoing, done } = await post(body, signal, 'text/event-stream');
+    return {
+      async *[Symbol.asyncIterator]() {
+        try {
+          yield* sseChunks(response);
+        } catch (error) {
+          if (signal?.aborted) throw abortError(signal);
+          throw error;
+        } finally {
+          done();
+          // Stopped early (client gone, consumer broke off): the connection cannot be reused.
+          if (!response.complete) outgoing.destroy();
+        }
+      },
+    };
+  };
+
+  const complete = async (
+    body: OpenAIChatRequest,
+    requestOptions: OpenAIRequestOptions = {},
+  ): Promise<ChatCompletionBody> => {
+    const signal = requestOptions.signal ?? undefined;
+    const { response, done } = await post({ ...body, stream: false }, signal, 'application/json');
+    try {
+      return JSON.parse(await readText(response)) as ChatCompletionBody;
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal);
+      throw error;
+    } finally {
+      done();
+    }
+  };
+
   return {
     chat: { completions: { create } },
+    complete,
     close: () => agent.destroy(),
   };
 }

@@ -51,7 +51,8 @@ describe('the openai-compatible provider (lean client, no SDK) against an OpenAI
       completion_tokens: DEFAULT_CHUNKS.length,
     });
     const [request] = upstream.requests;
-    expect(request).toMatchObject({ provider: 'openai', model: 'llama-3.1-8b', stream: true });
+    // The whole answer was asked for, so the upstream is asked without streaming.
+    expect(request).toMatchObject({ provider: 'openai', model: 'llama-3.1-8b', stream: false });
     expect(request!.body).toMatchObject({ max_completion_tokens: 64 });
     expect(request!.headers.authorization).toBe('Bearer test-local-key');
 
@@ -63,6 +64,38 @@ describe('the openai-compatible provider (lean client, no SDK) against an OpenAI
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe(DEFAULT_CHUNKS.join(''));
+    expect(upstream.requests[1]).toMatchObject({ model: 'llama-3.1-8b', stream: true });
+  });
+
+  it('answers a non-streaming call with the whole body, and its errors like the streaming ones', async () => {
+    const client = createOpenAICompatibleClient({
+      apiKey: 'test-local-key',
+      baseURL: upstream.openaiBaseURL,
+    });
+    try {
+      upstream.enqueue({ usage: { inputTokens: 5, outputTokens: 2 } });
+      const completion = await client.complete({
+        model: 'llama-3.1-8b',
+        messages: [{ role: 'user', content: 'whole' }],
+      });
+      expect(completion.choices?.[0]).toMatchObject({
+        message: { content: DEFAULT_CHUNKS.join('') },
+        finish_reason: 'stop',
+      });
+      expect(completion.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 2 });
+      upstream.enqueue({ httpError: { status: 500 } });
+      await expect(client.complete({ model: 'llama-3.1-8b', messages: [] })).rejects.toMatchObject({
+        name: 'APIError',
+        status: 500,
+      });
+      const controller = new AbortController();
+      controller.abort(new Error('gone'));
+      await expect(
+        client.complete({ model: 'llama-3.1-8b', messages: [] }, { signal: controller.signal }),
+      ).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      client.close();
+    }
   });
 
   it('fails over to the next model when the upstream answers 503, counting a breaker failure', async () => {

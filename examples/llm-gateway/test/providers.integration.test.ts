@@ -94,10 +94,33 @@ describe('real provider SDKs behind the gateway (against a local server speaking
       max_tokens: 64,
     });
     expect(completion.choices[0]?.message.content).toBe(DEFAULT_CHUNKS.join(''));
+    // A client that takes the whole answer is served by one non-streaming upstream call.
+    expect(upstream.requests[0]).toMatchObject({ provider: 'openai', stream: false });
     expect(upstream.requests[0]?.body).toMatchObject({ max_completion_tokens: 64 });
   });
 
+  it('fails a non-streaming request over to the next model when the provider answers 503', async () => {
+    upstream.enqueue({ httpError: { status: 503 } });
+    const failuresBefore = gateway.breakers.get('ai_model_gpt-4o').snapshot()
+      .metrics.total_failures;
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'fail over, whole answer' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe(DEFAULT_CHUNKS.join(''));
+    expect(upstream.requests.map((request) => [request.provider, request.stream])).toEqual([
+      ['openai', false],
+      ['anthropic', true],
+    ]);
+    expect(gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.total_failures).toBe(
+      failuresBefore + 1,
+    );
+  });
+
   it('fails over to the next model when a provider answers 503 before the first token', async () => {
+    const failuresBefore = gateway.breakers.get('ai_model_gpt-4o').snapshot()
+      .metrics.total_failures;
     upstream.enqueue({ httpError: { status: 503 } });
     const response = await postJson(
       `${url}/api/chat`,
@@ -107,7 +130,9 @@ describe('real provider SDKs behind the gateway (against a local server speaking
     const end = JSON.parse((await readSse(response)).at(-1)!.data);
     expect(end).toMatchObject({ type: 'complete', provider: 'anthropic' });
     expect(upstream.requests.map((request) => request.provider)).toEqual(['openai', 'anthropic']);
-    expect(gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.total_failures).toBe(1);
+    expect(gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.total_failures).toBe(
+      failuresBefore + 1,
+    );
   });
 
   it('closes the upstream connection when the client disconnects', async () => {

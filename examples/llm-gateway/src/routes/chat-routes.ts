@@ -113,6 +113,7 @@ export async function registerChatRoutes(app: FastifyInstance, gateway: Gateway)
         taskType,
         endpoint: '/v1/chat/completions',
         signal,
+        stream: body.stream === true,
       });
       if (!turn.ok) return refuse(reply, turn);
       const created = Math.floor(Date.now() / 1000);
