@@ -6,8 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startFakeOpenAIServer } from '../examples/llm-gateway/src/fake-openai-server.js';
 import { buildGateway } from '../examples/llm-gateway/src/gateway.js';
@@ -167,7 +169,7 @@ async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
 
 /** Starts this file in a child process in `role`; resolves with the URL it prints. */
 async function startChild(
-  role: 'upstream' | 'gateway',
+  role: 'upstream' | 'gateway' | 'floor',
   env: Record<string, string>,
 ): Promise<{ url: string; process: ChildProcess }> {
   const child = spawn(process.execPath, [...process.execArgv, thisFile], {
@@ -187,8 +189,51 @@ async function startChild(
   return { url, process: child };
 }
 
+/**
+ * The floor: the least a Node.js proxy can do per request (node:http in and out, a keep-alive
+ * pool, the body forwarded as it came, the answer piped back) with no identity, limits,
+ * breaker, stream handling or metrics. No gateway written in Node.js can beat it here.
+ */
+async function startFloorProxy(upstreamUrl: string): Promise<string> {
+  const target = new URL(`${upstreamUrl}/chat/completions`);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const server = createServer((incoming, outgoing) => {
+    const upstream = request(
+      {
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer sk-upstream',
+          ...(incoming.headers['content-length']
+            ? { 'content-length': incoming.headers['content-length'] }
+            : {}),
+        },
+      },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, {
+          'content-type': answer.headers['content-type'] ?? 'application/json',
+        });
+        answer.pipe(outgoing);
+      },
+    );
+    upstream.on('error', () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 /** Child-process entry points: each server gets its own process (and event loop), like in production. */
 async function runRole(role: string): Promise<void> {
+  if (role === 'floor') {
+    process.stdout.write(`url=${await startFloorProxy(process.env.UPSTREAM_URL!)}\n`);
+    return;
+  }
   if (role === 'upstream') {
     const upstream = await startFakeOpenAIServer({
       words: 20,
@@ -254,11 +299,14 @@ export default async function gatewayBench(): Promise<string> {
     PACED_URL: pacedChild.url,
   });
   const portkey = await startPortkey();
+  const floorChild = await startChild('floor', { UPSTREAM_URL: upstreamChild.url });
+  const pacedFloorChild = await startChild('floor', { UPSTREAM_URL: pacedChild.url });
 
   const auth = { authorization: 'Bearer sk-bench' };
   const SDK = 'breakwater, openai SDK';
   const COMPATIBLE = 'breakwater, openai-compatible';
-  const names = ['direct', SDK, COMPATIBLE, 'portkey'];
+  const FLOOR = 'floor: bare node:http proxy';
+  const names = ['direct', FLOOR, SDK, COMPATIBLE, 'portkey'];
   /** The four paths; `paced` picks the upstream that spaces its chunks 1 ms apart (TTFT). */
   const targets = (paced: boolean): Target[] => {
     const upstream = paced ? pacedChild : upstreamChild;
@@ -270,6 +318,13 @@ export default async function gatewayBench(): Promise<string> {
         headers: auth,
         model: 'gpt-4o',
         process: upstream.process,
+      },
+      {
+        name: FLOOR,
+        url: `${(paced ? pacedFloorChild : floorChild).url}/v1/chat/completions`,
+        headers: auth,
+        model: 'gpt-4o',
+        process: (paced ? pacedFloorChild : floorChild).process,
       },
       {
         name: SDK,
@@ -413,10 +468,15 @@ export default async function gatewayBench(): Promise<string> {
       (summary[`${name} non-streaming`]?.rps ?? 0) / summary['direct non-streaming']!.rps;
     const added = (name: string) =>
       (summary[`${name} non-streaming`]?.p50 ?? Number.NaN) - summary['direct non-streaming']!.p50;
-    const goals = [SDK, COMPATIBLE].flatMap((name) => [
-      `- ${name}: throughput at ${CONNECTIONS} connections ≥ 0.3× direct: ${formatRatio(ratio(name))} (Portkey ${formatRatio(ratio('portkey'))}) — ${ratio(name) >= 0.3 ? 'met' : 'not met'}.`,
-      `- ${name}: added latency at p50 < 1 ms (non-streaming): ${added(name).toFixed(2)} ms — ${added(name) < 1 ? 'met' : 'not met'}.`,
-    ]);
+    const cpuOfPath = (name: string) => summary[`${name} non-streaming`]?.cpuUs ?? Number.NaN;
+    const goals = [
+      ...[SDK, COMPATIBLE].flatMap((name) => [
+        `- ${name}: throughput at ${CONNECTIONS} connections ≥ 0.3× direct: ${formatRatio(ratio(name))} (Portkey ${formatRatio(ratio('portkey'))}) — ${ratio(name) >= 0.3 ? 'met' : 'not met'}.`,
+        `- ${name}: added latency at p50 < 1 ms (non-streaming): ${added(name).toFixed(2)} ms — ${added(name) < 1 ? 'met' : 'not met'}.`,
+      ]),
+      '',
+      `The floor row is the ceiling for any Node.js gateway on this machine: a bare node:http proxy with no features reaches ${formatRatio(ratio(FLOOR))} at ${Math.round(cpuOfPath(FLOOR))} µs of CPU per request. Three processes (load generator, proxy, upstream) share ${availableParallelism()} cores, so the proxy's CPU per request sets the throughput: ${formatRatio(0.3)} direct needs a full gateway within about ${Math.round((cpuOfPath(FLOOR) * ratio(FLOOR)) / 0.3)} µs per request, ${formatRatio(cpuOfPath(COMPATIBLE) / cpuOfPath(FLOOR))} the floor's cost for the lean provider here.`,
+    ];
     return [
       '## Gateway',
       '',
@@ -439,7 +499,7 @@ export default async function gatewayBench(): Promise<string> {
       '',
       ...goals,
       '',
-      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, a ${WARMUP_S} s warm-up per path, then best of ${ROUNDS} interleaved ${DURATION_S} s runs per path for req/s; CPU / request is the serving process's own user + system CPU time over a run divided by the requests it answered (lowest of the rounds), the figure least disturbed by other load on the machine; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream, logging off), once with the upstream declared as provider \`openai\` (the official openai SDK over a keep-alive node:http transport) and once as provider \`openai-compatible\` (a lean streaming client, no SDK); each server runs in its own process. Portkey ${portkeyVersion()} runs its published bin in front of the same upstream.`,
+      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, a ${WARMUP_S} s warm-up per path, then best of ${ROUNDS} interleaved ${DURATION_S} s runs per path for req/s; CPU / request is the serving process's own user + system CPU time over a run divided by the requests it answered (lowest of the rounds), the figure least disturbed by other load on the machine; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream, logging off), once with the upstream declared as provider \`openai\` (the official openai SDK over a keep-alive node:http transport) and once as provider \`openai-compatible\` (a lean streaming client, no SDK); each server runs in its own process. Portkey ${portkeyVersion()} runs its published bin in front of the same upstream. The floor proxy forwards the client's body unchanged and pipes the answer back.`,
       ...Object.entries(failed).map(
         ([name, outcome]) =>
           `- ${name}: ${outcome} on every request in this environment (Node.js ${process.version}), so it has no numbers.`,
@@ -447,6 +507,8 @@ export default async function gatewayBench(): Promise<string> {
     ].join('\n');
   } finally {
     for (const child of [
+      floorChild.process,
+      pacedFloorChild.process,
       portkey.process,
       gatewayChild.process,
       upstreamChild.process,

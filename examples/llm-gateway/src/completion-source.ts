@@ -79,14 +79,22 @@ export function completionSource(spec: CompletionSourceSpec): ProviderStreamSour
         throw toProviderError(error, { provider: spec.provider });
       }
       const events = eventsOf(body, spec.provider);
-      return {
-        async *[Symbol.asyncIterator]() {
-          for (const event of events) {
-            signal.throwIfAborted();
-            yield event;
-          }
+      let index = 0;
+      // A plain iterator over the finished answer: no generator, no promise chain per event.
+      const iterator: AsyncIterator<ProviderEvent> = {
+        next: () => {
+          if (signal.aborted) return Promise.reject(signal.reason);
+          const value = events[index++];
+          return Promise.resolve(
+            value === undefined ? { done: true, value: undefined } : { done: false, value },
+          );
+        },
+        return: () => {
+          index = events.length;
+          return Promise.resolve({ done: true, value: undefined });
         },
       };
+      return { [Symbol.asyncIterator]: () => iterator };
     },
   };
 }

@@ -75,11 +75,17 @@ function abortError(signal: AbortSignal): Error {
 }
 
 /** The whole body of a response as text. */
-async function readText(response: IncomingMessage): Promise<string> {
-  let text = '';
-  response.setEncoding('utf8');
-  for await (const piece of response as AsyncIterable<string>) text += piece;
-  return text;
+function readText(response: IncomingMessage): Promise<string> {
+  // Listeners, not `for await`: a stream's async iterator costs several promises per response.
+  return new Promise((resolve, reject) => {
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (piece: string) => {
+      text += piece;
+    });
+    response.once('end', () => resolve(text));
+    response.once('error', reject);
+  });
 }
 
 /** The JSON `data:` payloads of an SSE body, until `[DONE]`. */

@@ -179,15 +179,13 @@ async function completeTurn(
   build: (end: StreamEndEvent & { type: 'complete' }, text: string) => unknown,
 ): Promise<FastifyReply> {
   let text = '';
-  let end: StreamEndEvent | undefined;
-  for await (const event of turn.stream) {
+  // consume(), not for-await: one callback per event instead of a promise per event.
+  const end = await turn.stream.consume((event) => {
     if (event.type === 'chunk') text += event.content;
-    else if (event.type === 'complete' || event.type === 'error' || event.type === 'cancelled')
-      end = event;
-  }
+  });
   await turn.settled;
   for (const [name, value] of Object.entries(turn.headers)) reply.header(name, value);
-  if (end?.type === 'complete') return reply.send(build(end, text));
-  const failed = endProblem(end as Exclude<StreamEndEvent, { type: 'complete' }>);
+  if (end.type === 'complete') return reply.send(build(end, text));
+  const failed = endProblem(end);
   return sendProblem(reply, failed.body, failed.headers);
 }
