@@ -1,8 +1,8 @@
 import {
+  createSimulatedSource,
   ProviderError,
-  type ProviderEvent,
   type ProviderStreamSource,
-  toProviderError,
+  type SimulatedReply,
 } from '@breakwater/llm-stream';
 
 /** The fields of a non-streaming `chat.completion` body that {@link completionSource} reads. */
@@ -31,8 +31,8 @@ export interface CompletionSourceSpec {
   complete(signal: AbortSignal): PromiseLike<ChatCompletionBody>;
 }
 
-/** The events of a whole answer: its text, the provider's usage, the finish reason. */
-function eventsOf(body: ChatCompletionBody, provider: string): ProviderEvent[] {
+/** Choice 0 of a `chat.completion`, with the provider's usage; an answer without a finish reason is incomplete. */
+function replyOf(body: ChatCompletionBody, provider: string): SimulatedReply {
   const choice = body.choices?.find((candidate) => (candidate.index ?? 0) === 0);
   if (!choice?.finish_reason) {
     throw new ProviderError({
@@ -41,60 +41,31 @@ function eventsOf(body: ChatCompletionBody, provider: string): ProviderEvent[] {
       provider,
     });
   }
-  const events: ProviderEvent[] = [];
-  const text = choice.message?.content || choice.message?.refusal;
-  if (text) events.push({ type: 'text', text });
-  const usage = body.usage;
-  if (usage) {
-    events.push({
-      type: 'usage',
-      ...(usage.prompt_tokens === undefined ? {} : { inputTokens: usage.prompt_tokens }),
-      ...(usage.completion_tokens === undefined ? {} : { outputTokens: usage.completion_tokens }),
-    });
-  }
-  events.push({ type: 'finish', reason: choice.finish_reason });
-  return events;
+  return {
+    text: choice.message?.content || choice.message?.refusal || '',
+    finishReason: choice.finish_reason,
+    ...(body.usage?.prompt_tokens === undefined ? {} : { inputTokens: body.usage.prompt_tokens }),
+    ...(body.usage?.completion_tokens === undefined
+      ? {}
+      : { outputTokens: body.usage.completion_tokens }),
+  };
 }
 
 /**
  * A stream source over one non-streaming Chat Completions call, for clients that asked for
  * the whole answer anyway (`stream: false`). The upstream then sends one JSON body instead of
- * a frame per token, which costs both sides less; the answer still goes through llm-stream,
- * so breakers, failover, retries, cancellation, usage and metrics behave as for a stream.
- * Every failure happens before the first token, so every failure may fail over.
+ * a frame per token, which costs both sides less. llm-stream's simulated source replays it as
+ * a one-chunk stream, so breakers, failover, retries, cancellation, usage and metrics behave
+ * as for a live stream; every failure comes before the first token, so every failure may fail over.
  */
 export function completionSource(spec: CompletionSourceSpec): ProviderStreamSource {
-  return {
+  return createSimulatedSource({
     provider: spec.provider,
     model: spec.model,
-    ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
-    ...(spec.promptChars === undefined ? {} : { promptChars: spec.promptChars }),
-    async open(signal: AbortSignal): Promise<AsyncIterable<ProviderEvent>> {
-      signal.throwIfAborted();
-      let body: ChatCompletionBody;
-      try {
-        body = await spec.complete(signal);
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        throw toProviderError(error, { provider: spec.provider });
-      }
-      const events = eventsOf(body, spec.provider);
-      let index = 0;
-      // A plain iterator over the finished answer: no generator, no promise chain per event.
-      const iterator: AsyncIterator<ProviderEvent> = {
-        next: () => {
-          if (signal.aborted) return Promise.reject(signal.reason);
-          const value = events[index++];
-          return Promise.resolve(
-            value === undefined ? { done: true, value: undefined } : { done: false, value },
-          );
-        },
-        return: () => {
-          index = events.length;
-          return Promise.resolve({ done: true, value: undefined });
-        },
-      };
-      return { [Symbol.asyncIterator]: () => iterator };
-    },
-  };
+    maxTokens: spec.maxTokens,
+    promptChars: spec.promptChars,
+    reply: async (signal) => replyOf(await spec.complete(signal), spec.provider),
+    // One piece: the client takes the whole answer at once, so cutting it up would buy nothing.
+    chunkSize: Number.MAX_SAFE_INTEGER,
+  });
 }
