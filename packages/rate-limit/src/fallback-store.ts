@@ -8,6 +8,7 @@ import type {
 } from './rate-limit-store.js';
 import { StoreNotReadyError } from './store-not-ready-error.js';
 import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
+import { turnClock } from './turn-clock.js';
 
 /** Options for {@link createFallbackStore}. */
 export interface FallbackStoreOptions {
@@ -36,7 +37,7 @@ export interface FallbackStoreOptions {
   readonly probeIntervalMs?: number;
   /**
    * Clock in epoch milliseconds (timeouts and probe spacing).
-   * @default Date.now
+   * @default `Date.now()` read at most once per event-loop turn
    */
   readonly clock?: () => number;
 }
@@ -70,7 +71,7 @@ export function createFallbackStore(options: FallbackStoreOptions): FallbackStor
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 250);
   const instances = positiveInteger('instances', options.instances ?? 1);
   const probeIntervalMs = positiveInteger('probeIntervalMs', options.probeIntervalMs ?? 1_000);
-  const clock = options.clock ?? Date.now;
+  const clock = options.clock ?? turnClock;
   const fallback = options.fallback ?? createMemoryStore({ max: 10_000, clock });
   const deadlines = new DeadlineQueue(timeoutMs, clock);
   const listeners = new Set<(event: StoreStatusEvent) => void>();

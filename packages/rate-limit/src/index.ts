@@ -19,6 +19,7 @@ export type { RateLimitTier, RateLimitWindow, TierName } from './rate-limit-tier
 export {
   createRateLimiter,
   type LimitOptions,
+  type LimitSyncOptions,
   type QuotaOptions,
   type RateLimiter,
   type RateLimiterOptions,
@@ -41,6 +42,10 @@ export {
 } from './redis-store.js';
 export { isReservationSettledError, ReservationSettledError } from './reservation-settled-error.js';
 export { isStoreNotReadyError, StoreNotReadyError } from './store-not-ready-error.js';
+export {
+  isStoreNotSynchronousError,
+  StoreNotSynchronousError,
+} from './store-not-synchronous-error.js';
 export { isStoreTimeoutError, StoreTimeoutError } from './store-timeout-error.js';
 export type { TierPlan } from './tier-plan.js';
 export { TIER_PRESETS, type TierLimits, tierFromLimits } from './tier-presets.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { describeStoreContract } from './__fixtures__/store-contract.js';
 import { createMemoryStore } from './memory-store.js';
 import { createRateLimiter } from './rate-limiter.js';
@@ -28,5 +28,32 @@ describe('createMemoryStore', () => {
     // 10,000 entries of a few hundred bytes each plus uncollected garbage (no forced GC here);
     // a leak of 1e6 entries of ≥ 300 bytes would pass 300 MB.
     expect(peak).toBeLessThan(160 * 2 ** 20);
+  });
+});
+
+describe('createMemoryStore: default clock', () => {
+  it('follows fake timers at once: setSystemTime applies to the next decision', () => {
+    const T0 = 1_800_000_000_000;
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 });
+    try {
+      const limiter = createRateLimiter({
+        store: createMemoryStore(),
+        tiers: {
+          T: { windows: [{ name: 'm', limit: 1, windowMs: 60_000, algorithm: 'fixed-window' }] },
+        },
+      });
+      expect(limiter.limitSync('k').allowed).toBe(true);
+      expect(limiter.limitSync('k')).toMatchObject({ allowed: false, resetAt: T0 + 60_000 });
+      vi.setSystemTime(T0 + 60_000);
+      expect(limiter.limitSync('k')).toMatchObject({ allowed: true, resetAt: T0 + 120_000 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('answers synchronously through executeSync, the same function as execute', () => {
+    const store = createMemoryStore();
+    expect(store.executeSync).toBe(store.execute);
+    expect(createRateLimiter({ store }).limitSync('k').allowed).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { type MemoryEvaluator, memoryEvaluator } from './memory-evaluator.js';
 import { type RateLimitStore, REPLY_HEADER, type StoreOperation } from './rate-limit-store.js';
 import type { TierPlan } from './tier-plan.js';
+import { turnClock } from './turn-clock.js';
 
 /** Options for {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -13,7 +14,8 @@ export interface MemoryStoreOptions {
   readonly max?: number;
   /**
    * Clock in epoch milliseconds.
-   * @default Date.now
+   * @default `Date.now()` read at most once per event-loop turn (and every 32 reads within one):
+   * a decision may use a time up to one turn old
    */
   readonly clock?: () => number;
 }
@@ -23,6 +25,15 @@ export interface MemoryStore extends RateLimitStore {
   readonly local: true;
   /** Synchronous: the reply is a buffer reused by the next call, so read it right away. */
   execute(
+    subject: string,
+    plan: TierPlan,
+    operation: StoreOperation,
+    cost: number,
+    tokens: number,
+    holdId: string,
+  ): Float64Array;
+  /** The same function as {@link MemoryStore.execute}: this store always answers synchronously. */
+  executeSync(
     subject: string,
     plan: TierPlan,
     operation: StoreOperation,
@@ -71,7 +82,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const max = options.max ?? 100_000;
   if (!Number.isSafeInteger(max) || max < 1)
     throw new RangeError(`max must be an integer ≥ 1, got ${max}`);
-  const clock = options.clock ?? Date.now;
+  const clock = options.clock ?? turnClock;
   if (typeof clock !== 'function') throw new TypeError('clock must be a function');
   // Evicted entries are reused for new subjects, so a flood of distinct keys allocates nothing.
   const spare: Entry[] = [];
@@ -211,6 +222,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   return {
     local: true,
     execute,
+    executeSync: execute,
     reset(subject) {
       entries.delete(subject);
     },

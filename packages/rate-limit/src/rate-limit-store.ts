@@ -47,6 +47,19 @@ export interface RateLimitStore {
     tokens: number,
     holdId: string,
   ): StoreReply | Promise<StoreReply>;
+  /**
+   * The same operation as {@link RateLimitStore.execute}, on a store that always answers
+   * synchronously (the memory store). Its presence is what lets `limiter.limitSync()` decide
+   * without a promise; a store that may answer later (Redis, a fallback wrapper) leaves it out.
+   */
+  executeSync?(
+    subject: string,
+    plan: TierPlan,
+    operation: StoreOperation,
+    cost: number,
+    tokens: number,
+    holdId: string,
+  ): StoreReply;
   /** Forgets every window and hold of `subject`. */
   reset(subject: string): void | Promise<void>;
   /**

@@ -8,6 +8,7 @@ import { type RateLimitStore, REPLY_HEADER, type StoreReply } from './rate-limit
 import type { RateLimitTier } from './rate-limit-tier.js';
 import type { RateLimiterEvents } from './rate-limiter-events.js';
 import { ReservationSettledError } from './reservation-settled-error.js';
+import { StoreNotSynchronousError } from './store-not-synchronous-error.js';
 import { TierPlan, validateTier } from './tier-plan.js';
 import { TIER_PRESETS } from './tier-presets.js';
 import type {
@@ -15,6 +16,7 @@ import type {
   SettleOptions,
   TokenReservation,
 } from './token-reservation.js';
+import { turnClock } from './turn-clock.js';
 import { UnknownTierError } from './unknown-tier-error.js';
 import { WINDOW_ALGORITHMS, type WindowAlgorithm } from './window-algorithm.js';
 
@@ -77,14 +79,15 @@ export interface RateLimiterOptions {
    */
   readonly blockedCache?: false | { readonly max?: number };
   /**
-   * Clock in epoch milliseconds, for the blocked-key cache.
-   * @default Date.now
+   * Clock in epoch milliseconds, for the blocked-key cache and fail-mode decisions (the memory
+   * store has its own `clock` option).
+   * @default `Date.now()` read at most once per event-loop turn (and every 32 reads within one)
    */
   readonly clock?: () => number;
 }
 
-/** Options of {@link RateLimiter.limit}. */
-export interface LimitOptions {
+/** Options of {@link RateLimiter.limitSync}. */
+export interface LimitSyncOptions {
   /**
    * Tier to decide for.
    * @default the limiter's `defaultTier`
@@ -97,6 +100,10 @@ export interface LimitOptions {
   readonly cost?: number;
   /** The endpoint called, for the limiter's `endpointCosts`. */
   readonly endpoint?: string;
+}
+
+/** Options of {@link RateLimiter.limit}. */
+export interface LimitOptions extends LimitSyncOptions {
   /** Aborts waiting for the store; the call then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
 }
@@ -129,6 +136,14 @@ export interface RateLimiter extends EventEmitter<RateLimiterEvents> {
    * Denials resolve (`allowed: false`); only broken contracts reject.
    */
   limit(key: string, options?: LimitOptions): Promise<RateLimitDecision>;
+  /**
+   * {@link RateLimiter.limit} without the promise, for stores that answer synchronously (the
+   * memory store): the same decision, the same events, shadow mode and costs, returned directly.
+   * Saves the promise and its microtask per decision in hot loops. Broken calls throw (unknown
+   * tier, invalid cost or key); with a store that may answer later (Redis, a fallback store) it
+   * throws {@link StoreNotSynchronousError} before deciding anything.
+   */
+  limitSync(key: string, options?: LimitSyncOptions): RateLimitDecision;
   /**
    * Like {@link RateLimiter.limit} (cost defaults to 1; pass `cost: 0` when the request was
    * already counted) and, in the same atomic step, holds `estimate` tokens in every token window.
@@ -187,6 +202,10 @@ function raceAbort<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T> 
   });
 }
 
+function checkKey(key: string): void {
+  if (typeof key !== 'string') throw new TypeError(`key must be a string, got ${typeof key}`);
+}
+
 function checkCount(name: string, value: number): void {
   if (typeof value !== 'number' || !(value >= 0) || value === Number.POSITIVE_INFINITY)
     throw new RangeError(`${name} must be a finite number ≥ 0, got ${value}`);
@@ -208,6 +227,8 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
   readonly #failOpen: boolean;
   readonly #nearLimitRatio: number;
   readonly #clock: () => number;
+  /** Whether the store answers synchronously (has `executeSync`), read once at construction. */
+  readonly #sync: boolean;
   /** Per tier, keys over a request limit; undefined when the store is local or it is off. */
   readonly #blocked: Map<TierPlan, LRUCache<string, BlockedEntry>> | undefined;
   readonly #blockedMax: number;
@@ -268,7 +289,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     this.#nearLimitRatio = options.nearLimitRatio ?? 0.8;
     if (!(this.#nearLimitRatio > 0 && this.#nearLimitRatio <= 1))
       throw new RangeError(`nearLimitRatio must be > 0 and ≤ 1, got ${this.#nearLimitRatio}`);
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? turnClock;
     if (typeof this.#clock !== 'function') throw new TypeError('clock must be a function');
     this.store = options.store ?? createMemoryStore();
     if (typeof this.store !== 'object' || this.store === null || !this.store.execute)
@@ -281,6 +302,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     this.#blockedMax = blockedCache === false ? 0 : (blockedCache.max ?? 10_000);
     if (!Number.isSafeInteger(this.#blockedMax) || this.#blockedMax < 0)
       throw new RangeError(`blockedCache.max must be an integer ≥ 1, got ${this.#blockedMax}`);
+    this.#sync = typeof this.store.executeSync === 'function';
     this.#blocked = this.store.local === true || this.#blockedMax === 0 ? undefined : new Map();
     this.#unsubscribe = this.store.onStatusChange?.((event) => {
       if (event.type === 'fallback-engaged') this.emit('fallback-engaged', { error: event.error });
@@ -354,26 +376,16 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     let plan = this.#defaultPlan;
     let cost = 1;
     let signal: AbortSignal | undefined;
-    if (options !== undefined) {
-      const tier = options.tier;
-      if (tier !== undefined) {
-        if (tier === this.#lastTier) plan = this.#lastPlan;
-        else {
-          const named = this.#plans.get(tier);
-          if (named === undefined) return Promise.reject(new UnknownTierError(tier, this.tiers));
-          plan = named;
-          this.#lastTier = tier;
-          this.#lastPlan = named;
-        }
-      }
-      if (options.cost !== undefined) cost = options.cost;
-      if (options.endpoint !== undefined) cost *= this.#endpointCosts.get(options.endpoint) ?? 1;
-      signal = options.signal;
-    }
     try {
-      if (typeof key !== 'string') throw new TypeError(`key must be a string, got ${typeof key}`);
-      if (cost !== 1) checkCount('cost', cost);
+      if (options !== undefined) {
+        plan = this.#planOf(options.tier);
+        cost = this.#costOf(options);
+        signal = options.signal;
+      }
+      checkKey(key);
       if (signal?.aborted) throw signal.reason;
+      // A synchronous store decides exactly as limitSync() does, through the same code.
+      if (this.#sync) return Promise.resolve(this.#limitNow(key, plan, cost));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -393,16 +405,40 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     return signal === undefined ? Promise.resolve(pending) : raceAbort(pending, signal);
   }
 
+  limitSync(key: string, options?: LimitSyncOptions): RateLimitDecision {
+    if (!this.#sync) throw new StoreNotSynchronousError();
+    let plan = this.#defaultPlan;
+    let cost = 1;
+    if (options !== undefined) {
+      plan = this.#planOf(options.tier);
+      cost = this.#costOf(options);
+    }
+    checkKey(key);
+    return this.#limitNow(key, plan, cost);
+  }
+
+  /** One request decision on a synchronous store: the blocked-key cache, the store, events. */
+  #limitNow(key: string, plan: TierPlan, cost: number): RateLimitDecision {
+    const blocked = this.#blocked === undefined ? undefined : this.#cachedBlock(key, plan, cost);
+    if (blocked !== undefined) return this.#report(key, plan.tier, cost, blocked);
+    let reply: StoreReply;
+    try {
+      // #sync says executeSync exists.
+      reply = this.store.executeSync!(key, plan, 0, cost, 0, '');
+    } catch (error) {
+      return this.#unavailable(key, plan, cost, error);
+    }
+    return this.#decide(key, plan, cost, reply);
+  }
+
   async reserve(key: string, options: ReserveOptions): Promise<TokenReservation> {
-    if (typeof key !== 'string') throw new TypeError(`key must be a string, got ${typeof key}`);
+    checkKey(key);
     if (typeof options !== 'object' || options === null)
       throw new TypeError('reserve needs an options object with an estimate');
     const plan = this.#planOf(options.tier);
     checkCount('estimate', options.estimate);
     const requested = Math.ceil(options.estimate);
-    let cost = options.cost ?? 1;
-    if (options.endpoint !== undefined) cost *= this.#endpointCosts.get(options.endpoint) ?? 1;
-    checkCount('cost', cost);
+    const cost = this.#costOf(options);
     options.signal?.throwIfAborted();
     // Capped at the smallest token limit: a large default must not refuse a small tier.
     const tokens = Math.min(requested, plan.maxReservation);
@@ -503,7 +539,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
   }
 
   async getQuota(key: string, tier?: string, options?: QuotaOptions): Promise<RateLimitQuota> {
-    if (typeof key !== 'string') throw new TypeError(`key must be a string, got ${typeof key}`);
+    checkKey(key);
     const plan = this.#planOf(tier);
     options?.signal?.throwIfAborted();
     let reply = this.store.execute(key, plan, 2, 1, 0, '');
@@ -542,7 +578,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
   }
 
   async reset(key: string, options?: QuotaOptions): Promise<void> {
-    if (typeof key !== 'string') throw new TypeError(`key must be a string, got ${typeof key}`);
+    checkKey(key);
     options?.signal?.throwIfAborted();
     if (this.#blocked) for (const cache of this.#blocked.values()) cache.delete(key);
     const done = this.store.reset(key);
@@ -555,11 +591,23 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     this.removeAllListeners();
   }
 
+  /** The plan of a tier name (the default tier for none); throws {@link UnknownTierError}. */
   #planOf(tier: string | undefined): TierPlan {
     if (tier === undefined) return this.#defaultPlan;
+    if (tier === this.#lastTier) return this.#lastPlan;
     const plan = this.#plans.get(tier);
     if (plan === undefined) throw new UnknownTierError(tier, this.tiers);
+    this.#lastTier = tier;
+    this.#lastPlan = plan;
     return plan;
+  }
+
+  /** A call's request cost: `cost` (default 1) times its endpoint's multiplier; checked. */
+  #costOf(options: LimitSyncOptions): number {
+    let cost = options.cost ?? 1;
+    if (options.endpoint !== undefined) cost *= this.#endpointCosts.get(options.endpoint) ?? 1;
+    if (cost !== 1) checkCount('cost', cost);
+    return cost;
   }
 
   #cachedBlock(key: string, plan: TierPlan, cost: number): RateLimitDecision | undefined {

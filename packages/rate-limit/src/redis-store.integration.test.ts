@@ -8,6 +8,7 @@ import type { RateLimitTier } from './rate-limit-tier.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { tierScript } from './redis-script.js';
 import { createRedisStore, createRedisStoreInternal } from './redis-store.js';
+import { StoreNotSynchronousError } from './store-not-synchronous-error.js';
 import { TierPlan } from './tier-plan.js';
 import { TIER_PRESETS } from './tier-presets.js';
 
@@ -32,6 +33,14 @@ describe('RedisStore on one Redis server', () => {
     expect(keys).toEqual([`{${redis.prefix}rl:user:42}`, `{${redis.prefix}rl:user:42}:h`]);
     expect(store.keyOf('user:42')).toBe(`{${redis.prefix}rl:user:42}`);
     expect(await redis.client.pttl(keys[0] as string)).toBeGreaterThan(2 * 86_400_000);
+  });
+
+  it('refuses limitSync() before sending anything: Redis answers later', async () => {
+    const store = createRedisStore({ client: redis.client, prefix: `${redis.prefix}rl` });
+    const limiter = createRateLimiter({ store });
+    expect(() => limiter.limitSync('sync')).toThrow(StoreNotSynchronousError);
+    expect(await redis.client.keys(`*${redis.prefix}rl:sync*`)).toEqual([]);
+    expect((await limiter.limit('sync')).remaining).toBe(9);
   });
 
   it('reloads the script after SCRIPT FLUSH (NOSCRIPT)', async () => {
