@@ -1,5 +1,24 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { estimateTokens, tokenWeight } from './estimate-tokens.js';
+import { estimateTokens, tokenQuarters, tokenWeight } from './estimate-tokens.js';
+
+/** The estimator's rule, one code unit at a time: what the fast path must agree with. */
+function referenceQuarters(text: string): number {
+  let quarters = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    const cjk =
+      (code >= 0x3040 && code <= 0x30ff) ||
+      (code >= 0x3400 && code <= 0x9fff) ||
+      (code >= 0xac00 && code <= 0xd7af) ||
+      (code >= 0xf900 && code <= 0xfaff);
+    if (code < 0x80) quarters += 1;
+    else if (cjk) quarters += 4;
+    else if (code >= 0xdc00 && code <= 0xdfff) quarters += 0;
+    else quarters += 2;
+  }
+  return quarters;
+}
 
 describe('estimateTokens', () => {
   it('counts about four ASCII characters per token', () => {
@@ -23,5 +42,32 @@ describe('estimateTokens', () => {
     const parts = ['Hel', 'lo, ', '世界', ' 😀', '!'];
     const sum = parts.reduce((total, part) => total + tokenWeight(part), 0);
     expect(sum).toBeCloseTo(tokenWeight(parts.join('')));
+  });
+});
+
+describe('tokenQuarters', () => {
+  it('is the weight in whole quarter tokens', () => {
+    expect(tokenQuarters('')).toBe(0);
+    expect(tokenQuarters(' the')).toBe(4);
+    expect(tokenQuarters('café')).toBe(5);
+    expect(tokenQuarters('日本')).toBe(8);
+    expect(tokenQuarters('😀')).toBe(2);
+  });
+
+  it('agrees with the per-character rule on any text, ASCII fast path or not', () => {
+    const unit = fc.oneof(
+      fc.integer({ min: 0, max: 0x7f }),
+      fc.integer({ min: 0x80, max: 0xffff }),
+    );
+    const text = fc.array(unit, { maxLength: 24 }).map((codes) => String.fromCharCode(...codes));
+    fc.assert(
+      fc.property(text, (value) => {
+        const quarters = tokenQuarters(value);
+        expect(Number.isInteger(quarters)).toBe(true);
+        expect(quarters).toBe(referenceQuarters(value));
+        expect(tokenWeight(value)).toBe(quarters / 4);
+        expect(estimateTokens(value)).toBe(Math.ceil(quarters / 4));
+      }),
+    );
   });
 });

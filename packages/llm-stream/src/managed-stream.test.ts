@@ -130,6 +130,63 @@ describe('managed stream: event sequence', () => {
   });
 });
 
+describe('managed stream: token, progress and time arithmetic', () => {
+  /** The percent as the chunk contract defines it: tenths of a percent of the basis, capped at 100. */
+  const percentOf = (total: number, basis: number) =>
+    Math.min(Math.round((total * 1000) / basis) / 10, 100);
+
+  it('gives every chunk exactly the rounded percent of its basis, also when a report lowers the total', async () => {
+    for (const basis of [3, 7, 48, 333, 2.5, 1000 / 3, 12_345]) {
+      const steps = [
+        ...words(300),
+        // A cumulative count well below the estimate re-bases the totals downwards.
+        { type: 'usage' as const, outputTokens: 120 },
+        ...words(300),
+      ];
+      const events = await collect(
+        createManagedStream(scriptedSource(steps), { buffer: false, expectedTokens: basis }),
+      );
+      const list = chunks(events);
+      expect(list).toHaveLength(600);
+      for (const chunk of list) {
+        expect(chunk.progress_percent).toBe(percentOf(chunk.total_tokens, basis));
+      }
+      expect(list[300]!.total_tokens).toBeLessThan(list[299]!.total_tokens);
+    }
+  });
+
+  it('sums a custom estimator’s fractional counts without float drift', async () => {
+    const stream = createManagedStream(scriptedSource(words(10)), {
+      buffer: false,
+      estimateTokens: () => 0.3,
+    });
+    const events = await collect(stream);
+    // 0.3 per delta: ceil(0.3), ceil(0.6), ... ceil(3.0), where the float sum is 3.0000000000000004.
+    expect(chunks(events).map((chunk) => chunk.total_tokens)).toEqual([
+      1, 1, 1, 2, 2, 2, 3, 3, 3, 3,
+    ]);
+    expect(events.at(-1)).toMatchObject({
+      type: 'complete',
+      usage: { output_tokens: 3, estimated: true },
+    });
+  });
+
+  it('stamps each chunk with its clock reading and the seconds since the start', async () => {
+    // Readings repeat (chunks of one turn share one) and then move on.
+    const readings = [10_000, 10_000, 10_000, 10_250, 10_250, 11_000, 12_345, 12_345];
+    let call = 0;
+    const clock = () => readings[Math.min(call++, readings.length - 1)]!;
+    const events = await collect(
+      createManagedStream(scriptedSource(words(6)), { buffer: false, clock }),
+    );
+    const list = chunks(events);
+    expect(list.map((chunk) => chunk.timestamp)).toEqual([
+      10_000, 10_250, 10_250, 11_000, 12_345, 12_345,
+    ]);
+    expect(list.map((chunk) => chunk.elapsed_seconds)).toEqual([0, 0.25, 0.25, 1, 2.345, 2.345]);
+  });
+});
+
 describe('managed stream: consume(onEvent)', () => {
   it('calls back for every event in order and resolves with the end event', async () => {
     const stream = createManagedStream(scriptedSource(words(7)), { buffer: { tokens: 3 } });

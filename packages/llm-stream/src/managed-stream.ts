@@ -1,5 +1,5 @@
 import type { ActiveStreamInfo } from './active-stream-info.js';
-import { tokenWeight } from './estimate-tokens.js';
+import { tokenQuarters } from './estimate-tokens.js';
 import type { ProviderEvent, ProviderStreamSource } from './provider-event.js';
 import { backoffDelayMs } from './retry-options.js';
 import { StreamError, type StreamErrorCode } from './stream-error.js';
@@ -81,8 +81,16 @@ const doneResult: IteratorResult<StreamEvent, undefined> = Object.freeze({
   value: undefined,
 });
 
-// Float sums of 0.25 steps are exact, but a custom estimator may return any fraction.
-const ceil = (value: number): number => (value <= 1e-9 ? 0 : Math.ceil(value - 1e-9));
+/**
+ * Whole tokens in a count of quarter tokens, rounded up. The default estimator counts whole
+ * quarters, so this is integer arithmetic; a custom one may return any fraction, whose float
+ * sums need a tolerance.
+ */
+function tokensIn(quarters: number): number {
+  if (quarters > 0 && (quarters | 0) === quarters) return (quarters + 3) >>> 2;
+  const tokens = quarters / 4;
+  return tokens <= 1e-9 ? 0 : Math.ceil(tokens - 1e-9);
+}
 
 /**
  * Creates a managed stream outside any registry. Use a {@link StreamManager} to list, inspect and
@@ -114,8 +122,13 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   #model: string;
   #provider: string;
   #progressBasis: number | undefined;
-  #progressTenths = -1;
   #progressValue = 0;
+  // Totals strictly between these two give #progressValue again (see #progress); empty at first.
+  #progressLow = Number.POSITIVE_INFINITY;
+  #progressHigh = Number.NEGATIVE_INFINITY;
+  // The clock reading of the last chunk and its elapsed seconds: a turn's chunks share one reading.
+  #elapsedAt = Number.NaN;
+  #elapsedSeconds = 0;
   #entryIndex = 0;
   #retriesOnEntry = 0;
   #attempts = 0;
@@ -140,11 +153,12 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   readonly #startedAt: number;
   #firstTokenAt: number | null = null;
   #chunkNumber = 0;
-  #weight = 0;
+  /** Estimated weight of the attempt's text, in quarter tokens (see {@link tokenQuarters}). */
+  #quarters = 0;
   #reportedOutput: number | undefined;
-  #weightAtReport = 0;
+  #quartersAtReport = 0;
   /** Estimated weight of the text already flushed, so a re-based total does not stall the size flush. */
-  #weightAtFlush = 0;
+  #quartersAtFlush = 0;
   #reportedInput: number | undefined;
   #lastTotal = 0;
   #finishReason: string | null = null;
@@ -169,7 +183,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     this.#source = options.entries[0]!.source;
     this.#model = this.#source.model;
     this.#provider = this.#source.provider;
-    this.#progressBasis = this.#basisOf(this.#source);
+    this.#setProgressBasis(this.#basisOf(this.#source));
     this.#startedAt = options.clock();
   }
 
@@ -431,7 +445,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     } else if (event.type === 'usage') {
       if (event.outputTokens !== undefined) {
         this.#reportedOutput = event.outputTokens;
-        this.#weightAtReport = this.#weight;
+        this.#quartersAtReport = this.#quarters;
       }
       if (event.inputTokens !== undefined) this.#reportedInput = event.inputTokens;
     } else if (event.type === 'finish') this.#finishReason = event.reason;
@@ -440,7 +454,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
 
   #onText(text: string): void {
     const estimate = this.#estimate;
-    this.#weight += estimate === undefined ? tokenWeight(text) : estimate(text);
+    this.#quarters += estimate === undefined ? tokenQuarters(text) : estimate(text) * 4;
     if (this.#firstTokenAt === null) {
       this.#firstTokenAt = this.#clock();
       this.#phase = 'streaming';
@@ -453,7 +467,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     this.#bufferText += text;
     if (
       this.#currentTotal() - this.#lastTotal >= this.#bufferTokens ||
-      ceil(this.#weight - this.#weightAtFlush) >= this.#bufferTokens
+      tokensIn(this.#quarters - this.#quartersAtFlush) >= this.#bufferTokens
     ) {
       this.#flush();
     }
@@ -479,7 +493,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     const total = this.#currentTotal();
     const previous = this.#lastTotal;
     this.#lastTotal = total;
-    this.#weightAtFlush = this.#weight;
+    this.#quartersAtFlush = this.#quarters;
     this.#deliver({
       type: 'chunk',
       stream_id: this.id,
@@ -489,7 +503,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
       content,
       tokens_in_chunk: total > previous ? total - previous : 0,
       total_tokens: total,
-      elapsed_seconds: (now - this.#startedAt) / 1000,
+      elapsed_seconds: this.#elapsedSecondsAt(now),
       progress_percent: this.#progress(total),
       timestamp: now,
     } satisfies StreamChunkEvent);
@@ -755,7 +769,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     this.#source = next.source;
     this.#model = next.source.model;
     this.#provider = next.source.provider;
-    this.#progressBasis = this.#basisOf(next.source);
+    this.#setProgressBasis(this.#basisOf(next.source));
     this.#hooks?.emit({
       type: 'failover',
       stream_id: this.id,
@@ -809,22 +823,22 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   }
 
   #resetAttemptCounters(): void {
-    this.#weight = 0;
+    this.#quarters = 0;
     this.#reportedOutput = undefined;
-    this.#weightAtReport = 0;
-    this.#weightAtFlush = 0;
+    this.#quartersAtReport = 0;
+    this.#quartersAtFlush = 0;
     this.#reportedInput = undefined;
     this.#finishReason = null;
   }
 
   #currentTotal(): number {
     return this.#reportedOutput === undefined
-      ? ceil(this.#weight)
-      : this.#reportedOutput + ceil(this.#weight - this.#weightAtReport);
+      ? tokensIn(this.#quarters)
+      : this.#reportedOutput + tokensIn(this.#quarters - this.#quartersAtReport);
   }
 
   #usage(forceEstimated: boolean): StreamUsage {
-    const textSinceReport = this.#weight - this.#weightAtReport > 1e-9;
+    const textSinceReport = this.#quarters - this.#quartersAtReport > 4e-9;
     const promptChars = this.#source.promptChars;
     const input =
       this.#reportedInput ?? (promptChars === undefined ? 0 : Math.ceil(promptChars / 4));
@@ -844,16 +858,42 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     return basis !== undefined && basis > 0 ? basis : undefined;
   }
 
+  #setProgressBasis(basis: number | undefined): void {
+    this.#progressBasis = basis;
+    this.#progressLow = Number.POSITIVE_INFINITY;
+    this.#progressHigh = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Percent of the basis in tenths, capped at 100; null without a basis. */
   #progress(total: number): number | null {
+    // Most chunks leave the rounded percent unchanged: two comparisons instead of a division.
+    if (total > this.#progressLow && total < this.#progressHigh) return this.#progressValue;
     const basis = this.#progressBasis;
     if (basis === undefined) return null;
-    // Tenths of a percent are an integer; reusing the last value when they did not change avoids an allocation per chunk.
     const tenths = Math.round((total * 1000) / basis);
-    if (tenths !== this.#progressTenths) {
-      this.#progressTenths = tenths;
-      this.#progressValue = tenths < 1000 ? tenths / 10 : 100;
+    // The band of totals whose quotient rounds to `tenths` again, narrowed by a millionth of a
+    // tenth at each end: far more than the division's rounding error, so inside it the result
+    // is exactly what the division would give.
+    const margin = 1e-6;
+    if (tenths < 1000) {
+      this.#progressValue = tenths / 10;
+      this.#progressLow = ((tenths - 0.5 + margin) * basis) / 1000;
+      this.#progressHigh = ((tenths + 0.5 - margin) * basis) / 1000;
+    } else {
+      this.#progressValue = 100;
+      this.#progressLow = ((999.5 + margin) * basis) / 1000;
+      this.#progressHigh = Number.POSITIVE_INFINITY;
     }
     return this.#progressValue;
+  }
+
+  /** Seconds since the start; computed once per clock reading, which chunks of one turn share. */
+  #elapsedSecondsAt(now: number): number {
+    if (now !== this.#elapsedAt) {
+      this.#elapsedAt = now;
+      this.#elapsedSeconds = (now - this.#startedAt) / 1000;
+    }
+    return this.#elapsedSeconds;
   }
 
   #tokensPerSecond(total: number, now: number): number | null {

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { readAcrossIdleWait } from '@breakwater/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { turnClock } from './turn-clock.js';
 
-const IDLE_WAIT = fileURLToPath(new URL('./__fixtures__/idle-wait-reading.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLOCK_MODULE = fileURLToPath(new URL('./turn-clock.ts', import.meta.url));
 
 /** Spins until `Date.now()` has passed `time`: the real clock moves, the turn does not end. */
 function spinPast(time: number): void {
@@ -37,19 +35,7 @@ describe('turnClock', () => {
   });
 
   it('never carries a reading across an idle wait for I/O', async () => {
-    // In a process of its own: this one's loop is kept busy by the test runner.
-    const child = spawn(process.execPath, ['--import', 'tsx', IDLE_WAIT], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      output += chunk;
-    });
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(0);
-    const { asked, answered } = JSON.parse(output) as { asked: number; answered: number };
+    const { asked, answered } = await readAcrossIdleWait(CLOCK_MODULE);
     // The worker answered 100 ms after the first reading; the second one must see that.
     expect(answered - asked).toBeGreaterThanOrEqual(99);
   });
