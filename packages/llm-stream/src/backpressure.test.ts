@@ -25,7 +25,9 @@ describe('backpressure with a stalled consumer', () => {
 
   it('holds at most one buffer of tokens plus one event while the reader stalls (buffering on)', async () => {
     const source = countingSource(4);
-    const stream = createManagedStream(source, { buffer: { tokens: 5, maxDelayMs: 10 } });
+    const stream = createManagedStream(source, {
+      buffer: { tokens: 5, maxDelayMs: 10, holdFirstToken: true },
+    });
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next(); // start
     const first = await iterator.next();

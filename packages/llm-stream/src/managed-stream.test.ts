@@ -115,6 +115,9 @@ describe('managed stream: event sequence', () => {
     expect(() => createManagedStream(source, { buffer: { tokens: 0 } })).toThrow(
       'buffer.tokens must be an integer ≥ 1, got 0',
     );
+    expect(() =>
+      createManagedStream(source, { buffer: { holdFirstToken: 'yes' as unknown as boolean } }),
+    ).toThrow('buffer.holdFirstToken must be a boolean, got string');
     expect(() => createManagedStream(source, { buffer: { maxDelayMs: -1 } })).toThrow(
       'buffer.maxDelayMs must be a finite number ≥ 0, got -1',
     );
@@ -238,9 +241,22 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     vi.useRealTimers();
   });
 
-  it('flushes every 5 tokens when tokens arrive quickly, and the rest at the end', async () => {
+  it('sends the first token at once, then flushes every 5 tokens, and the rest at the end', async () => {
     const source = scriptedSource(words(12));
     const events = await collect(createManagedStream(source));
+    const list = chunks(events);
+    expect(list.map((chunk) => chunk.tokens_in_chunk)).toEqual([1, 5, 5, 1]);
+    expect(list.map((chunk) => chunk.content).join('')).toBe(
+      words(12)
+        .map((event) => (event.type === 'text' ? event.text : ''))
+        .join(''),
+    );
+    expect(await timersLeft()).toBe(0);
+  });
+
+  it('gathers the first token too with holdFirstToken', async () => {
+    const source = scriptedSource(words(12));
+    const events = await collect(createManagedStream(source, { buffer: { holdFirstToken: true } }));
     const list = chunks(events);
     expect(list.map((chunk) => chunk.tokens_in_chunk)).toEqual([5, 5, 2]);
     expect(list.map((chunk) => chunk.content).join('')).toBe(
@@ -257,7 +273,9 @@ describe('managed stream: buffering and progress (fake timers)', () => {
       event,
       { type: 'usage' as const, outputTokens: Math.ceil((index + 1) / 2) },
     ]);
-    const events = await collect(createManagedStream(scriptedSource(steps)));
+    const events = await collect(
+      createManagedStream(scriptedSource(steps), { buffer: { holdFirstToken: true } }),
+    );
     const list = chunks(events);
     expect(list.map((chunk) => chunk.content.length)).toEqual([20, 20, 8]);
     const complete = events.at(-1)!;
@@ -266,10 +284,30 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     expect(await timersLeft()).toBe(0);
   });
 
-  it('flushes after maxDelayMs since the first buffered token when tokens trickle in', async () => {
+  it('never holds the first token back: it leaves at 0 ms, later ones wait for maxDelayMs', async () => {
     const steps = words(4).flatMap((event) => [event, { wait: 30 }]);
     const stream = createManagedStream(scriptedSource(steps), {
       buffer: { tokens: 5, maxDelayMs: 50 },
+    });
+    const seen: Array<{ at: number; content: string }> = [];
+    const reading = stream.consume((event) => {
+      if (event.type === 'chunk') seen.push({ at: Date.now() - 1_000_000, content: event.content });
+    });
+    await vi.advanceTimersByTimeAsync(200);
+    await reading;
+    // Tokens at 0, 30, 60, 90 ms: the first at once, the next buffered from 30 ms until 80 ms.
+    expect(seen).toEqual([
+      { at: 0, content: 'w000' },
+      { at: 80, content: ' w01 w02' },
+      { at: 120, content: ' w03' },
+    ]);
+    expect(await timersLeft()).toBe(0);
+  });
+
+  it('flushes after maxDelayMs since the first buffered token when tokens trickle in', async () => {
+    const steps = words(4).flatMap((event) => [event, { wait: 30 }]);
+    const stream = createManagedStream(scriptedSource(steps), {
+      buffer: { tokens: 5, maxDelayMs: 50, holdFirstToken: true },
     });
     const seen: Array<{ at: number; event: StreamEvent }> = [];
     const reading = (async () => {
@@ -289,7 +327,7 @@ describe('managed stream: buffering and progress (fake timers)', () => {
   it('flushes by time while read with consume(onEvent), and keeps pulling after a timed flush', async () => {
     const steps = words(6).flatMap((event) => [event, { wait: 30 }]);
     const stream = createManagedStream(scriptedSource(steps), {
-      buffer: { tokens: 5, maxDelayMs: 50 },
+      buffer: { tokens: 5, maxDelayMs: 50, holdFirstToken: true },
     });
     const contents: string[] = [];
     const reading = stream.consume((event) => {
@@ -343,7 +381,9 @@ describe('managed stream: buffering and progress (fake timers)', () => {
   });
 
   it('clears its flush timer when cancelled while a buffer waits', async () => {
-    const stream = createManagedStream(scriptedSource([...words(2), { wait: 10_000 }]));
+    const stream = createManagedStream(scriptedSource([...words(2), { wait: 10_000 }]), {
+      buffer: { holdFirstToken: true },
+    });
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next();
     const pending = iterator.next();
@@ -431,7 +471,9 @@ describe('managed stream: cancellation and usage on abort', () => {
       { type: 'text', text: ' more' },
       { fail: Object.assign(new Error('overloaded'), { status: 529 }) },
     ]);
-    const events = await collect(createManagedStream(source, { buffer: { tokens: 50 } }));
+    const events = await collect(
+      createManagedStream(source, { buffer: { tokens: 50, holdFirstToken: true } }),
+    );
     expect(events.map((event) => event.type)).toEqual(['start', 'chunk', 'error']);
     expect((events[1] as StreamChunkEvent).content).toBe('w000 w01 w02 more');
     expect(events[2]).toMatchObject({

@@ -115,6 +115,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   readonly #hooks: StreamHooks | undefined;
   readonly #clock: () => number;
   readonly #bufferTokens: number;
+  readonly #holdFirstToken: boolean;
   readonly #estimate: ((text: string) => number) | undefined;
 
   #source: ProviderStreamSource;
@@ -179,6 +180,7 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
     this.#hooks = hooks;
     this.#clock = options.clock;
     this.#bufferTokens = options.bufferTokens;
+    this.#holdFirstToken = options.holdFirstToken;
     this.#estimate = options.estimateTokens;
     this.#source = options.entries[0]!.source;
     this.#model = this.#source.model;
@@ -455,11 +457,13 @@ export class ManagedStreamImpl implements ManagedStream, AsyncIterator<StreamEve
   #onText(text: string): void {
     const estimate = this.#estimate;
     this.#quarters += estimate === undefined ? tokenQuarters(text) : estimate(text) * 4;
+    let first = false;
     if (this.#firstTokenAt === null) {
       this.#firstTokenAt = this.#clock();
       this.#phase = 'streaming';
+      first = !this.#holdFirstToken;
     }
-    if (this.#bufferTokens === 0) {
+    if (this.#bufferTokens === 0 || first) {
       this.#emitChunk(text);
       return;
     }

@@ -34,11 +34,17 @@ export interface BufferOptions {
   readonly tokens?: number;
   /** Flush this long after the first buffered token, even if fewer tokens gathered. @default 50 */
   readonly maxDelayMs?: number;
+  /**
+   * Gather the stream's first text like the rest. By default the first text is sent the moment
+   * it arrives, because time to first token is what users feel; only later text is gathered.
+   * @default false
+   */
+  readonly holdFirstToken?: boolean;
 }
 
 /** Options shared by a {@link StreamManager} (as defaults) and each stream. */
 export interface StreamDefaults {
-  /** Buffering of text into chunks; `false` yields one chunk per provider delta. @default { tokens: 5, maxDelayMs: 50 } */
+  /** Buffering of text into chunks; `false` yields one chunk per provider delta. @default { tokens: 5, maxDelayMs: 50, holdFirstToken: false } */
   readonly buffer?: BufferOptions | false;
   /** Retries of one source before the first token; `false` turns them off. @default { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 60000 } */
   readonly retry?: RetryOptions | false;
@@ -72,6 +78,8 @@ export interface ResolvedStreamOptions {
   /** 0 means buffering is off. */
   readonly bufferTokens: number;
   readonly bufferDelayMs: number;
+  /** With buffering on: whether the first text waits to be gathered too. */
+  readonly holdFirstToken: boolean;
   readonly retry: ResolvedRetryOptions;
   readonly failover: ResolvedFailoverOptions;
   readonly estimateTokens: ((text: string) => number) | undefined;
@@ -94,9 +102,14 @@ export function resolveStreamOptions(
   const buffer = options.buffer !== undefined ? options.buffer : defaults.buffer;
   let bufferTokens = 0;
   let bufferDelayMs = 0;
+  let holdFirstToken = false;
   if (buffer !== false) {
     bufferTokens = buffer?.tokens ?? 5;
     bufferDelayMs = buffer?.maxDelayMs ?? 50;
+    holdFirstToken = buffer?.holdFirstToken ?? false;
+    if (typeof holdFirstToken !== 'boolean') {
+      throw new TypeError(`buffer.holdFirstToken must be a boolean, got ${typeof holdFirstToken}`);
+    }
     if (!Number.isInteger(bufferTokens) || bufferTokens < 1) {
       throw new RangeError(`buffer.tokens must be an integer ≥ 1, got ${bufferTokens}`);
     }
@@ -130,6 +143,7 @@ export function resolveStreamOptions(
     id,
     bufferTokens,
     bufferDelayMs,
+    holdFirstToken,
     retry: resolveRetryOptions(options.retry !== undefined ? options.retry : defaults.retry),
     failover: resolveFailoverOptions(options.failover ?? defaults.failover),
     estimateTokens: estimate,
