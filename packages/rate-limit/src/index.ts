@@ -11,6 +11,7 @@ export {
   type RateLimitStore,
   REPLY_HEADER,
   STORE_OPERATION,
+  type StoreCall,
   type StoreOperation,
   type StoreReply,
   type StoreStatusEvent,

@@ -1,6 +1,11 @@
 import { LRUCache } from 'lru-cache';
 import { type MemoryEvaluator, memoryEvaluator } from './memory-evaluator.js';
-import { type RateLimitStore, REPLY_HEADER, type StoreOperation } from './rate-limit-store.js';
+import {
+  type RateLimitStore,
+  REPLY_HEADER,
+  type StoreCall,
+  type StoreOperation,
+} from './rate-limit-store.js';
 import type { TierPlan } from './tier-plan.js';
 import { turnClock } from './turn-clock.js';
 
@@ -24,23 +29,9 @@ export interface MemoryStoreOptions {
 export interface MemoryStore extends RateLimitStore {
   readonly local: true;
   /** Synchronous: the reply is a buffer reused by the next call, so read it right away. */
-  execute(
-    subject: string,
-    plan: TierPlan,
-    operation: StoreOperation,
-    cost: number,
-    tokens: number,
-    holdId: string,
-  ): Float64Array;
+  execute(...call: StoreCall): Float64Array;
   /** The same function as {@link MemoryStore.execute}: this store always answers synchronously. */
-  executeSync(
-    subject: string,
-    plan: TierPlan,
-    operation: StoreOperation,
-    cost: number,
-    tokens: number,
-    holdId: string,
-  ): Float64Array;
+  executeSync(...call: StoreCall): Float64Array;
   /** Subjects currently kept. */
   readonly size: number;
   /** Most subjects kept. */

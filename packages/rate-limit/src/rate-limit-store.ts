@@ -31,6 +31,19 @@ export type StoreStatusEvent =
   | { readonly type: 'fallback-recovered' };
 
 /**
+ * The arguments of one store operation: the subject's key, the tier's compiled plan, what to
+ * do, the request cost, the tokens to hold or settle, and the hold's id.
+ */
+export type StoreCall = [
+  subject: string,
+  plan: TierPlan,
+  operation: StoreOperation,
+  cost: number,
+  tokens: number,
+  holdId: string,
+];
+
+/**
  * Counter storage for a rate limiter. `createMemoryStore`, `createRedisStore` and
  * `createFallbackStore` implement it, and one contract test suite runs against each.
  */
@@ -39,27 +52,13 @@ export interface RateLimitStore {
    * Runs one operation atomically over every window of `plan` for `subject`.
    * Must never consume anything in any window when the answer is a denial.
    */
-  execute(
-    subject: string,
-    plan: TierPlan,
-    operation: StoreOperation,
-    cost: number,
-    tokens: number,
-    holdId: string,
-  ): StoreReply | Promise<StoreReply>;
+  execute(...call: StoreCall): StoreReply | Promise<StoreReply>;
   /**
    * The same operation as {@link RateLimitStore.execute}, on a store that always answers
    * synchronously (the memory store). Its presence is what lets `limiter.limitSync()` decide
    * without a promise; a store that may answer later (Redis, a fallback wrapper) leaves it out.
    */
-  executeSync?(
-    subject: string,
-    plan: TierPlan,
-    operation: StoreOperation,
-    cost: number,
-    tokens: number,
-    holdId: string,
-  ): StoreReply;
+  executeSync?(...call: StoreCall): StoreReply;
   /** Forgets every window and hold of `subject`. */
   reset(subject: string): void | Promise<void>;
   /**
