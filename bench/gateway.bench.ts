@@ -192,7 +192,7 @@ async function startChild(
 /**
  * The floor: the least a Node.js proxy can do per request (node:http in and out, a keep-alive
  * pool, the body forwarded as it came, the answer piped back) with no identity, limits,
- * breaker, stream handling or metrics. No gateway written in Node.js can beat it here.
+ * breaker, stream handling or metrics: a practical ceiling for a Node.js gateway here.
  */
 async function startFloorProxy(upstreamUrl: string): Promise<string> {
   const target = new URL(`${upstreamUrl}/chat/completions`);
@@ -475,7 +475,7 @@ export default async function gatewayBench(): Promise<string> {
         `- ${name}: added latency at p50 < 1 ms (non-streaming): ${added(name).toFixed(2)} ms — ${added(name) < 1 ? 'met' : 'not met'}.`,
       ]),
       '',
-      `The floor row is the ceiling for any Node.js gateway on this machine: a bare node:http proxy with no features reaches ${formatRatio(ratio(FLOOR))} at ${Math.round(cpuOfPath(FLOOR))} µs of CPU per request. Three processes (load generator, proxy, upstream) share ${availableParallelism()} cores, so the proxy's CPU per request sets the throughput: ${formatRatio(0.3)} direct needs a full gateway within about ${Math.round((cpuOfPath(FLOOR) * ratio(FLOOR)) / 0.3)} µs per request, ${formatRatio(cpuOfPath(COMPATIBLE) / cpuOfPath(FLOOR))} the floor's cost for the lean provider here.`,
+      `The floor row is a practical ceiling for a Node.js gateway on this machine: a bare node:http proxy with no features reaches ${formatRatio(ratio(FLOOR))} at ${Math.round(cpuOfPath(FLOOR))} µs of CPU per request. Three processes (load generator, proxy, upstream) share ${availableParallelism()} cores, so the proxy's CPU per request sets the throughput: ${formatRatio(0.3)} direct needs a full gateway within about ${Math.round((cpuOfPath(FLOOR) * ratio(FLOOR)) / 0.3)} µs per request, ${formatRatio(cpuOfPath(COMPATIBLE) / cpuOfPath(FLOOR))} the floor's cost for the lean provider here.`,
     ];
     return [
       '## Gateway',

@@ -222,7 +222,11 @@ export function createOpenAICompatibleClient(
     const signal = requestOptions.signal ?? undefined;
     const { response, done } = await post({ ...body, stream: false }, signal, 'application/json');
     try {
-      return JSON.parse(await readText(response)) as ChatCompletionBody;
+      const text = await readText(response);
+      const parsed = JSON.parse(text) as ChatCompletionBody & { error?: unknown };
+      // Like a mid-stream error frame: some servers answer 200 with an `error` object.
+      if (parsed.error) throw new OpenAICompatibleError(500, plainHeaders(response), text);
+      return parsed;
     } catch (error) {
       if (signal?.aborted) throw abortError(signal);
       throw error;

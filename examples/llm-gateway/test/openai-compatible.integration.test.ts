@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DEFAULT_CHUNKS, useFakeLlmServer } from '@breakwater/testing';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +135,32 @@ describe('the openai-compatible provider (lean client, no SDK) against an OpenAI
     expect(await request.finished).toBe('client-closed');
     expect(request.chunksSent).toBeLessThan(200);
     await eventually(() => gateway.streams.size === 0, 'the stream to end');
+  });
+
+  it('rejects a 200 whose body is an error object, like an error frame in a stream', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({ error: { message: 'model overloaded', type: 'server_error' } }),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const client = createOpenAICompatibleClient({
+      apiKey: 'k',
+      baseURL: `http://127.0.0.1:${port}/v1`,
+    });
+    try {
+      await expect(client.complete({ model: 'm', messages: [] })).rejects.toMatchObject({
+        name: 'APIError',
+        status: 500,
+        message: '500 model overloaded',
+      });
+    } finally {
+      client.close();
+      server.close();
+    }
   });
 
   it('rejects HTTP errors as an APIError-shaped error with status, headers and body', async () => {

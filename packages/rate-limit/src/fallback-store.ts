@@ -8,7 +8,6 @@ import type {
 } from './rate-limit-store.js';
 import { StoreNotReadyError } from './store-not-ready-error.js';
 import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
-import { turnClock } from './turn-clock.js';
 
 /** Options for {@link createFallbackStore}. */
 export interface FallbackStoreOptions {
@@ -36,8 +35,9 @@ export interface FallbackStoreOptions {
    */
   readonly probeIntervalMs?: number;
   /**
-   * Clock in epoch milliseconds (timeouts and probe spacing).
-   * @default `Date.now()` read at most once per event-loop turn
+   * Clock in epoch milliseconds (timeouts and probe spacing). Read fresh on purpose: a reading
+   * cached for the turn could start a deadline early and fall back for no reason.
+   * @default Date.now
    */
   readonly clock?: () => number;
 }
@@ -71,8 +71,9 @@ export function createFallbackStore(options: FallbackStoreOptions): FallbackStor
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 250);
   const instances = positiveInteger('instances', options.instances ?? 1);
   const probeIntervalMs = positiveInteger('probeIntervalMs', options.probeIntervalMs ?? 1_000);
-  const clock = options.clock ?? turnClock;
-  const fallback = options.fallback ?? createMemoryStore({ max: 10_000, clock });
+  const clock = options.clock ?? Date.now;
+  // The local store's windows may use the per-turn clock: a decision, not a deadline.
+  const fallback = options.fallback ?? createMemoryStore({ max: 10_000, clock: options.clock });
   const deadlines = new DeadlineQueue(timeoutMs, clock);
   const listeners = new Set<(event: StoreStatusEvent) => void>();
   let engaged = false;

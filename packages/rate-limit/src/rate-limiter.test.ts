@@ -597,6 +597,24 @@ describe('createRateLimiter: limitSync', () => {
     expect(isStoreNotSynchronousError(new Error('nope'))).toBe(false);
   });
 
+  it('limit() goes through execute(), so a wrapper that overrides it sees every request', async () => {
+    const memory = createMemoryStore();
+    let seen = 0;
+    // A spread copy keeps the memory store's executeSync; limit() must still use the wrapper.
+    const wrapped: RateLimitStore = {
+      ...memory,
+      execute: (...call) => {
+        seen += 1;
+        return memory.execute(...call);
+      },
+    };
+    const limiter = createRateLimiter({ store: wrapped });
+    await limiter.limit('k');
+    await limiter.limit('k');
+    expect(seen).toBe(2);
+    expect((await limiter.getQuota('k', 'FREE')).current_usage.requests_this_minute).toBe(2);
+  });
+
   it('limit() on a synchronous store rejects, never throws, when a listener throws', async () => {
     const limiter = createRateLimiter();
     const boom = new Error('listener failed');

@@ -384,20 +384,33 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
       }
       checkKey(key);
       if (signal?.aborted) throw signal.reason;
-      // A synchronous store decides exactly as limitSync() does, through the same code.
-      if (this.#sync) return Promise.resolve(this.#limitNow(key, plan, cost));
     } catch (error) {
       return Promise.reject(error);
     }
     const blocked = this.#blocked === undefined ? undefined : this.#cachedBlock(key, plan, cost);
-    if (blocked !== undefined) return Promise.resolve(this.#report(key, plan.tier, cost, blocked));
+    if (blocked !== undefined) {
+      try {
+        return Promise.resolve(this.#report(key, plan.tier, cost, blocked));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     let reply: StoreReply | PromiseLike<StoreReply>;
     try {
+      // Always execute(), even on a store with executeSync: a wrapper that overrides execute()
+      // (a spread copy, a spy) must see every request, and reserve() and getQuota() use it too.
       reply = this.store.execute(key, plan, 0, cost, 0, '');
     } catch (error) {
       return Promise.resolve(this.#unavailable(key, plan, cost, error));
     }
-    if (!isPromiseLike(reply)) return Promise.resolve(this.#decide(key, plan, cost, reply));
+    if (!isPromiseLike(reply)) {
+      // A throwing listener rejects the promise; limit() itself never throws.
+      try {
+        return Promise.resolve(this.#decide(key, plan, cost, reply));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     const pending = reply.then(
       (value) => this.#decide(key, plan, cost, value),
       (error: unknown) => this.#unavailable(key, plan, cost, error),

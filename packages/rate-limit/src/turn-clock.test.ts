@@ -1,6 +1,7 @@
+// The same tests run against the copy of turn-clock.ts in each package that has one.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { readAcrossIdleWait } from '@breakwater/testing';
+import { countBeforeExit, readAcrossIdleWait } from '@breakwater/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { turnClock } from './turn-clock.js';
 
@@ -68,5 +69,23 @@ describe('turnClock', () => {
     const first = turnClock();
     spinPast(first);
     expect(turnClock()).toBe(first);
+  });
+
+  it('schedules nothing after beforeExit, so a handler that reads it lets the process exit', async () => {
+    expect(await countBeforeExit(CLOCK_MODULE)).toBe(1);
+  });
+
+  it('reads Date.now() on every call on a runtime without setImmediate', async () => {
+    vi.stubGlobal('setImmediate', undefined);
+    vi.resetModules();
+    try {
+      const { turnClock: edgeClock } = await import('./turn-clock.js');
+      const first = edgeClock();
+      spinPast(first);
+      expect(edgeClock()).toBeGreaterThan(first);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 });

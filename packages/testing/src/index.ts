@@ -1,6 +1,6 @@
+export { countBeforeExit, readAcrossIdleWait } from './clock-probes.js';
 export * from './fake-llm-server-exports.js';
 export { freePort, isPortFree } from './free-port.js';
-export { readAcrossIdleWait } from './read-across-idle-wait.js';
 export { type RedisClusterHandle, startRedisCluster } from './redis-cluster.js';
 export { REDIS_INSTALL_HINT, RedisNotAvailableError } from './redis-not-installed-error.js';
 export { spawnRedisServer, stopProcess } from './redis-process.js';
