@@ -41,7 +41,7 @@ const ROUNDS = 2;
 const WARMUP_S = 2;
 /** USER_HZ of Linux's /proc accounting, 100 on every mainstream build. */
 const CLOCK_TICKS_PER_SECOND = 100;
-const LATENCY_SAMPLES = 150;
+const LATENCY_SAMPLES = 600;
 const TTFT_SAMPLES = 50;
 
 interface Target {
