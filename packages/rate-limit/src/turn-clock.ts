@@ -1,5 +1,5 @@
 // The same file lives in @breakwater/rate-limit and @breakwater/llm-stream (packages never
-// import each other at runtime); keep the two copies identical.
+// import each other at runtime); keep the copies identical: the shared clock tests check it.
 
 /** Reads served from one cached value before the clock is read again within the same turn. */
 const READS_PER_REFRESH = 32;

@@ -9,4 +9,5 @@ export {
   type StartRedisServerOptions,
   startRedisServer,
 } from './redis-server.js';
+export { describeTurnClock, type TurnClockUnderTest } from './turn-clock-suite.js';
 export { type RedisTestContext, useRedis, useRedisCluster } from './use-redis.js';
