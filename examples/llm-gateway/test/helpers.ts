@@ -11,8 +11,11 @@ export const fastMock = (name: string, extra: Record<string, unknown> = {}) =>
     mock: { ttftMs: 0, tokensPerSecond: 0, outputTokens: 12, ...extra },
   }) as const;
 
-/** Starts a gateway on 127.0.0.1:0 for the file and stops it afterwards. */
-export function useGateway(config: Partial<GatewayConfig> = {}): {
+/**
+ * Starts a gateway on 127.0.0.1:0 for the file and stops it afterwards. Pass a function when
+ * the config depends on something another hook starts first (a fake upstream's URL).
+ */
+export function useGateway(config: Partial<GatewayConfig> | (() => Partial<GatewayConfig>) = {}): {
   readonly gateway: Gateway;
   readonly url: string;
 } {
@@ -22,7 +25,7 @@ export function useGateway(config: Partial<GatewayConfig> = {}): {
     gateway = await buildGateway({
       logger: false,
       models: [fastMock('mock'), fastMock('mock-backup')],
-      ...config,
+      ...(typeof config === 'function' ? config() : config),
     });
     url = await gateway.listen(0, '127.0.0.1');
   });

@@ -3,45 +3,36 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_CHUNKS, useFakeLlmServer } from '@breakwater/testing';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGateway, type Gateway } from '../src/gateway.js';
+import { describe, expect, it } from 'vitest';
 import {
   createOpenAICompatibleClient,
   OpenAICompatibleError,
 } from '../src/openai-compatible-client.js';
-import { eventually, postJson, readSse } from './helpers.js';
+import { eventually, postJson, readSse, useGateway } from './helpers.js';
 
 const auth = { authorization: 'Bearer sk-ivan' };
 
 describe('the openai-compatible provider (lean client, no SDK) against an OpenAI wire-format server', () => {
   const upstream = useFakeLlmServer();
-  let gateway: Gateway;
-  let url = '';
-
-  beforeAll(async () => {
-    gateway = await buildGateway({
-      logger: false,
-      apiKeys: [{ key: 'sk-ivan', userId: 'ivan', tier: 'ENTERPRISE' }],
-      cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
-      retry: false,
-      models: [
-        {
-          name: 'local-llama',
-          provider: 'openai-compatible',
-          upstreamModel: 'llama-3.1-8b',
-          apiKeyEnv: 'LOCAL_API_KEY',
-          baseUrlEnv: 'LOCAL_BASE_URL',
-        },
-        { name: 'mock', provider: 'mock' },
-      ],
-      env: { LOCAL_API_KEY: 'test-local-key', LOCAL_BASE_URL: upstream.openaiBaseURL },
-    });
-    url = await gateway.listen(0, '127.0.0.1');
-  });
-  afterAll(async () => gateway.close());
+  const server = useGateway(() => ({
+    apiKeys: [{ key: 'sk-ivan', userId: 'ivan', tier: 'ENTERPRISE' }],
+    cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
+    retry: false,
+    models: [
+      {
+        name: 'local-llama',
+        provider: 'openai-compatible',
+        upstreamModel: 'llama-3.1-8b',
+        apiKeyEnv: 'LOCAL_API_KEY',
+        baseUrlEnv: 'LOCAL_BASE_URL',
+      },
+      { name: 'mock', provider: 'mock' },
+    ],
+    env: { LOCAL_API_KEY: 'test-local-key', LOCAL_BASE_URL: upstream.openaiBaseURL },
+  }));
 
   it('serves the official openai client, streaming and not, with the upstream usage', async () => {
-    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
     upstream.enqueue({ usage: { inputTokens: 13, outputTokens: DEFAULT_CHUNKS.length } });
     const completion = await client.chat.completions.create({
       model: 'local-llama',
@@ -104,14 +95,14 @@ describe('the openai-compatible provider (lean client, no SDK) against an OpenAI
   it('fails over to the next model when the upstream answers 503, counting a breaker failure', async () => {
     upstream.enqueue({ httpError: { status: 503 } });
     const response = await postJson(
-      `${url}/api/chat`,
+      `${server.url}/api/chat`,
       { message: 'fail over', model: 'local-llama' },
       auth,
     );
     const end = JSON.parse((await readSse(response)).at(-1)!.data);
     expect(end).toMatchObject({ type: 'complete', provider: 'mock' });
     expect(
-      gateway.breakers.get('ai_model_local-llama').snapshot().metrics.total_failures,
+      server.gateway.breakers.get('ai_model_local-llama').snapshot().metrics.total_failures,
     ).toBeGreaterThanOrEqual(1);
   });
 
@@ -122,7 +113,7 @@ describe('the openai-compatible provider (lean client, no SDK) against an OpenAI
     });
     const before = upstream.requests.length;
     const controller = new AbortController();
-    const response = await fetch(`${url}/api/chat`, {
+    const response = await fetch(`${server.url}/api/chat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ message: 'go on', model: 'local-llama' }),
@@ -134,7 +125,7 @@ describe('the openai-compatible provider (lean client, no SDK) against an OpenAI
     const request = requests[before]!;
     expect(await request.finished).toBe('client-closed');
     expect(request.chunksSent).toBeLessThan(200);
-    await eventually(() => gateway.streams.size === 0, 'the stream to end');
+    await eventually(() => server.gateway.streams.size === 0, 'the stream to end');
   });
 
   it('rejects a 200 whose body is an error object, like an error frame in a stream', async () => {

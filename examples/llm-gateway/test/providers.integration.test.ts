@@ -1,57 +1,48 @@
 import { DEFAULT_CHUNKS, useFakeLlmServer } from '@breakwater/testing';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGateway, type Gateway } from '../src/gateway.js';
-import { eventually, postJson, readSse } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, postJson, readSse, useGateway } from './helpers.js';
 
 const auth = { authorization: 'Bearer sk-ivan' };
 
 describe('real provider SDKs behind the gateway (against a local server speaking their wire formats)', () => {
   const upstream = useFakeLlmServer();
-  let gateway: Gateway;
-  let url = '';
-
-  beforeAll(async () => {
-    gateway = await buildGateway({
-      logger: false,
-      apiKeys: [{ key: 'sk-ivan', userId: 'ivan', tier: 'ENTERPRISE' }],
-      cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
-      retry: false,
-      models: [
-        {
-          name: 'gpt-4o',
-          provider: 'openai',
-          apiKeyEnv: 'OPENAI_API_KEY',
-          baseUrlEnv: 'OPENAI_BASE_URL',
-        },
-        {
-          name: 'claude-3-sonnet',
-          provider: 'anthropic',
-          upstreamModel: 'claude-sonnet-4-5',
-          apiKeyEnv: 'ANTHROPIC_API_KEY',
-          baseUrlEnv: 'ANTHROPIC_BASE_URL',
-        },
-        {
-          name: 'gemini-pro',
-          provider: 'gemini',
-          upstreamModel: 'gemini-2.5-pro',
-          apiKeyEnv: 'GEMINI_API_KEY',
-          baseUrlEnv: 'GEMINI_BASE_URL',
-        },
-        { name: 'mock', provider: 'mock' },
-      ],
-      env: {
-        OPENAI_API_KEY: 'test-openai-key',
-        OPENAI_BASE_URL: upstream.openaiBaseURL,
-        ANTHROPIC_API_KEY: 'test-anthropic-key',
-        ANTHROPIC_BASE_URL: upstream.anthropicBaseURL,
-        GEMINI_API_KEY: 'test-gemini-key',
-        GEMINI_BASE_URL: upstream.geminiBaseUrl,
+  const server = useGateway(() => ({
+    apiKeys: [{ key: 'sk-ivan', userId: 'ivan', tier: 'ENTERPRISE' }],
+    cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
+    retry: false,
+    models: [
+      {
+        name: 'gpt-4o',
+        provider: 'openai',
+        apiKeyEnv: 'OPENAI_API_KEY',
+        baseUrlEnv: 'OPENAI_BASE_URL',
       },
-    });
-    url = await gateway.listen(0, '127.0.0.1');
-  });
-  afterAll(async () => gateway.close());
+      {
+        name: 'claude-3-sonnet',
+        provider: 'anthropic',
+        upstreamModel: 'claude-sonnet-4-5',
+        apiKeyEnv: 'ANTHROPIC_API_KEY',
+        baseUrlEnv: 'ANTHROPIC_BASE_URL',
+      },
+      {
+        name: 'gemini-pro',
+        provider: 'gemini',
+        upstreamModel: 'gemini-2.5-pro',
+        apiKeyEnv: 'GEMINI_API_KEY',
+        baseUrlEnv: 'GEMINI_BASE_URL',
+      },
+      { name: 'mock', provider: 'mock' },
+    ],
+    env: {
+      OPENAI_API_KEY: 'test-openai-key',
+      OPENAI_BASE_URL: upstream.openaiBaseURL,
+      ANTHROPIC_API_KEY: 'test-anthropic-key',
+      ANTHROPIC_BASE_URL: upstream.anthropicBaseURL,
+      GEMINI_API_KEY: 'test-gemini-key',
+      GEMINI_BASE_URL: upstream.geminiBaseUrl,
+    },
+  }));
 
   it.each([
     ['gpt-4o', 'openai', 'gpt-4o'],
@@ -62,7 +53,7 @@ describe('real provider SDKs behind the gateway (against a local server speaking
     async (model, provider, upstreamModel) => {
       upstream.enqueue({ usage: { inputTokens: 21, outputTokens: DEFAULT_CHUNKS.length } });
       const response = await postJson(
-        `${url}/api/chat`,
+        `${server.url}/api/chat`,
         { message: `hello ${model}`, model, system: 'Be brief.' },
         auth,
       );
@@ -87,7 +78,7 @@ describe('real provider SDKs behind the gateway (against a local server speaking
   );
 
   it('serves the official openai client end to end through an upstream OpenAI model', async () => {
-    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
     const completion = await client.chat.completions.create({
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'relay me' }],
@@ -101,9 +92,9 @@ describe('real provider SDKs behind the gateway (against a local server speaking
 
   it('fails a non-streaming request over to the next model when the provider answers 503', async () => {
     upstream.enqueue({ httpError: { status: 503 } });
-    const failuresBefore = gateway.breakers.get('ai_model_gpt-4o').snapshot()
+    const failuresBefore = server.gateway.breakers.get('ai_model_gpt-4o').snapshot()
       .metrics.total_failures;
-    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
     const completion = await client.chat.completions.create({
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'fail over, whole answer' }],
@@ -113,24 +104,24 @@ describe('real provider SDKs behind the gateway (against a local server speaking
       ['openai', false],
       ['anthropic', true],
     ]);
-    expect(gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.total_failures).toBe(
+    expect(server.gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.total_failures).toBe(
       failuresBefore + 1,
     );
   });
 
   it('fails over to the next model when a provider answers 503 before the first token', async () => {
-    const failuresBefore = gateway.breakers.get('ai_model_gpt-4o').snapshot()
+    const failuresBefore = server.gateway.breakers.get('ai_model_gpt-4o').snapshot()
       .metrics.total_failures;
     upstream.enqueue({ httpError: { status: 503 } });
     const response = await postJson(
-      `${url}/api/chat`,
+      `${server.url}/api/chat`,
       { message: 'fail over', model: 'gpt-4o' },
       auth,
     );
     const end = JSON.parse((await readSse(response)).at(-1)!.data);
     expect(end).toMatchObject({ type: 'complete', provider: 'anthropic' });
     expect(upstream.requests.map((request) => request.provider)).toEqual(['openai', 'anthropic']);
-    expect(gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.total_failures).toBe(
+    expect(server.gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.total_failures).toBe(
       failuresBefore + 1,
     );
   });
@@ -141,7 +132,7 @@ describe('real provider SDKs behind the gateway (against a local server speaking
       chunkDelayMs: 20,
     });
     const controller = new AbortController();
-    const response = await fetch(`${url}/api/chat`, {
+    const response = await fetch(`${server.url}/api/chat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ message: 'go on', model: 'claude-3-sonnet' }),
@@ -152,6 +143,6 @@ describe('real provider SDKs behind the gateway (against a local server speaking
     const [request] = await upstream.waitForRequests(1);
     expect(await request!.finished).toBe('client-closed');
     expect(request!.chunksSent).toBeLessThan(200);
-    await eventually(() => gateway.streams.size === 0, 'the stream to end');
+    await eventually(() => server.gateway.streams.size === 0, 'the stream to end');
   });
 });
