@@ -1,5 +1,6 @@
 import { REPLY_HEADER } from './rate-limit-store.js';
 import type { TierPlan } from './tier-plan.js';
+import { numberLiteral, windowLiterals } from './window-literals.js';
 
 /**
  * Evaluates every window of one plan for one subject and writes the store reply.
@@ -44,24 +45,15 @@ export function memoryEvaluator(plan: TierPlan): MemoryEvaluator {
   return evaluator;
 }
 
-/** A JavaScript number literal that reads back as exactly `value` (inputs are safe integers). */
-function num(value: number): string {
-  return String(value);
-}
-
 function buildBody(plan: TierPlan): string {
   const lines: string[] = ['"use strict";'];
   const out = (line: string) => lines.push(line);
   out('const requestNeed = op === 0 ? cost : 1;');
   out('const tokenNeed = held + (op === 0 && tokens > 1 ? tokens : 1);');
   out('let allowed = 1;');
-  plan.windows.forEach((definition, window) => {
-    const n = window + 1;
-    const kind = plan.kinds[window];
-    const length = num(definition.windowMs);
-    const limit = num(definition.limit);
+  const windows = windowLiterals(plan);
+  windows.forEach(({ n, kind, length, limit, isTokens }, window) => {
     const slot = window * 3;
-    const isTokens = plan.tokenUnits[window] === 1;
     if (kind === 2) {
       out(`const x${n} = 0;`);
       out(`let c${n} = state[${slot + 1}];`);
@@ -97,31 +89,24 @@ function buildBody(plan: TierPlan): string {
   out('const consumed = op === 0 && allowed === 1;');
   out('const heldAfter = consumed && holding ? held + tokens : held;');
   out('if (consumed && cost > 0) {');
-  plan.windows.forEach((definition, window) => {
-    if (plan.tokenUnits[window] === 1) return;
-    const n = window + 1;
-    const kind = plan.kinds[window];
+  windows.forEach(({ n, kind, length, limit, isTokens }, window) => {
+    if (isTokens) return;
     out(
       kind === 2
-        ? `  c${n} = Math.max(c${n}, now) + cost * (${num(definition.windowMs)} / ${num(definition.limit)});`
+        ? `  c${n} = Math.max(c${n}, now) + cost * (${length} / ${limit});`
         : `  c${n} = c${n} + cost;`,
     );
     out(`  u${n} = u${n} + cost;`);
-    out(`  ${writeState(kind ?? 0, n, window * 3)}`);
+    out(`  ${writeState(kind, n, window * 3)}`);
   });
   out('}');
   out('reply[0] = allowed;');
   out('reply[1] = now;');
   out('reply[2] = heldAfter;');
-  out(`reply[4] = ${num(plan.divisor)};`);
+  out(`reply[4] = ${numberLiteral(plan.divisor)};`);
   out('let retry = 0;');
   out('let room = 0;');
-  plan.windows.forEach((definition, window) => {
-    const n = window + 1;
-    const kind = plan.kinds[window];
-    const length = num(definition.windowMs);
-    const limit = num(definition.limit);
-    const isTokens = plan.tokenUnits[window] === 1;
+  windows.forEach(({ n, kind, length, limit, isTokens }, window) => {
     const need = isTokens ? 'tokenNeed' : 'requestNeed';
     const at = REPLY_HEADER + window * 3;
     // A window with room reports no wait, even inside a denial by another window.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TierPlan } from './tier-plan.js';
+import { numberLiteral, windowLiterals } from './window-literals.js';
 
 /** A Lua script and its SHA1, for EVALSHA. */
 export interface TierScript {
@@ -105,11 +106,6 @@ export function tierBatchScript(plan: TierPlan, reply: ScriptReply = 'packed'): 
   return script;
 }
 
-/** A Lua number literal that reads back as exactly `value`. */
-function num(value: number): string {
-  return String(value);
-}
-
 /** The decision, given locals K1, K2, op, now, cost, tokens and member; it ends in a return. */
 function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   const lines: string[] = [];
@@ -164,12 +160,8 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   out('end');
   out('local allowed = 1');
 
-  plan.windows.forEach((definition, window) => {
-    const n = window + 1;
-    const kind = plan.kinds[window];
-    const length = num(definition.windowMs);
-    const limit = num(definition.limit);
-    const isTokens = plan.tokenUnits[window] === 1;
+  const literals = windowLiterals(plan);
+  literals.forEach(({ n, kind, length, limit, isTokens }) => {
     if (kind === 2) {
       out(`local x${n} = 0`);
       out(`local u${n} = max(0, c${n} - now) / (${length} / ${limit})`);
@@ -203,12 +195,11 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   out('local heldAfter = held');
   out('if op == 0 and allowed == 1 then');
   out('  if cost > 0 then');
-  plan.windows.forEach((definition, window) => {
-    if (plan.tokenUnits[window] === 1) return;
-    const n = window + 1;
+  literals.forEach(({ n, kind, length, limit, isTokens }) => {
+    if (isTokens) return;
     out(
-      plan.kinds[window] === 2
-        ? `    c${n} = max(c${n}, now) + cost * (${num(definition.windowMs)} / ${num(definition.limit)})`
+      kind === 2
+        ? `    c${n} = max(c${n}, now) + cost * (${length} / ${limit})`
         : `    c${n} = c${n} + cost`,
     );
     out(`    u${n} = u${n} + cost`);
@@ -217,9 +208,9 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   out('  end');
   if (plan.hasTokens) {
     out("  if tokens > 0 and member ~= '' then");
-    out(`    local expiresAt = now + ${num(plan.reservationTtlMs)}`);
+    out(`    local expiresAt = now + ${numberLiteral(plan.reservationTtlMs)}`);
     out("    redis.call('ZADD', K2, expiresAt, member)");
-    out(`    redis.call('PEXPIRE', K2, ${num(plan.reservationTtlMs)})`);
+    out(`    redis.call('PEXPIRE', K2, ${numberLiteral(plan.reservationTtlMs)})`);
     out('    heldAfter = held + tokens');
     out('    held = heldAfter');
     out('    if nextExpiry == 0 or expiresAt < nextExpiry then nextExpiry = expiresAt end');
@@ -229,7 +220,7 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   out('end');
   // The TTL is pushed back once per half TTL, not on every write: one command less per call.
   out('if changed or dirty then');
-  out(`  local refresh = now - ttlSetAt >= ${num(Math.floor(plan.keyTtlMs / 2))}`);
+  out(`  local refresh = now - ttlSetAt >= ${numberLiteral(Math.floor(plan.keyTtlMs / 2))}`);
   out('  if refresh then');
   out('    ttlSetAt = now');
   out('    dirty = true');
@@ -243,17 +234,12 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   out('  else');
   out("    redis.call('HSET', K1, 'm', pack('<ddd', held, nextExpiry, ttlSetAt))");
   out('  end');
-  out(`  if refresh then redis.call('PEXPIRE', K1, ${num(plan.keyTtlMs)}) end`);
+  out(`  if refresh then redis.call('PEXPIRE', K1, ${numberLiteral(plan.keyTtlMs)}) end`);
   out('end');
 
   const reply: string[] = ['allowed', 'now', 'heldAfter', 'settled', '1'];
   out('local retry, room');
-  plan.windows.forEach((definition, window) => {
-    const n = window + 1;
-    const kind = plan.kinds[window];
-    const length = num(definition.windowMs);
-    const limit = num(definition.limit);
-    const isTokens = plan.tokenUnits[window] === 1;
+  literals.forEach(({ n, kind, length, limit, isTokens }) => {
     const need = isTokens ? 'tokenNeed' : 'requestNeed';
     out('retry = 0');
     out(`if (op ~= 0 or allowed == 0) and u${n} + ${need} > ${limit} then`);
