@@ -1,4 +1,9 @@
-import { isProviderError, toProviderError } from './adapters/provider-error.js';
+import {
+  isProviderError,
+  type ProviderErrorCode,
+  RETRYABLE_CODES,
+  toProviderError,
+} from './adapters/provider-error.js';
 
 /** What the stream needs to know about an error thrown by a provider SDK or adapter. */
 export interface UpstreamFailure {
@@ -47,16 +52,8 @@ export function describeUpstreamFailure(error: unknown, now: number = Date.now()
   };
 }
 
-const failoverCodes = new Set([
-  'rate_limited',
-  'overloaded',
-  'server_error',
-  'timeout',
-  'connection',
-  'conflict',
-  'incomplete_stream',
-  'quota_exceeded',
-]);
+// Every retryable failure, and an exhausted quota too: another provider has its own.
+const failoverCodes = new Set<ProviderErrorCode>([...RETRYABLE_CODES, 'quota_exceeded']);
 
 /**
  * Whether an error before the first token is the provider's failure, which another provider or

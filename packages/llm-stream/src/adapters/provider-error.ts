@@ -32,7 +32,8 @@ export type ProviderErrorCode =
   | 'aborted'
   | 'unknown';
 
-const RETRYABLE = new Set<ProviderErrorCode>([
+/** Codes whose errors are retryable by default: the same request may succeed if sent again. */
+export const RETRYABLE_CODES: ReadonlySet<ProviderErrorCode> = new Set<ProviderErrorCode>([
   'rate_limited',
   'overloaded',
   'server_error',
@@ -81,7 +82,7 @@ export class ProviderError extends Error {
   constructor(options: ProviderErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
-    this.retryable = options.retryable ?? RETRYABLE.has(options.code);
+    this.retryable = options.retryable ?? RETRYABLE_CODES.has(options.code);
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     this.provider = options.provider;
