@@ -8,10 +8,10 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { readSse } from './__fixtures__/http-upstream.js';
+import { nextEnd } from './__fixtures__/waits.js';
 import { anthropicSource, geminiSource, openaiChatSource } from './adapters/index.js';
 import { pipeSse } from './sse-writer.js';
-import type { StreamEndEvent } from './stream-event.js';
-import { createStreamManager, type StreamManager } from './stream-manager.js';
+import { createStreamManager } from './stream-manager.js';
 import { pipeWebSocket } from './websocket-writer.js';
 
 // The managed pipeline over the real official SDKs, against a local server speaking each wire format.
@@ -22,12 +22,6 @@ const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
-
-function nextEnd(manager: StreamManager): Promise<StreamEndEvent> {
-  return new Promise((resolve) => {
-    manager.once('complete', resolve).once('error', resolve).once('cancelled', resolve);
-  });
-}
 
 describe('managed streams over the official SDKs', () => {
   it('OpenAI: completes with the final usage chunk as exact usage', async () => {

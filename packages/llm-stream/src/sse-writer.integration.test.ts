@@ -18,10 +18,11 @@ import {
   readSse,
   startHttpUpstream,
 } from './__fixtures__/http-upstream.js';
+import { nextEnd, stalled } from './__fixtures__/waits.js';
 import type { ManagedStream } from './managed-stream.js';
 import { pipeSse, toSseResponse } from './sse-writer.js';
-import type { StreamCancelledEvent, StreamEndEvent } from './stream-event.js';
-import { createStreamManager, type StreamManager } from './stream-manager.js';
+import type { StreamCancelledEvent } from './stream-event.js';
+import { createStreamManager } from './stream-manager.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -49,23 +50,6 @@ async function sseServer(
     await once(server, 'close');
   });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}
-
-/** Waits until `count()` stops changing for 200 ms (up to 10 s) and returns its value. */
-async function stalled(count: () => number): Promise<number> {
-  let last = count();
-  for (let waited = 0; waited < 10_000; waited += 200) {
-    await sleep(200);
-    if (count() === last) return last;
-    last = count();
-  }
-  return last;
-}
-
-function nextEnd(manager: StreamManager): Promise<StreamEndEvent> {
-  return new Promise((resolve) => {
-    manager.once('complete', resolve).once('error', resolve).once('cancelled', resolve);
-  });
 }
 
 describe('pipeSse over node:http', () => {

@@ -4,9 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { countingSource, httpTextSource, startHttpUpstream } from './__fixtures__/http-upstream.js';
+import { nextEnd, stalled } from './__fixtures__/waits.js';
 import type { ManagedStream } from './managed-stream.js';
 import type { StreamEndEvent } from './stream-event.js';
-import { createStreamManager, type StreamManager } from './stream-manager.js';
+import { createStreamManager } from './stream-manager.js';
 import { pipeWebSocket, type WebSocketWriterOptions } from './websocket-writer.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -42,23 +43,6 @@ async function connect(url: string, options?: ConstructorParameters<typeof WebSo
   client.on('message', (data) => messages.push(JSON.parse(String(data))));
   await once(client, 'open');
   return { client, messages };
-}
-
-/** Waits until `count()` stops changing for 200 ms (up to 10 s) and returns its value. */
-async function stalled(count: () => number): Promise<number> {
-  let last = count();
-  for (let waited = 0; waited < 10_000; waited += 200) {
-    await sleep(200);
-    if (count() === last) return last;
-    last = count();
-  }
-  return last;
-}
-
-function nextEnd(manager: StreamManager): Promise<StreamEndEvent> {
-  return new Promise((resolve) => {
-    manager.once('complete', resolve).once('error', resolve).once('cancelled', resolve);
-  });
 }
 
 describe('pipeWebSocket over a real ws connection', () => {
