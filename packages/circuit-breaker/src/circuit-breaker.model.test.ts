@@ -286,6 +286,21 @@ function classify(error: unknown): ErrorVerdict | { verdict: ErrorVerdict; retry
   return 'failure';
 }
 
+/** An operator action on the breaker (both model tests take them), mirrored in the model. */
+function operate(
+  action: 'forceOpen' | 'disable' | 'reset',
+  breaker: ReturnType<typeof createCircuitBreaker>,
+  model: Model,
+  now: number,
+): void {
+  breaker[action]();
+  if (action === 'reset') model.moveTo('CLOSED', now);
+  else {
+    const state = action === 'forceOpen' ? 'FORCED_OPEN' : 'DISABLED';
+    if (model.state !== state) model.moveTo(state, now);
+  }
+}
+
 function run(config: Config, steps: Step[]) {
   let now = 1_000_000;
   const window =
@@ -332,16 +347,9 @@ function run(config: Config, steps: Step[]) {
         now += step.ms;
         break;
       case 'forceOpen':
-        breaker.forceOpen();
-        if (model.state !== 'FORCED_OPEN') model.moveTo('FORCED_OPEN', now);
-        break;
       case 'disable':
-        breaker.disable();
-        if (model.state !== 'DISABLED') model.moveTo('DISABLED', now);
-        break;
       case 'reset':
-        breaker.reset();
-        model.moveTo('CLOSED', now);
+        operate(step.type, breaker, model, now);
         break;
     }
     expect(breaker.state, where).toBe(model.state);
@@ -485,16 +493,9 @@ async function runWithExecute(config: Config, steps: Array<Step & { via?: Via }>
         now += step.ms;
         break;
       case 'forceOpen':
-        breaker.forceOpen();
-        if (model.state !== 'FORCED_OPEN') model.moveTo('FORCED_OPEN', now);
-        break;
       case 'disable':
-        breaker.disable();
-        if (model.state !== 'DISABLED') model.moveTo('DISABLED', now);
-        break;
       case 'reset':
-        breaker.reset();
-        model.moveTo('CLOSED', now);
+        operate(step.type, breaker, model, now);
         break;
     }
     expect(breaker.state, where).toBe(model.state);
