@@ -373,10 +373,12 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
   }
 
   limit(key: string, options?: LimitOptions): Promise<RateLimitDecision> {
-    let plan = this.#defaultPlan;
-    let cost = 1;
     let signal: AbortSignal | undefined;
+    let outcome: RateLimitDecision | PromiseLike<RateLimitDecision>;
+    // limit() never throws: bad input, an aborted signal and a throwing listener all reject.
     try {
+      let plan = this.#defaultPlan;
+      let cost = 1;
       if (options !== undefined) {
         plan = this.#planOf(options.tier);
         cost = this.#costOf(options);
@@ -384,38 +386,37 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
       }
       checkKey(key);
       if (signal?.aborted) throw signal.reason;
+      outcome = this.#limitThroughExecute(key, plan, cost);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (signal === undefined || !isPromiseLike(outcome)) return Promise.resolve(outcome);
+    return raceAbort(outcome, signal);
+  }
+
+  /**
+   * One request decision through `execute()`, even on a store with `executeSync`: a wrapper that
+   * overrides `execute()` (a spread copy, a spy) must see every request, as reserve() and
+   * getQuota() do. A value when the store answered at once, else a promise.
+   */
+  #limitThroughExecute(
+    key: string,
+    plan: TierPlan,
+    cost: number,
+  ): RateLimitDecision | PromiseLike<RateLimitDecision> {
     const blocked = this.#blocked === undefined ? undefined : this.#cachedBlock(key, plan, cost);
-    if (blocked !== undefined) {
-      try {
-        return Promise.resolve(this.#report(key, plan.tier, cost, blocked));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+    if (blocked !== undefined) return this.#report(key, plan.tier, cost, blocked);
     let reply: StoreReply | PromiseLike<StoreReply>;
     try {
-      // Always execute(), even on a store with executeSync: a wrapper that overrides execute()
-      // (a spread copy, a spy) must see every request, and reserve() and getQuota() use it too.
       reply = this.store.execute(key, plan, 0, cost, 0, '');
     } catch (error) {
-      return Promise.resolve(this.#unavailable(key, plan, cost, error));
+      return this.#unavailable(key, plan, cost, error);
     }
-    if (!isPromiseLike(reply)) {
-      // A throwing listener rejects the promise; limit() itself never throws.
-      try {
-        return Promise.resolve(this.#decide(key, plan, cost, reply));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    const pending = reply.then(
+    if (!isPromiseLike(reply)) return this.#decide(key, plan, cost, reply);
+    return reply.then(
       (value) => this.#decide(key, plan, cost, value),
       (error: unknown) => this.#unavailable(key, plan, cost, error),
     );
-    return signal === undefined ? Promise.resolve(pending) : raceAbort(pending, signal);
   }
 
   limitSync(key: string, options?: LimitSyncOptions): RateLimitDecision {
