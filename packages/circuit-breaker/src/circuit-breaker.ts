@@ -222,6 +222,8 @@ export class CircuitBreakerImpl<TFallback = never>
   /** The FORCED_OPEN / DISABLED state came from the store. */
   private overrideFromShared = false;
   private holdsLease = false;
+  /** Until when (local time) this instance may start the shared circuit's first probe without asking. */
+  private reservedUntil = 0;
   private leaseRequest: Promise<void> | undefined;
 
   constructor(options: CircuitBreakerOptions<TFallback>) {
@@ -465,11 +467,14 @@ export class CircuitBreakerImpl<TFallback = never>
         const now = this.clock();
         this.admittedAt = now;
         if (now < this.openUntil) return REJECT;
-        if (this.store) {
+        // A shared open circuit probes from one instance: the one holding the reservation,
+        // or the one the store grants the lease to. A trip of this instance alone probes here.
+        if (this.store && this.followingShared && now >= this.reservedUntil) {
           this.requestLease();
           // The lease answer may already be in (a synchronous store), so look again.
           return this.leaseRequest ? PENDING : this.current === 'OPEN' ? REJECT : this.admit();
         }
+        this.holdsLease = this.store !== undefined && this.followingShared;
         this.transition('HALF_OPEN', 'open-duration-elapsed');
         return this.admitProbe(now);
       }
@@ -667,6 +672,7 @@ export class CircuitBreakerImpl<TFallback = never>
     this.openUntil = now + durationMs;
     const hadLease = this.holdsLease;
     this.holdsLease = false;
+    this.reservedUntil = 0;
     this.followingShared = !report;
     this.transition('OPEN', reason);
     if (report && this.store) {
@@ -731,7 +737,7 @@ export class CircuitBreakerImpl<TFallback = never>
   }
 
   refresh(): void {
-    if (this.current === 'OPEN' && !this.store && this.clock() >= this.openUntil) {
+    if (this.current === 'OPEN' && !this.followingShared && this.clock() >= this.openUntil) {
       this.transition('HALF_OPEN', 'open-duration-elapsed');
     }
   }
@@ -829,14 +835,23 @@ export class CircuitBreakerImpl<TFallback = never>
         }
         return;
       default: {
-        if (view.probeOwner) return;
         const remainingMs = Math.max(0, view.remainingMs);
+        if (view.probeOwner) {
+          // This instance's probe lease, or its reservation of the first probe.
+          if (view.state === 'OPEN' && this.current === 'OPEN') {
+            this.followingShared = true;
+            this.openUntil = now + remainingMs;
+            this.reservedUntil = now + (view.reservedMs ?? 0);
+          }
+          return;
+        }
         if (this.current === 'CLOSED' || this.current === 'HALF_OPEN') {
           this.open('shared-open', now, remainingMs, undefined, false);
         } else if (this.current === 'OPEN') {
           // Once the shared circuit is open, this instance closes when it closes.
           this.followingShared = true;
           this.openUntil = now + remainingMs;
+          this.reservedUntil = 0;
         }
       }
     }

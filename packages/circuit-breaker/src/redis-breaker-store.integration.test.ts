@@ -110,7 +110,7 @@ function sharedScenarios(context: () => { client: RedisScriptClient; prefix: str
     }
   });
 
-  it('a failed shared probe reopens the circuit for everyone', async () => {
+  it('the instance that opened the shared circuit probes first; its failed probe reopens it for everyone', async () => {
     const { client, prefix } = context();
     const { breakers, dispose } = instances(client, prefix, { quorum: 1 });
     try {
@@ -118,15 +118,75 @@ function sharedScenarios(context: () => { client: RedisScriptClient; prefix: str
       await trip(first);
       await waitFor(() => second.state === 'OPEN');
       await sleep(450);
-      await expect(second.execute(boom)).rejects.toThrow('boom');
-      expect(second.state).toBe('OPEN');
+      // The first probe is the opener's: another instance asking now is refused.
+      await expect(second.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+      await expect(first.execute(boom)).rejects.toThrow('boom');
+      expect(first.state).toBe('OPEN');
       // The others stay open (the lease owner reopened the shared circuit).
       await sleep(150);
-      await expect(first.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+      await expect(second.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
     } finally {
       dispose();
     }
   });
+
+  it('when the opener makes no call, another instance takes the probe once its reservation lapses', async () => {
+    const { client, prefix } = context();
+    // Reservation: syncIntervalMs (50) + commandTimeoutMs (1000) after the open period (400).
+    const { breakers, dispose } = instances(client, prefix, { quorum: 1, commandTimeoutMs: 1000 });
+    try {
+      const [first, second, third] = breakers as [CircuitBreaker, CircuitBreaker, CircuitBreaker];
+      await trip(first);
+      await waitFor(() => second.state === 'OPEN' && third.state === 'OPEN');
+      await sleep(400 + 1050 + 100);
+      await expect(second.execute(ok)).resolves.toBe('ok');
+      await waitFor(() => breakers.every((breaker) => breaker.state === 'CLOSED'));
+    } finally {
+      dispose();
+    }
+  });
+
+  for (const quorum of [1, 2]) {
+    for (const entry of ['execute', 'tryAcquire'] as const) {
+      it(`one instance (quorum ${quorum}): the first ${entry}() after the open period is admitted as a probe`, async () => {
+        const { client, prefix } = context();
+        const store = createRedisBreakerStore({
+          client,
+          prefix,
+          instanceId: 'only',
+          quorum,
+          commandTimeoutMs: 2000,
+        });
+        const breaker = createCircuitBreaker({
+          name: 'openai:gpt-4o',
+          failureThreshold: 1,
+          openDurationMs: 300,
+          halfOpenSuccessThreshold: 1,
+          store,
+        });
+        try {
+          await breaker.execute(boom).catch(() => undefined);
+          expect(breaker.state).toBe('OPEN');
+          await sleep(50); // the store has answered the trip
+          const refused = breaker.tryAcquire();
+          expect(refused.ok).toBe(false);
+          // Wait exactly as long as the rejection says (plus a margin for timer granularity).
+          await sleep((refused.ok ? 0 : refused.retryAfterMs) + 20);
+          if (entry === 'execute') {
+            await expect(breaker.execute(ok)).resolves.toBe('ok');
+          } else {
+            const permit = breaker.tryAcquire();
+            expect(permit).toMatchObject({ ok: true });
+            if (permit.ok) permit.success();
+          }
+          expect(breaker.state).toBe('CLOSED');
+        } finally {
+          breaker.dispose();
+          store.dispose();
+        }
+      });
+    }
+  }
 
   it('operator overrides reach every instance', async () => {
     const { client, prefix } = context();
