@@ -9,7 +9,7 @@ import type { BreakerStateStore } from './breaker-state-store.js';
 import { isBreakerTimeoutError } from './breaker-timeout-error.js';
 import { CircuitStateMachine } from './circuit-state-machine.js';
 import type { ErrorClassifier } from './classify-error.js';
-import { runGuarded } from './guarded-call.js';
+import { runGuarded, runUnguarded } from './guarded-call.js';
 
 /** What a fallback is told about the call it replaces. */
 export interface FallbackContext {
@@ -238,12 +238,12 @@ export class CircuitBreakerImpl<TFallback = never>
     options: ExecuteOptions | undefined,
   ): Promise<T> {
     const signal = options?.signal;
-    const guard = {
-      breakerName: this.name,
-      signal,
-      timeoutMs: options?.timeoutMs ?? this.settings.timeoutMs,
-    };
-    return runGuarded(fn, guard).then(
+    const timeoutMs = options?.timeoutMs ?? this.settings.timeoutMs;
+    const running =
+      signal === undefined && timeoutMs === undefined
+        ? runUnguarded(fn)
+        : runGuarded(fn, { breakerName: this.name, signal, timeoutMs });
+    return running.then(
       (value) => {
         permit.success();
         return value;

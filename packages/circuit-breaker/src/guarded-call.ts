@@ -12,6 +12,19 @@ export interface CallGuard {
 }
 
 /**
+ * Runs `fn` with nothing to guard: no listener, no timer, no controller to allocate. A
+ * synchronous throw becomes a rejection.
+ * @internal
+ */
+export function runUnguarded<T>(fn: (signal: AbortSignal) => Promise<T> | T): Promise<T> {
+  try {
+    return Promise.resolve(fn(neverAbortedSignal()));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
  * Runs `fn` so that the caller's abort or the timeout settles the call at once, even when
  * `fn` ignores its signal. Listeners and the timer are removed however the call ends.
  * @internal
@@ -21,14 +34,6 @@ export function runGuarded<T>(
   guard: CallGuard,
 ): Promise<T> {
   const { signal: callerSignal, timeoutMs } = guard;
-  if (callerSignal === undefined && timeoutMs === undefined) {
-    // Nothing to guard: no listener, no timer, no controller to allocate.
-    try {
-      return Promise.resolve(fn(neverAbortedSignal()));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
   return new Promise<T>((resolve, reject) => {
     if (callerSignal?.aborted) {
       reject(callerSignal.reason);
