@@ -31,12 +31,12 @@ export class Permit implements BreakerPermit {
   /**
    * @param owner - records the outcome.
    * @param admittedIn - the circuit the call was admitted in; a probe when it is HALF_OPEN.
-   * @param startedAt - when the call started, or -1 when nothing needs its duration.
+   * @param startedAt - when the call started; `undefined` when nothing needs its duration.
    */
   constructor(
     private readonly owner: PermitOwner,
     readonly admittedIn: Circuit,
-    readonly startedAt: number,
+    readonly startedAt: number | undefined,
   ) {}
 
   success(): void {

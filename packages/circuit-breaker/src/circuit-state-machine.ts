@@ -106,9 +106,9 @@ export class CircuitStateMachine extends EventEmitter<BreakerEvents> implements 
     switch (circuit.state) {
       case 'CLOSED':
         this.#totalCalls++;
-        return new Permit(this, circuit, this.#timed() ? this.clock() : -1);
+        return new Permit(this, circuit, this.#timed() ? this.clock() : undefined);
       case 'DISABLED':
-        return new Permit(this, circuit, -1);
+        return new Permit(this, circuit, undefined);
       case 'FORCED_OPEN':
         return this.#reject(circuit, 0);
       case 'OPEN': {
@@ -189,9 +189,10 @@ export class CircuitStateMachine extends EventEmitter<BreakerEvents> implements 
     const admittedIn = permit.admittedIn;
     if (admittedIn.state === 'DISABLED') return;
     this.#totalSuccesses++;
-    const now = permit.startedAt >= 0 ? this.clock() : 0;
-    const durationMs = permit.startedAt >= 0 ? now - permit.startedAt : 0;
-    const slow = this.#isSlow(permit, durationMs);
+    const { startedAt } = permit;
+    const now = startedAt === undefined ? 0 : this.clock();
+    const durationMs = startedAt === undefined ? 0 : now - startedAt;
+    const slow = this.#isSlow(startedAt, durationMs);
     if (this.#observed('success')) this.#emit('success', { name: this.name, durationMs });
     if (admittedIn !== this.#circuit) return;
     if (admittedIn.state === 'HALF_OPEN') {
@@ -228,8 +229,9 @@ export class CircuitStateMachine extends EventEmitter<BreakerEvents> implements 
     const retryAfterMs = typeof answer === 'string' ? undefined : answer.retryAfterMs;
     this.#totalFailures++;
     const now = this.clock();
-    const durationMs = permit.startedAt >= 0 ? now - permit.startedAt : 0;
-    const slow = this.#isSlow(permit, durationMs);
+    const { startedAt } = permit;
+    const durationMs = startedAt === undefined ? 0 : now - startedAt;
+    const slow = this.#isSlow(startedAt, durationMs);
     if (this.#observed('failure')) this.#emit('failure', { name: this.name, durationMs, error });
     const circuit = this.#circuit;
     if (admittedIn === circuit && circuit.state === 'HALF_OPEN') circuit.probes.delete(permit);
@@ -264,10 +266,12 @@ export class CircuitStateMachine extends EventEmitter<BreakerEvents> implements 
     }
   }
 
-  #isSlow(permit: Permit, durationMs: number): boolean {
+  #isSlow(startedAt: number | undefined, durationMs: number): boolean {
     const slowCallDurationMs = this.#settings.slowCallDurationMs;
     const slow =
-      permit.startedAt >= 0 && slowCallDurationMs !== undefined && durationMs >= slowCallDurationMs;
+      startedAt !== undefined &&
+      slowCallDurationMs !== undefined &&
+      durationMs >= slowCallDurationMs;
     if (slow && this.#observed('slowCall')) this.#emit('slowCall', { name: this.name, durationMs });
     return slow;
   }
@@ -474,6 +478,7 @@ export class CircuitStateMachine extends EventEmitter<BreakerEvents> implements 
 
 function oldestProbe(circuit: HalfOpenCircuit): number {
   let oldest = Number.POSITIVE_INFINITY;
-  for (const probe of circuit.probes) if (probe.startedAt < oldest) oldest = probe.startedAt;
+  // Probes are always timed: admission reads the clock for them.
+  for (const probe of circuit.probes) oldest = Math.min(oldest, probe.startedAt ?? oldest);
   return oldest;
 }
