@@ -1,6 +1,7 @@
 import { startRedisServer, useRedis, useRedisCluster } from '@breakwater/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { createBreakerRegistry } from './breaker-registry.js';
 import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
 import {
   createRedisBreakerStore,
@@ -187,6 +188,31 @@ function sharedScenarios(context: () => { client: RedisScriptClient; prefix: str
       });
     }
   }
+
+  it("the registry's ticker moves a trip of one instance alone to HALF_OPEN, with a store too", async () => {
+    const { client, prefix } = context();
+    const store = createRedisBreakerStore({
+      client,
+      prefix,
+      instanceId: 'only',
+      commandTimeoutMs: 2000,
+    });
+    const registry = createBreakerRegistry({
+      defaults: { failureThreshold: 1, openDurationMs: 200, store },
+      tickIntervalMs: 20,
+    });
+    try {
+      await registry
+        .get('db')
+        .execute(boom)
+        .catch(() => undefined);
+      expect(registry.get('db').state).toBe('OPEN');
+      await waitFor(() => registry.get('db').state === 'HALF_OPEN');
+    } finally {
+      registry.dispose();
+      store.dispose();
+    }
+  });
 
   it('operator overrides reach every instance', async () => {
     const { client, prefix } = context();
