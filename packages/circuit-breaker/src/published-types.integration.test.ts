@@ -105,6 +105,21 @@ try {
 console.log(answer, result, snapshot, listed, retryAfterMsFromHeaders({ 'retry-after': '3' }));
 `;
 
+/** ioredis' own clients fit the store's structural client type. */
+const redisConsumer = `
+import { Cluster, Redis } from 'ioredis';
+import { createBreakerRegistry, createRedisBreakerStore } from '@breakwater/circuit-breaker';
+
+const single = createRedisBreakerStore({ client: new Redis({ lazyConnect: true }) });
+const cluster = createRedisBreakerStore({
+  client: new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true }),
+  prefix: 'app:cb:',
+});
+export const registries = [single, cluster].map((store) =>
+  createBreakerRegistry({ defaults: { store } }),
+);
+`;
+
 /** The CommonJS entry resolves to its own declaration file. */
 const consumerCommonJs = `
 import breakers = require('@breakwater/circuit-breaker');
@@ -147,6 +162,7 @@ function typecheck(project: string): string {
 describe('the published declaration files', () => {
   let workspace = '';
   let consumer = '';
+  let consumerWithRedis = '';
 
   beforeAll(() => {
     workspace = mkdtempSync(join(tmpdir(), 'breaker-consumer-'));
@@ -178,6 +194,20 @@ describe('the published declaration files', () => {
     guideSnippets().forEach((snippet, index) => {
       writeFileSync(join(consumer, `guide-${index + 1}.mts`), `${snippet}\nexport {};\n`);
     });
+
+    // A second consumer that does install the optional peer and shares state through Redis.
+    consumerWithRedis = join(workspace, 'consumer-with-redis');
+    const withRedis = join(consumerWithRedis, 'node_modules');
+    mkdirSync(join(withRedis, '@breakwater'), { recursive: true });
+    symlinkSync(packageCopy, join(withRedis, '@breakwater', 'circuit-breaker'));
+    for (const name of ['eventemitter3', 'ioredis']) {
+      symlinkSync(dirname(require.resolve(`${name}/package.json`)), join(withRedis, name));
+    }
+    mkdirSync(join(withRedis, '@types'));
+    symlinkSync(join(root, 'node_modules', '@types', 'node'), join(withRedis, '@types', 'node'));
+    writeFileSync(join(consumerWithRedis, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(join(consumerWithRedis, 'tsconfig.json'), JSON.stringify(consumerTsconfig));
+    writeFileSync(join(consumerWithRedis, 'redis-store.mts'), redisConsumer);
   }, 120_000);
 
   afterAll(() => {
@@ -195,5 +225,9 @@ describe('the published declaration files', () => {
   it('typecheck in a strict consumer without ioredis (skipLibCheck: false, exactOptionalPropertyTypes)', () => {
     expect(guideSnippets().length).toBeGreaterThan(3);
     expect(typecheck(join(consumer, 'tsconfig.json'))).toBe('');
+  }, 120_000);
+
+  it('accept an ioredis Redis and Cluster as the store client in a strict consumer that has ioredis', () => {
+    expect(typecheck(join(consumerWithRedis, 'tsconfig.json'))).toBe('');
   }, 120_000);
 });
