@@ -191,20 +191,16 @@ export class CircuitBreakerImpl<TFallback = never>
     if (!admission.ok) {
       const { error, retryAfterMs } = admission;
       return fallback
-        ? this.#runFallback(fallback, error, 'rejected', retryAfterMs)
+        ? this.#runFallback(fallback, error, { reason: 'rejected', retryAfterMs })
         : Promise.reject(error);
     }
     const call = this.#run(admission, fn, options);
     if (!fallback) return call;
     return call.catch((error: unknown) => {
       // The caller's own abort is not the dependency's fault: it still throws.
-      if (options?.signal?.aborted && !isBreakerTimeoutError(error)) throw error;
-      return this.#runFallback(
-        fallback,
-        error,
-        isBreakerTimeoutError(error) ? 'timeout' : 'error',
-        0,
-      );
+      if (callerAborted(options?.signal, error)) throw error;
+      const reason = isBreakerTimeoutError(error) ? 'timeout' : 'error';
+      return this.#runFallback(fallback, error, { reason, retryAfterMs: 0 });
     });
   }
 
@@ -249,7 +245,7 @@ export class CircuitBreakerImpl<TFallback = never>
         return value;
       },
       (error: unknown) => {
-        if (signal?.aborted && !isBreakerTimeoutError(error)) permit.abandon(error);
+        if (callerAborted(signal, error)) permit.abandon(error);
         else permit.failure(error);
         throw error;
       },
@@ -259,9 +255,13 @@ export class CircuitBreakerImpl<TFallback = never>
   async #runFallback(
     fallback: Fallback<TFallback>,
     error: unknown,
-    reason: FallbackContext['reason'],
-    retryAfterMs: number,
+    why: Pick<FallbackContext, 'reason' | 'retryAfterMs'>,
   ): Promise<TFallback> {
-    return fallback(error, { name: this.name, state: this.state, reason, retryAfterMs });
+    return fallback(error, { name: this.name, state: this.state, ...why });
   }
+}
+
+/** Whether a call ended because its caller gave up (and not because its timeout elapsed). */
+function callerAborted(signal: AbortSignal | undefined, error: unknown): boolean {
+  return signal?.aborted === true && !isBreakerTimeoutError(error);
 }
