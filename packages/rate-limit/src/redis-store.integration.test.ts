@@ -1,6 +1,7 @@
 import { useRedis } from '@breakwater/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describeRemoteStoreFaults } from './__fixtures__/remote-store-faults.js';
 import { describeStoreContract } from './__fixtures__/store-contract.js';
 import { createMemoryStore } from './memory-store.js';
 import type { StoreRequest } from './rate-limit-store.js';
@@ -18,6 +19,11 @@ describe('RedisStore on one Redis server', () => {
   describeStoreContract('RedisStore', {
     store: () => createRedisStore({ client: redis.client, prefix: `${redis.prefix}rl` }),
     key: (name) => `${name}:${++sequence}`,
+  });
+
+  describeRemoteStoreFaults('RedisStore', {
+    client: () => redis.client,
+    prefix: () => `${redis.prefix}f${++sequence}`,
   });
 
   afterEach(() => {
