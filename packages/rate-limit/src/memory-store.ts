@@ -3,15 +3,13 @@ import type { PolicyDecision } from './rate-limit-decision.js';
 import type { HoldOutcome, RateLimitStore, StoreReply, StoreRequest } from './rate-limit-store.js';
 import type { TierPlan } from './tier-plan.js';
 import {
-  addToWindow,
+  charge,
   counterWithUsage,
   emptyCounter,
   resetAt,
   retryAfter,
-  saveWindow,
-  viewWindow,
+  usedAt,
   type WindowCounter,
-  type WindowView,
 } from './window-counter.js';
 
 /** Options for {@link createMemoryStore}. */
@@ -51,8 +49,11 @@ interface Hold {
 }
 
 interface Subject {
-  /** Counters per tier layout (a subject whose tier changed shape keeps both). */
-  readonly counters: Map<string, WindowCounter[]>;
+  /** Tier layout of `counters`. */
+  layout: string;
+  counters: WindowCounter[];
+  /** Counters of other layouts (a subject whose tier changed shape keeps both). */
+  others: Map<string, WindowCounter[]> | undefined;
   /** Tokens held by open holds. */
   held: number;
   /** Earliest hold expiry, 0 when there is no hold. */
@@ -88,11 +89,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   if (typeof clock !== 'function') throw new TypeError('clock must be a function');
   const subjects = new LRUCache<string, Subject>({ max });
 
+  function newSubject(plan: TierPlan): Subject {
+    const counters = plan.windows.map(emptyCounter);
+    return {
+      layout: plan.layout,
+      counters,
+      others: undefined,
+      held: 0,
+      nextExpiry: 0,
+      holds: undefined,
+    };
+  }
+
   function countersOf(subject: Subject, plan: TierPlan): WindowCounter[] {
-    let counters = subject.counters.get(plan.layout);
+    if (subject.layout === plan.layout) return subject.counters;
+    subject.others ??= new Map();
+    let counters = subject.others.get(plan.layout);
     if (counters === undefined) {
       counters = plan.windows.map(emptyCounter);
-      subject.counters.set(plan.layout, counters);
+      subject.others.set(plan.layout, counters);
     }
     return counters;
   }
@@ -132,7 +147,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     let subject =
       operation === 'peek' ? subjects.peek(request.subject) : subjects.get(request.subject);
     if (subject === undefined) {
-      subject = { counters: new Map(), held: 0, nextExpiry: 0, holds: undefined };
+      subject = newSubject(plan);
       // A peek must not make unknown subjects take room.
       if (operation !== 'peek') subjects.set(request.subject, subject);
     }
@@ -149,30 +164,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     const requestNeed = consume ? cost : 1;
     const tokenNeed = held + (consume && tokens > 1 ? tokens : 1);
     const windows = plan.windows;
-    const views: WindowView[] = new Array(windows.length);
+    const used: number[] = new Array(windows.length);
     let allowed = true;
     for (let index = 0; index < windows.length; index++) {
       const window = windows[index]!;
-      const view = viewWindow(window, counters[index]!, now);
+      const counter = counters[index]!;
       const isTokens = window.unit === 'tokens';
+      used[index] = usedAt(window, counter, now);
       if (isTokens && operation === 'settle') {
         // Usage already happened: it is charged whatever the remaining quota.
-        addToWindow(window, view, tokens, now);
-        saveWindow(view, counters[index]!);
+        charge(window, counter, tokens, now);
+        used[index] = used[index]! + tokens;
       }
-      if (view.used + (isTokens ? tokenNeed : requestNeed) > window.limit) allowed = false;
-      views[index] = view;
+      if (used[index]! + (isTokens ? tokenNeed : requestNeed) > window.limit) allowed = false;
     }
     const consumed = consume && allowed;
     const holding = consumed && tokens > 0 && holdId !== '';
     const heldAfter = holding ? held + tokens : held;
-    if (consumed && cost > 0)
-      for (let index = 0; index < windows.length; index++) {
-        const window = windows[index]!;
-        if (window.unit === 'tokens') continue;
-        addToWindow(window, views[index]!, cost, now);
-        saveWindow(views[index]!, counters[index]!);
-      }
     if (holding) {
       subject.held = heldAfter;
       addHold(subject, holdId, {
@@ -184,19 +192,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     const policies: PolicyDecision[] = new Array(windows.length);
     for (let index = 0; index < windows.length; index++) {
       const window = windows[index]!;
-      const view = views[index]!;
+      const counter = counters[index]!;
       const isTokens = window.unit === 'tokens';
+      if (consumed && cost > 0 && !isTokens) {
+        charge(window, counter, cost, now);
+        used[index] = used[index]! + cost;
+      }
       const need = isTokens ? tokenNeed : requestNeed;
       // A window with room reports no wait, even inside a denial by another window.
       const retry =
-        !consumed && view.used + need > window.limit ? retryAfter(window, view, need, now) : 0;
+        !consumed && used[index]! + need > window.limit
+          ? retryAfter(window, counter, need, now)
+          : 0;
       policies[index] = {
         name: window.name,
         unit: window.unit,
         limit: window.limit,
-        remaining: Math.max(0, Math.floor(window.limit - view.used - (isTokens ? heldAfter : 0))),
+        remaining: Math.max(
+          0,
+          Math.floor(window.limit - used[index]! - (isTokens ? heldAfter : 0)),
+        ),
         windowMs: window.windowMs,
-        resetAt: resetAt(window, view, retry, now),
+        resetAt: resetAt(window, counter, retry, now),
         allowed: retry === 0,
         retryAfterMs: retry,
       };
@@ -221,16 +238,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   internals.set(store, {
     seed(subject, plan, used) {
       const now = clock();
-      let state = subjects.get(subject);
-      if (state === undefined) {
-        state = { counters: new Map(), held: 0, nextExpiry: 0, holds: undefined };
-        subjects.set(subject, state);
-      }
-      if (state.counters.has(plan.layout)) return;
-      state.counters.set(
-        plan.layout,
-        plan.windows.map((window, index) => counterWithUsage(window, used[index] ?? 0, now)),
+      const counters = plan.windows.map((window, index) =>
+        counterWithUsage(window, used[index] ?? 0, now),
       );
+      const state = subjects.get(subject);
+      if (state === undefined) subjects.set(subject, { ...newSubject(plan), counters });
+      else if (state.layout !== plan.layout && !state.others?.has(plan.layout)) {
+        state.others ??= new Map();
+        state.others.set(plan.layout, counters);
+      }
     },
   });
   return store;

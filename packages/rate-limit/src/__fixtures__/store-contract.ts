@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { isInvalidUsageError } from '../invalid-usage-error.js';
 import type { RateLimitStore } from '../rate-limit-store.js';
 import type { RateLimitTier } from '../rate-limit-tier.js';
 import { createRateLimiter } from '../rate-limiter.js';
@@ -286,6 +287,51 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       const quota = await limiter.getQuota(key, 'LLM');
       expect(quota.policies.map((policy) => policy.remaining)).toEqual([100, 1_000]);
       expect(quota.usage.tokensReserved).toBe(0);
+    });
+
+    it('refuses invalid usage with InvalidUsageError, charges nothing and keeps the hold', async () => {
+      const limiter = limiterOf();
+      const key = subject.key('usage');
+      const reservation = await limiter.reserve(key, { tier: 'LLM', estimate: 200 });
+      for (const bad of [1e300, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '77'])
+        await expect(reservation.commit(bad as number)).rejects.toSatisfy(
+          (error: unknown) =>
+            isInvalidUsageError(error) &&
+            (error as { code: string }).code === 'RATE_LIMIT_INVALID_USAGE',
+        );
+      expect(reservation.settled).toBe(false);
+      expect((await limiter.getQuota(key, 'LLM')).usage).toMatchObject({
+        tokensReserved: 200,
+        tokensToday: 0,
+      });
+      expect(await reservation.commit(77)).toMatchObject({ actualTokens: 77, hold: 'settled' });
+      expect((await limiter.getQuota(key, 'LLM')).usage).toMatchObject({
+        tokensReserved: 0,
+        tokensToday: 77,
+      });
+    });
+
+    it('bounds what one request spends: required tokens and oversizedEstimate: deny', async () => {
+      const tiers = {
+        CAP: TIERS.LLM!,
+        DENY: { ...TIERS.LLM!, oversizedEstimate: 'deny' as const },
+      };
+      const limiter = createRateLimiter({ store: subject.store(), tiers, blockedCache: false });
+      const key = subject.key('overrun');
+      // A prompt larger than what is left is refused even though the estimate would be capped.
+      const prompt = await limiter.reserve(key, {
+        tier: 'CAP',
+        estimate: 4_900,
+        requiredTokens: 4_900,
+      });
+      expect(prompt.decision).toMatchObject({ allowed: false, reason: 'token-budget-exceeded' });
+      const denied = await limiter.reserve(key, { tier: 'DENY', estimate: 4_900 });
+      expect(denied.decision).toMatchObject({ allowed: false, reason: 'token-budget-exceeded' });
+      // The default caps the hold at the budget; the actual usage is charged at commit.
+      const capped = await limiter.reserve(key, { tier: 'CAP', estimate: 4_900 });
+      expect(capped).toMatchObject({ allowed: true, tokens: 1_000 });
+      await capped.commit(4_900);
+      expect((await limiter.getQuota(key, 'CAP')).usage.tokensRemaining).toBe(0);
     });
 
     it('admits exactly the limit under concurrent calls', async () => {
