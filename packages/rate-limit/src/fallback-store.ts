@@ -21,28 +21,28 @@ export interface FallbackStoreOptions {
    * replies that arrived meanwhile be read.
    * @default 250
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /**
    * The local store used while the primary is down.
    * @default createMemoryStore({ max: 10_000 })
    */
-  readonly fallback?: MemoryStore;
+  readonly fallback?: MemoryStore | undefined;
   /**
    * Expected number of instances sharing the primary: while on the fallback, each instance
    * allows `limit / instances` (at least 1) so the fleet as a whole stays near the limit.
    * @default 1
    */
-  readonly instances?: number;
+  readonly instances?: number | undefined;
   /**
    * Least time between two recovery probes of the primary while on the fallback.
    * @default 1_000
    */
-  readonly probeIntervalMs?: number;
+  readonly probeIntervalMs?: number | undefined;
   /**
    * Clock in epoch milliseconds (timeouts, probe spacing, and the default local store).
    * @default Date.now
    */
-  readonly clock?: () => number;
+  readonly clock?: (() => number) | undefined;
 }
 
 /** A {@link RateLimitStore} that falls back to a bounded local store while its primary fails. */
