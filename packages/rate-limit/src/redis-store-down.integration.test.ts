@@ -86,7 +86,7 @@ describe('Redis store while Redis is down or paused', () => {
     expect(errors.every(isTypedStoreError)).toBe(true);
 
     for (const call of [
-      reservation.commit(80),
+      reservation.commit(80) as Promise<unknown>,
       open.getQuota('user'),
       open.reset('user'),
       open.reserve('user', { estimate: 10 }).then((held) => (held.allowed ? 'held' : 'refused')),
