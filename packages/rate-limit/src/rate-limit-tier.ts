@@ -15,12 +15,12 @@ export interface RateLimitWindow {
    * What the window counts: requests (weighted by cost) or AI tokens (reserved, then committed).
    * @default 'requests'
    */
-  readonly unit?: 'requests' | 'tokens';
+  readonly unit?: 'requests' | 'tokens' | undefined;
   /**
    * How the window counts; see {@link WindowAlgorithm}.
    * @default the limiter's `algorithm` option ('sliding-window')
    */
-  readonly algorithm?: WindowAlgorithm;
+  readonly algorithm?: WindowAlgorithm | undefined;
 }
 
 /** A tier: every window one decision checks at once, all-or-nothing. */
