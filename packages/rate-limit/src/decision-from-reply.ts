@@ -14,7 +14,15 @@ export function decisionFromReply(
 ): RateLimitDecision {
   const policies = reply.policies;
   if (reply.allowed) {
-    const pick = fewestRemaining(policies, 'requests') ?? fewestRemaining(policies, 'tokens')!;
+    // The request window with the fewest units left; a token window only without request windows.
+    let pick: PolicyDecision | undefined;
+    let tokens: PolicyDecision | undefined;
+    for (const policy of policies) {
+      if (policy.unit === 'tokens') {
+        if (tokens === undefined || policy.remaining < tokens.remaining) tokens = policy;
+      } else if (pick === undefined || policy.remaining < pick.remaining) pick = policy;
+    }
+    pick ??= tokens!;
     return {
       allowed: true,
       tier,
@@ -50,15 +58,4 @@ export function decisionFromReply(
     reason,
     shadow,
   };
-}
-
-function fewestRemaining(
-  policies: readonly PolicyDecision[],
-  unit: PolicyDecision['unit'],
-): PolicyDecision | undefined {
-  let pick: PolicyDecision | undefined;
-  for (const policy of policies)
-    if (policy.unit === unit && (pick === undefined || policy.remaining < pick.remaining))
-      pick = policy;
-  return pick;
 }
