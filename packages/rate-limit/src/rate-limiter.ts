@@ -373,7 +373,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
         });
         reply = !isPromiseLike(sent) ? sent : await (signal ? raceAbort(sent, signal) : sent);
       } catch (error) {
-        if (!(signal?.aborted && error === signal.reason))
+        if (!(signal?.aborted && error === signal.reason) && this.#observed('store-error'))
           this.emit('store-error', { key: reservation.key, tier: plan.tier, error });
         throw error;
       }
@@ -406,7 +406,8 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
     Promise.resolve(sent)
       .then(release)
       .catch((error: unknown) => {
-        this.emit('store-error', { key: request.subject, tier: request.plan.tier, error });
+        if (this.#observed('store-error'))
+          this.emit('store-error', { key: request.subject, tier: request.plan.tier, error });
       });
   }
 
@@ -455,7 +456,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
 
   /** The `failMode` decision for a failed store call; emits `store-error`. */
   #unavailable(key: string, plan: TierPlan, error: unknown): RateLimitDecision {
-    this.emit('store-error', { key, tier: plan.tier, error });
+    if (this.#observed('store-error')) this.emit('store-error', { key, tier: plan.tier, error });
     const open = this.#failOpen || this.#shadow;
     return {
       allowed: open,
