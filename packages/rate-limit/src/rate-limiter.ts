@@ -183,6 +183,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
         ? undefined
         : new BlockedKeys(blockedMax, this.#clock);
     this.#unsubscribe = this.store.onStatusChange?.((event) => {
+      if (!this.#observed(event.type)) return;
       if (event.type === 'fallback-engaged') this.emit('fallback-engaged', { error: event.error });
       else this.emit('fallback-recovered', {});
     });
