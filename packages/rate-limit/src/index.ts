@@ -1,3 +1,42 @@
+export type { ConcurrencyLease } from './concurrency/concurrency-lease.js';
+export {
+  type AcquireOptions,
+  type ConcurrencyDecision,
+  type ConcurrencyGrant,
+  type ConcurrencyLimiter,
+  type ConcurrencyLimiterOptions,
+  type ConcurrencyRejection,
+  createConcurrencyLimiter,
+} from './concurrency/concurrency-limiter.js';
+export type {
+  ConcurrencyAcquiredEvent,
+  ConcurrencyLeaseLostEvent,
+  ConcurrencyLimiterEvents,
+  ConcurrencyQueuedEvent,
+  ConcurrencyRejectedEvent,
+  ConcurrencyRejectionReason,
+  ConcurrencyReleasedEvent,
+  ConcurrencyStoreErrorEvent,
+} from './concurrency/concurrency-limiter-events.js';
+export type {
+  ConcurrencyAcquireCall,
+  ConcurrencyAcquireReply,
+  ConcurrencyReleaseCall,
+  ConcurrencyRenewCall,
+  ConcurrencyStore,
+} from './concurrency/concurrency-store.js';
+export { isLeaseLostError, LeaseLostError } from './concurrency/lease-lost-error.js';
+export {
+  createMemoryConcurrencyStore,
+  type MemoryConcurrencyStore,
+  type MemoryConcurrencyStoreOptions,
+} from './concurrency/memory-concurrency-store.js';
+export {
+  type ConcurrencyRedisClient,
+  createRedisConcurrencyStore,
+  type RedisConcurrencyStore,
+  type RedisConcurrencyStoreOptions,
+} from './concurrency/redis-concurrency-store.js';
 export {
   createFallbackStore,
   type FallbackStore,
