@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isStoreTimeoutError } from '../store-timeout-error.js';
+import { runAbortCycles } from './__fixtures__/abort-cycles.js';
 import { createConcurrencyLimiter } from './concurrency-limiter.js';
 import type { ConcurrencyLimiterEvents } from './concurrency-limiter-events.js';
 import type { ConcurrencyStore } from './concurrency-store.js';
@@ -37,17 +38,6 @@ function slowStore(delayMs: number, inner = createMemoryConcurrencyStore()) {
     inFlight: (key) => inner.inFlight(key),
   };
   return { store, inner };
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 afterEach(() => {
@@ -243,52 +233,19 @@ describe('createConcurrencyLimiter', () => {
 
   it('leaks no slot over 100,000 acquire/release cycles with random aborts', async () => {
     const store = createMemoryConcurrencyStore();
-    const limit = 8;
-    const limiter = createConcurrencyLimiter({ store, limit, maxQueue: 64, maxWaitMs: 60_000 });
-    let acquired = 0;
-    let released = 0;
-    limiter.on('acquired', () => acquired++);
-    limiter.on('released', () => released++);
-    const next = random(17);
-    let inFlight = 0;
-    let maxInFlight = 0;
-    let aborts = 0;
-    const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-    async function worker(cycles: number) {
-      for (let cycle = 0; cycle < cycles; cycle++) {
-        const controller = new AbortController();
-        const roll = next();
-        if (roll < 0.05) controller.abort(new Error('before'));
-        const pending = limiter.acquire('shared', { signal: controller.signal });
-        // Some callers give up while queued or while their answer is on its way.
-        if (roll >= 0.05 && roll < 0.15)
-          queueMicrotask(() => controller.abort(new Error('queued')));
-        let decision: Awaited<typeof pending>;
-        try {
-          decision = await pending;
-        } catch {
-          aborts++;
-          continue;
-        }
-        if (!decision.acquired) throw new Error(`unexpected ${decision.reason}`);
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        if (next() < 0.5) await tick();
-        inFlight--;
-        // Some holders release twice, as an error path and a finally block would.
-        const release = decision.lease.release();
-        if (next() < 0.1) void decision.lease.release();
-        await release;
-      }
-    }
-
-    await Promise.all(Array.from({ length: 50 }, () => worker(2_000)));
-    expect(acquired + aborts).toBe(100_000);
-    expect(aborts).toBeGreaterThan(5_000);
-    expect(maxInFlight).toBe(limit);
-    expect(released).toBe(acquired);
-    expect(store.inFlight('shared')).toBe(0);
+    const limiter = createConcurrencyLimiter({ store, limit: 8, maxQueue: 64, maxWaitMs: 60_000 });
+    const result = await runAbortCycles({
+      limiter,
+      key: 'shared',
+      workers: 50,
+      cycles: 2_000,
+      seed: 17,
+    });
+    expect(result.acquired + result.aborts).toBe(100_000);
+    expect(result.aborts).toBeGreaterThan(10_000);
+    expect(result.maxInFlight).toBe(8);
+    expect(result.released).toBe(result.acquired);
+    await vi.waitFor(() => expect(store.inFlight('shared')).toBe(0));
     expect(store.size).toBe(0);
     expect(limiter.held).toBe(0);
     expect(limiter.queued('shared')).toBe(0);

@@ -1,7 +1,8 @@
 import { type RedisServerHandle, startRedisServer, useRedis } from '@breakwater/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isStoreTimeoutError } from '../store-timeout-error.js';
+import { runAbortCycles } from './__fixtures__/abort-cycles.js';
 import { describeConcurrencyStoreContract } from './__fixtures__/concurrency-store-contract.js';
 import { createConcurrencyLimiter } from './concurrency-limiter.js';
 import { ACQUIRE_SCRIPT } from './concurrency-scripts.js';
@@ -43,6 +44,36 @@ describe('RedisConcurrencyStore', () => {
       (await store.acquire({ key: 'k', leaseId: 'a', limit: 1, leaseMs: 1_000 })).acquired,
     ).toBe(true);
   });
+
+  it('leaks no slot over 100,000 acquire/release cycles with random aborts', async () => {
+    const store = createRedisConcurrencyStore({
+      client: redis.client,
+      prefix: `${redis.prefix}cc`,
+    });
+    const limiter = createConcurrencyLimiter({
+      store,
+      limit: 8,
+      maxQueue: 64,
+      maxWaitMs: 60_000,
+      storeTimeoutMs: 10_000,
+      failMode: 'closed',
+    });
+    const result = await runAbortCycles({
+      limiter,
+      key: 'shared',
+      workers: 50,
+      cycles: 2_000,
+      seed: 29,
+    });
+    expect(result.acquired + result.aborts).toBe(100_000);
+    expect(result.aborts).toBeGreaterThan(10_000);
+    expect(result.maxInFlight).toBeLessThanOrEqual(8);
+    expect(result.released).toBe(result.acquired);
+    // Slots taken by calls that aborted mid-answer are given back once the answer lands.
+    await vi.waitFor(async () => expect(await store.inFlight('shared')).toBe(0));
+    expect(await redis.client.exists(store.keyOf('shared'))).toBe(0);
+    expect(limiter.held).toBe(0);
+  }, 120_000);
 
   it('rejects bad options with precise messages', () => {
     expect(() => createRedisConcurrencyStore({ client: {} as never })).toThrow(
