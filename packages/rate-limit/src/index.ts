@@ -44,6 +44,16 @@ export {
 } from './fallback-store.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export * from './middleware/index.js';
+export type { HeadersLike, QuotaBucketName } from './provider-quota/provider-headers.js';
+export {
+  createProviderQuotaTracker,
+  type ProviderQuotaDecision,
+  type ProviderQuotaLimit,
+  type ProviderQuotaSnapshot,
+  type ProviderQuotaTracker,
+  type ProviderQuotaTrackerOptions,
+  type ProviderResponseInfo,
+} from './provider-quota/provider-quota-tracker.js';
 export type { PolicyDecision, RateLimitDecision, RateLimitReason } from './rate-limit-decision.js';
 export type { RateLimitQuota } from './rate-limit-quota.js';
 export {
