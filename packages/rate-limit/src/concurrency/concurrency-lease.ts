@@ -38,7 +38,8 @@ export class Lease implements ConcurrencyLease {
   readonly failedOpen: boolean;
   state: 'held' | 'released' | 'lost' = 'held';
   readonly #owner: LeaseOwner;
-  readonly #controller = new AbortController();
+  /** Made on first use: most leases never have their signal read. */
+  #controller: AbortController | undefined;
   #released: Promise<void> | undefined;
 
   constructor(
@@ -54,6 +55,7 @@ export class Lease implements ConcurrencyLease {
   }
 
   get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
     return this.#controller.signal;
   }
 
@@ -61,6 +63,7 @@ export class Lease implements ConcurrencyLease {
   lose(reason: Error): void {
     if (this.state !== 'held') return;
     this.state = 'lost';
+    this.#controller ??= new AbortController();
     this.#controller.abort(reason);
   }
 

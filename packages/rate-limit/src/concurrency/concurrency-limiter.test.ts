@@ -228,6 +228,9 @@ describe('createConcurrencyLimiter', () => {
     expect(renew).toHaveBeenCalledTimes(20);
     expect(store.inFlight('a')).toBe(2);
     for (const decision of decisions) if (decision.acquired) await decision.lease.release();
+    // The timer stops at its first tick with nothing held.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(renew).toHaveBeenCalledTimes(20);
     expect(vi.getTimerCount()).toBe(0);
   });
 

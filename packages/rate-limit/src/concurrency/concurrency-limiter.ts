@@ -439,14 +439,16 @@ class ConcurrencyLimiterImpl
     if (leases === undefined || !leases.delete(lease.id)) return;
     this.#heldCount--;
     if (leases.size === 0) this.#held.delete(lease.key);
-    if (this.#heldCount === 0 && this.#renewTimer !== undefined) {
-      clearInterval(this.#renewTimer);
-      this.#renewTimer = undefined;
-    }
   }
 
   /** One renewal call per key, for every lease of the key this limiter holds. */
   #renewAll(): void {
+    // Stopped lazily, so a steady flow of short leases does not start and stop a timer each.
+    if (this.#heldCount === 0) {
+      clearInterval(this.#renewTimer);
+      this.#renewTimer = undefined;
+      return;
+    }
     if (this.#renewing) return;
     this.#renewing = true;
     const renewals = [...this.#held].map(([key, leases]) =>

@@ -32,11 +32,12 @@ export const ACQUIRE_SCRIPT = scriptOf([
   ...NOW,
   "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)",
   "local count = redis.call('ZCARD', KEYS[1])",
-  "local held = redis.call('ZSCORE', KEYS[1], ARGV[1])",
-  'if held or count < tonumber(ARGV[2]) then',
-  "  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])",
-  '  if not held then count = count + 1 end',
-  ...EXPIRE_WITH_LATEST_LEASE.map((line) => `  ${line}`),
+  'local leaseMs = tonumber(ARGV[3])',
+  // A retried acquire of an id already held only renews it, even when the key is full.
+  "if count < tonumber(ARGV[2]) or redis.call('ZSCORE', KEYS[1], ARGV[1]) then",
+  "  count = count + redis.call('ZADD', KEYS[1], now + leaseMs, ARGV[1])",
+  // The key lives as long as its latest lease: nothing is left behind once all expire.
+  "  if redis.call('PTTL', KEYS[1]) < leaseMs then redis.call('PEXPIRE', KEYS[1], leaseMs) end",
   '  return {1, count, 0}',
   'end',
   "local earliest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')",
@@ -67,16 +68,4 @@ export const RENEW_SCRIPT = scriptOf([
 export const IN_FLIGHT_SCRIPT = scriptOf([
   ...NOW,
   "return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')",
-]);
-
-/**
- * KEYS: the key's sorted set. ARGV: the lease id.
- * Reply: 1 when the lease was live, 0 when it had expired or was gone.
- */
-export const RELEASE_SCRIPT = scriptOf([
-  ...NOW,
-  "local expiresAt = redis.call('ZSCORE', KEYS[1], ARGV[1])",
-  "redis.call('ZREM', KEYS[1], ARGV[1])",
-  'if expiresAt and tonumber(expiresAt) > now then return 1 end',
-  'return 0',
 ]);

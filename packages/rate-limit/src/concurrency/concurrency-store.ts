@@ -52,7 +52,10 @@ export interface ConcurrencyStore {
   acquire(call: ConcurrencyAcquireCall): ConcurrencyAcquireReply | Promise<ConcurrencyAcquireReply>;
   /** Extends the given leases; answers the ids that were no longer held (expired or released). */
   renew(call: ConcurrencyRenewCall): readonly string[] | Promise<readonly string[]>;
-  /** Removes a lease; answers whether it was still held. Releasing twice is harmless. */
+  /**
+   * Removes a lease; answers whether the store still had it (an expired lease the store has
+   * not dropped yet counts). Releasing twice is harmless.
+   */
   release(call: ConcurrencyReleaseCall): boolean | Promise<boolean>;
   /** Live leases of `key`. */
   inFlight(key: string): number | Promise<number>;

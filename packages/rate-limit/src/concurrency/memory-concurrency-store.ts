@@ -85,7 +85,7 @@ export function createMemoryConcurrencyStore(
       return lost;
     },
     release({ key, leaseId }) {
-      const held = prune(key, clock());
+      const held = leases.get(key);
       if (held === undefined || !held.delete(leaseId)) return false;
       if (held.size === 0) leases.delete(key);
       return true;

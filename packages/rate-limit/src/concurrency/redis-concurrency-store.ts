@@ -3,7 +3,6 @@ import {
   ACQUIRE_SCRIPT,
   type ConcurrencyScript,
   IN_FLIGHT_SCRIPT,
-  RELEASE_SCRIPT,
   RENEW_SCRIPT,
 } from './concurrency-scripts.js';
 import type {
@@ -14,7 +13,7 @@ import type {
 } from './concurrency-store.js';
 
 /** The ioredis commands the store uses; an ioredis `Redis` and a `Cluster` both fit. */
-export type ConcurrencyRedisClient = Pick<Redis, 'evalsha' | 'eval'>;
+export type ConcurrencyRedisClient = Pick<Redis, 'evalsha' | 'eval' | 'zrem'>;
 
 /** Options for {@link createRedisConcurrencyStore}. */
 export interface RedisConcurrencyStoreOptions {
@@ -42,8 +41,9 @@ export interface RedisConcurrencyStore extends ConcurrencyStore {
 
 /**
  * Creates a concurrency store on Redis: per key, one sorted set of lease ids scored by their
- * expiry on the Redis server's clock (`TIME`). Each operation is one Lua script, one round
- * trip (EVALSHA, reloaded with EVAL when Redis answers NOSCRIPT), touching one key.
+ * expiry on the Redis server's clock (`TIME`). Acquire, renew and count are one Lua script
+ * each (EVALSHA, reloaded with EVAL when Redis answers NOSCRIPT), release a plain ZREM: every
+ * operation is one round trip touching one key.
  */
 export function createRedisConcurrencyStore(
   options: RedisConcurrencyStoreOptions,
@@ -55,9 +55,12 @@ export function createRedisConcurrencyStore(
     typeof client !== 'object' ||
     client === null ||
     typeof client.evalsha !== 'function' ||
-    typeof client.eval !== 'function'
+    typeof client.eval !== 'function' ||
+    typeof client.zrem !== 'function'
   )
-    throw new TypeError('client must be an ioredis Redis or Cluster (evalsha and eval needed)');
+    throw new TypeError(
+      'client must be an ioredis Redis or Cluster (evalsha, eval and zrem needed)',
+    );
   const prefix = options.prefix ?? 'cc';
   if (typeof prefix !== 'string' || /[{}]/.test(prefix))
     throw new TypeError(`prefix must be a string without braces, got ${String(prefix)}`);
@@ -91,7 +94,8 @@ export function createRedisConcurrencyStore(
       return (await run(RENEW_SCRIPT, key, [leaseMs, ...leaseIds])) as string[];
     },
     async release({ key, leaseId }) {
-      return (await run(RELEASE_SCRIPT, key, [leaseId])) === 1;
+      // A plain ZREM: one command, no script (the last lease's removal deletes the key).
+      return (await client.zrem(keyOf(key), leaseId)) === 1;
     },
     async inFlight(key) {
       return (await run(IN_FLIGHT_SCRIPT, key, [])) as number;
