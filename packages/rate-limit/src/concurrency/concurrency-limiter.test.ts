@@ -116,6 +116,34 @@ describe('createConcurrencyLimiter', () => {
     expect(limiter.held).toBe(0);
   });
 
+  it('keeps its slots right when a listener throws, and rethrows the error on a later microtask', async () => {
+    const deferred: Array<() => void> = [];
+    const queueMicrotask = vi
+      .spyOn(globalThis, 'queueMicrotask')
+      .mockImplementation((callback) => deferred.push(callback));
+    try {
+      const store = createMemoryConcurrencyStore();
+      const limiter = createConcurrencyLimiter({ store, limit: 1, maxQueue: 1 });
+      const bug = new Error('listener bug');
+      limiter.on('acquired', () => {
+        throw bug;
+      });
+      const first = await limiter.acquire('k');
+      const queued = limiter.acquire('k');
+      if (!first.acquired) throw new Error('the slot was free');
+      await first.lease.release();
+      const second = await queued;
+      if (!second.acquired) throw new Error('the waiter gets the slot');
+      expect(store.inFlight('k')).toBe(1);
+      await second.lease.release();
+      expect(store.inFlight('k')).toBe(0);
+      expect(deferred).toHaveLength(2);
+      for (const rethrow of deferred) expect(rethrow).toThrow(bug);
+    } finally {
+      queueMicrotask.mockRestore();
+    }
+  });
+
   it('rejects with queue_full beyond maxQueue waiters of one key, and with timeout after maxWaitMs', async () => {
     vi.useFakeTimers();
     const limiter = createConcurrencyLimiter({ limit: 1, maxQueue: 2, maxWaitMs: 5_000 });

@@ -259,7 +259,7 @@ class ConcurrencyLimiterImpl
         this.#emitRejected(key, 'aborted', 0, limit);
         throw error;
       }
-      this.emit('store-error', { error });
+      this.#notify('store-error', { error });
       if (!this.#failOpen) throw error;
       return this.#grant(key, leaseId, limit, 0, startedAt, true);
     }
@@ -292,7 +292,7 @@ class ConcurrencyLimiterImpl
           reject(reason);
         },
       });
-      this.emit('queued', { key, queued });
+      this.#notify('queued', { key, queued });
     });
   }
 
@@ -310,7 +310,7 @@ class ConcurrencyLimiterImpl
   }
 
   #settleFailed(waiter: PendingAcquire, error: unknown): void {
-    this.emit('store-error', { error });
+    this.#notify('store-error', { error });
     if (!this.#failOpen) waiter.reject(error);
     else
       waiter.resolve(
@@ -330,7 +330,7 @@ class ConcurrencyLimiterImpl
     const lease = new Lease(this.#owner, { key, id: leaseId, limit, acquiredAt: now, failedOpen });
     if (!failedOpen) this.#remember(lease);
     const waitedMs = Math.max(0, now - startedAt);
-    this.emit('acquired', { key, inFlight, limit, waitedMs });
+    this.#notify('acquired', { key, inFlight, limit, waitedMs });
     return { acquired: true, key, lease, inFlight, limit, waitedMs };
   }
 
@@ -352,14 +352,31 @@ class ConcurrencyLimiterImpl
     inFlight: number,
     limit: number,
   ): void {
-    this.emit('rejected', { key, reason, inFlight, limit });
+    this.#notify('rejected', { key, reason, inFlight, limit });
+  }
+
+  /**
+   * Emits an event. A listener that throws cannot break the limiter (a slot granted, then
+   * lost to a throw, would leak): its error is rethrown on a later microtask instead.
+   */
+  #notify<Name extends keyof ConcurrencyLimiterEvents>(
+    name: Name,
+    event: Parameters<ConcurrencyLimiterEvents[Name]>[0],
+  ): void {
+    try {
+      (this.emit as (name: Name, event: unknown) => boolean)(name, event);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 
   /** Called once per lease, by `lease.release()`. */
   async #release(lease: Lease): Promise<void> {
     const wasHeld = lease.state === 'held';
     lease.state = 'released';
-    this.emit('released', {
+    this.#notify('released', {
       key: lease.key,
       heldMs: Math.max(0, this.#clock() - lease.acquiredAt),
     });
@@ -370,7 +387,7 @@ class ConcurrencyLimiterImpl
         await this.#call(() => this.#store.release({ key: lease.key, leaseId: lease.id }));
       } catch (error) {
         // The lease expires on its own within leaseMs.
-        this.emit('store-error', { error });
+        this.#notify('store-error', { error });
       }
     }
     this.#queue.wake(lease.key);
@@ -381,7 +398,7 @@ class ConcurrencyLimiterImpl
     const release = () =>
       this.#call(() => this.#store.release({ key, leaseId })).then(
         () => this.#queue.wake(key),
-        (error: unknown) => this.emit('store-error', { error }),
+        (error: unknown) => this.#notify('store-error', { error }),
       );
     // A timed-out attempt may still land later; the release is queued behind it.
     attempt.then((reply) => (reply.acquired ? release() : undefined), release);
@@ -462,14 +479,14 @@ class ConcurrencyLimiterImpl
             if (lease === undefined || lease.state !== 'held') continue;
             this.#forget(lease);
             lease.lose(new LeaseLostError(key));
-            this.emit('lease-lost', {
+            this.#notify('lease-lost', {
               key,
               heldMs: Math.max(0, this.#clock() - lease.acquiredAt),
             });
           }
           if (lost.length > 0) this.#queue.wake(key);
         },
-        (error: unknown) => this.emit('store-error', { error }),
+        (error: unknown) => this.#notify('store-error', { error }),
       ),
     );
     void Promise.all(renewals).finally(() => {
