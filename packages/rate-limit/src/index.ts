@@ -1,11 +1,13 @@
+export type {
+  ConcurrencyDecision,
+  ConcurrencyGrant,
+  ConcurrencyRejection,
+} from './concurrency/concurrency-decision.js';
 export type { ConcurrencyLease } from './concurrency/concurrency-lease.js';
 export {
   type AcquireOptions,
-  type ConcurrencyDecision,
-  type ConcurrencyGrant,
   type ConcurrencyLimiter,
   type ConcurrencyLimiterOptions,
-  type ConcurrencyRejection,
   createConcurrencyLimiter,
 } from './concurrency/concurrency-limiter.js';
 export type {

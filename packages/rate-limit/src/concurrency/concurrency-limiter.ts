@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
-import { StoreTimeoutError } from '../store-timeout-error.js';
-import { type ConcurrencyLease, Lease } from './concurrency-lease.js';
+import { boundedCall } from './bounded-call.js';
+import type {
+  ConcurrencyDecision,
+  ConcurrencyGrant,
+  ConcurrencyRejection,
+} from './concurrency-decision.js';
+import { Lease } from './concurrency-lease.js';
 import type {
   ConcurrencyLimiterEvents,
   ConcurrencyRejectionReason,
@@ -68,30 +73,6 @@ export interface AcquireOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A slot was granted. */
-export interface ConcurrencyGrant {
-  readonly acquired: true;
-  readonly key: string;
-  readonly lease: ConcurrencyLease;
-  /** Live leases of the key once this one was added (0 when the grant failed open). */
-  readonly inFlight: number;
-  readonly limit: number;
-  readonly waitedMs: number;
-}
-
-/** No slot: a value, never an exception. */
-export interface ConcurrencyRejection {
-  readonly acquired: false;
-  readonly key: string;
-  readonly reason: Exclude<ConcurrencyRejectionReason, 'aborted'>;
-  readonly inFlight: number;
-  readonly limit: number;
-  readonly waitedMs: number;
-}
-
-/** The outcome of {@link ConcurrencyLimiter.acquire}. */
-export type ConcurrencyDecision = ConcurrencyGrant | ConcurrencyRejection;
-
 /** A limiter of work in flight per key, across every process that shares its store. */
 export interface ConcurrencyLimiter extends EventEmitter<ConcurrencyLimiterEvents> {
   /**
@@ -118,10 +99,6 @@ function nonNegative(name: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
     throw new RangeError(`${name} must be a finite number ≥ 0, got ${value}`);
   return value;
-}
-
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }
 
 /** Resolves like `promise`, or rejects with the signal's reason once it aborts; removes its listener. */
@@ -408,32 +385,9 @@ class ConcurrencyLimiterImpl
     return this.#call(() => this.#store.acquire({ key, leaseId, limit, leaseMs: this.#leaseMs }));
   }
 
-  /** One store call, bounded by `storeTimeoutMs` (a synchronous store needs no timer). */
+  /** One store call, bounded by `storeTimeoutMs`. */
   #call<T>(operation: () => T | Promise<T>): Promise<T> {
-    let result: T | Promise<T>;
-    try {
-      result = operation();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (!isPromiseLike(result)) return Promise.resolve(result);
-    const pending = result;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new StoreTimeoutError(this.#storeTimeoutMs)),
-        this.#storeTimeoutMs,
-      );
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return boundedCall(operation, this.#storeTimeoutMs);
   }
 
   #remember(lease: Lease): void {

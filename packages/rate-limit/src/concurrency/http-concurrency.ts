@@ -1,7 +1,7 @@
 import { QUOTA_EXCEEDED_TYPE, type RateLimitProblem } from '../middleware/problem-details.js';
 import { serializeInteger, serializeString } from '../middleware/structured-field.js';
+import type { ConcurrencyDecision, ConcurrencyRejection } from './concurrency-decision.js';
 import type { ConcurrencyLease } from './concurrency-lease.js';
-import type { ConcurrencyDecision, ConcurrencyRejection } from './concurrency-limiter.js';
 
 /** The part of a `ConcurrencyLimiter` the HTTP middleware uses. */
 export interface ConcurrencyLimiterLike {
