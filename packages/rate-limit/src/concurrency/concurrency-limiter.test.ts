@@ -53,7 +53,7 @@ describe('createConcurrencyLimiter', () => {
       'renewIntervalMs must be ≥ 1 and below leaseMs (1000), got 1000',
     );
     expect(() => createConcurrencyLimiter({ maxQueue: -1 })).toThrow(
-      'maxQueue must be a finite number ≥ 0, got -1',
+      'maxQueue must be a number from 0 to 2147483647, got -1',
     );
     expect(() => createConcurrencyLimiter({ failMode: 'maybe' as never })).toThrow(
       "failMode must be 'open' or 'closed', got maybe",
@@ -72,8 +72,11 @@ describe('createConcurrencyLimiter', () => {
     await expect(limiter.acquire('k', { limit: 1.5 })).rejects.toThrow(
       'limit must be an integer ≥ 1, got 1.5',
     );
+    await expect(limiter.acquire('k', { maxWaitMs: 3e9 })).rejects.toThrow(
+      'maxWaitMs must be a number from 0 to 2147483647, got 3000000000',
+    );
     await expect(limiter.acquire('k', { maxWaitMs: -1 })).rejects.toThrow(
-      'maxWaitMs must be a finite number ≥ 0, got -1',
+      'maxWaitMs must be a number from 0 to 2147483647, got -1',
     );
   });
 

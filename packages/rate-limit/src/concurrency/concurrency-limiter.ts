@@ -95,9 +95,12 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
+/** Longest delay a Node.js timer takes; a longer one would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function nonNegative(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    throw new RangeError(`${name} must be a finite number ≥ 0, got ${value}`);
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS))
+    throw new RangeError(`${name} must be a number from 0 to ${MAX_TIMER_MS}, got ${value}`);
   return value;
 }
 
@@ -174,6 +177,8 @@ class ConcurrencyLimiterImpl
       throw new RangeError(`maxQueue must be an integer, got ${this.#maxQueue}`);
     this.#maxWaitMs = nonNegative('maxWaitMs', options.maxWaitMs ?? 10_000);
     this.#storeTimeoutMs = positiveInteger('storeTimeoutMs', options.storeTimeoutMs ?? 1_000);
+    if (this.#storeTimeoutMs > MAX_TIMER_MS)
+      throw new RangeError(`storeTimeoutMs must be ≤ ${MAX_TIMER_MS}, got ${this.#storeTimeoutMs}`);
     const failMode = options.failMode ?? 'open';
     if (failMode !== 'open' && failMode !== 'closed')
       throw new TypeError(`failMode must be 'open' or 'closed', got ${String(failMode)}`);
