@@ -1,3 +1,44 @@
+export type {
+  ConcurrencyDecision,
+  ConcurrencyGrant,
+  ConcurrencyRejection,
+} from './concurrency/concurrency-decision.js';
+export type { ConcurrencyLease } from './concurrency/concurrency-lease.js';
+export {
+  type AcquireOptions,
+  type ConcurrencyLimiter,
+  type ConcurrencyLimiterOptions,
+  createConcurrencyLimiter,
+} from './concurrency/concurrency-limiter.js';
+export type {
+  ConcurrencyAcquiredEvent,
+  ConcurrencyLeaseLostEvent,
+  ConcurrencyLimiterEvents,
+  ConcurrencyQueuedEvent,
+  ConcurrencyRejectedEvent,
+  ConcurrencyRejectionReason,
+  ConcurrencyReleasedEvent,
+  ConcurrencyStoreErrorEvent,
+} from './concurrency/concurrency-limiter-events.js';
+export type {
+  ConcurrencyAcquireCall,
+  ConcurrencyAcquireReply,
+  ConcurrencyReleaseCall,
+  ConcurrencyRenewCall,
+  ConcurrencyStore,
+} from './concurrency/concurrency-store.js';
+export { isLeaseLostError, LeaseLostError } from './concurrency/lease-lost-error.js';
+export {
+  createMemoryConcurrencyStore,
+  type MemoryConcurrencyStore,
+  type MemoryConcurrencyStoreOptions,
+} from './concurrency/memory-concurrency-store.js';
+export {
+  type ConcurrencyRedisClient,
+  createRedisConcurrencyStore,
+  type RedisConcurrencyStore,
+  type RedisConcurrencyStoreOptions,
+} from './concurrency/redis-concurrency-store.js';
 export {
   createFallbackStore,
   type FallbackStore,
@@ -6,6 +47,16 @@ export {
 export { InvalidUsageError, isInvalidUsageError } from './invalid-usage-error.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export * from './middleware/index.js';
+export type { HeadersLike, QuotaBucketName } from './provider-quota/provider-headers.js';
+export {
+  createProviderQuotaTracker,
+  type ProviderQuotaDecision,
+  type ProviderQuotaLimit,
+  type ProviderQuotaSnapshot,
+  type ProviderQuotaTracker,
+  type ProviderQuotaTrackerOptions,
+  type ProviderResponseInfo,
+} from './provider-quota/provider-quota-tracker.js';
 export type { PolicyDecision, RateLimitDecision, RateLimitReason } from './rate-limit-decision.js';
 export type { RateLimitQuota } from './rate-limit-quota.js';
 export type {

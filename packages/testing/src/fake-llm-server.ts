@@ -81,6 +81,8 @@ export interface FakeLlmScenario {
   readonly firstChunkDelayMs?: number;
   /** Milliseconds between text chunks (streaming only). @default 0 */
   readonly chunkDelayMs?: number;
+  /** More headers on a successful answer, e.g. a provider's rate-limit headers (an `httpError` has its own). */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
   /** Answer with this HTTP error instead. */
   readonly httpError?: FakeLlmHttpError;
   /** Streaming only: send a provider error event after some chunks, then end the response. */
@@ -410,13 +412,13 @@ export async function startFakeLlmServer(
       if (scenario.firstChunkDelayMs) {
         await sleep(scenario.firstChunkDelayMs, undefined, { signal });
       }
-      response.writeHead(200, { 'content-type': 'application/json' });
+      response.writeHead(200, { ...scenario.responseHeaders, 'content-type': 'application/json' });
       response.end(jsonFor(record, reply));
       return;
     }
 
     const wire = streamFor(record, reply, target.format);
-    response.writeHead(200, wire.headers);
+    response.writeHead(200, { ...scenario.responseHeaders, ...wire.headers });
     response.flushHeaders();
     const write = async (frames: readonly string[]) => {
       for (const frame of frames) {
