@@ -173,7 +173,7 @@ describe('resilience before the first token', () => {
       }),
     ],
     ['an error without status that is not a connection failure', new Error('bug')],
-  ])('neither retries nor fails over on a caller error: %s', async (_name, error) => {
+  ])('neither retries nor fails over on a caller error: %s', async (name, error) => {
     const manager = createStreamManager({ buffer: false });
     const events: string[] = [];
     manager.on('retry', () => events.push('retry')).on('failover', () => events.push('failover'));
@@ -181,7 +181,8 @@ describe('resilience before the first token', () => {
     const second = scriptedSource(words(1));
     const end = (await collect(manager.stream([first, second]))).at(-1)!;
     expect([first.opens, second.opens, events]).toEqual([1, 0, []]);
-    expect(end).toMatchObject({ type: 'error', code: 'UPSTREAM_ERROR', retryable: false });
+    const code = name.startsWith('an error without status') ? 'UPSTREAM_ERROR' : 'INVALID_REQUEST';
+    expect(end).toMatchObject({ type: 'error', code, retryable: false });
     expect(end.type === 'error' && end.error.cause).toBe(error);
   });
 
@@ -230,13 +231,14 @@ describe('resilience before the first token', () => {
     );
   });
 
-  it('does not sleep out a Retry-After on a source whose real breaker a 429 just opened', async () => {
+  it('waits out a 429 Retry-After on the same source although its real breaker opened for that time', async () => {
     const breaker = createCircuitBreaker({ name: 'primary' });
     const manager = createStreamManager({ buffer: false, random: () => 0 });
-    const retries: StreamRetryEvent[] = [];
-    const failovers: StreamFailoverEvent[] = [];
-    manager.on('retry', (event) => retries.push(event));
-    manager.on('failover', (event) => failovers.push(event));
+    const steps: string[] = [];
+    manager.on('attempt_failed', (event) =>
+      steps.push(`${event.model}:${event.code}:${event.next}`),
+    );
+    manager.on('failover', (event) => steps.push(`failover:${event.model}`));
     const primary = scriptedSource(words(1), {
       model: 'primary',
       openFailures: [apiError(429, { 'retry-after': '30' })],
@@ -245,14 +247,51 @@ describe('resilience before the first token', () => {
     const reading = collect(
       manager.stream([{ source: primary, guard: breaker }, { source: secondary }]),
     );
-    // No timer is advanced: a wait of 30 s would leave the stream pending.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(breaker.state).toBe('OPEN');
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(primary.opens).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    const events = await reading;
+    expect(steps).toEqual(['primary:RATE_LIMITED:retry']);
+    expect(events.at(-1)).toMatchObject({ type: 'complete', model: 'primary' });
+    expect([primary.opens, secondary.opens]).toEqual([2, 0]);
+  });
+
+  it('fails over at once when the breaker stays open longer than the Retry-After', async () => {
+    let open = false;
+    const guard = {
+      tryAcquire: () =>
+        open
+          ? ({
+              ok: false,
+              error: Object.assign(new Error('open'), { code: 'CIRCUIT_OPEN' }),
+              retryAfterMs: 60_000,
+            } as const)
+          : {
+              ok: true as const,
+              success() {},
+              failure() {
+                open = true;
+              },
+              release() {},
+            },
+    };
+    const manager = createStreamManager({ buffer: false, random: () => 0 });
+    const steps: string[] = [];
+    manager.on('attempt_failed', (event) =>
+      steps.push(`${event.model}:${event.code}:${event.next}`),
+    );
+    const primary = scriptedSource(words(1), {
+      model: 'primary',
+      openFailures: [apiError(429, { 'retry-after': '2' })],
+    });
+    const secondary = scriptedSource(words(2), { model: 'secondary' });
+    const reading = collect(manager.stream([{ source: primary, guard }, { source: secondary }]));
+    // No timer is advanced: waiting for the breaker would leave the stream pending.
     await vi.advanceTimersByTimeAsync(0);
     const events = await reading;
-    expect(breaker.state).toBe('OPEN');
-    expect(retries).toEqual([]);
-    expect(failovers).toMatchObject([
-      { from_model: 'primary', model: 'secondary', code: 'RATE_LIMITED' },
-    ]);
+    expect(steps).toEqual(['primary:RATE_LIMITED:failover']);
     expect(events.at(-1)).toMatchObject({ type: 'complete', model: 'secondary' });
     expect(primary.opens).toBe(1);
   });
@@ -300,7 +339,8 @@ describe('resilience before the first token', () => {
     const stream = manager.stream(source);
     const reading = collect(stream);
     await vi.advanceTimersByTimeAsync(10);
-    expect(await timersLeft()).toBe(1);
+    // The backoff and the stream's deadline watchdog.
+    expect(await timersLeft()).toBe(2);
     manager.cancel(stream.id, 'gave up');
     expect(await timersLeft()).toBe(0);
     expect((await reading).at(-1)).toMatchObject({ type: 'cancelled', reason: 'gave up' });
