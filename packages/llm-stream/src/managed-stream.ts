@@ -1,10 +1,7 @@
 import type { ActiveStreamInfo } from './active-stream-info.js';
-import { normalizeFinishReason } from './adapters/normalize-finish-reason.js';
 import type { AttemptFailure } from './attempt-policy.js';
 import { type AttemptHost, AttemptRunner } from './attempt-runner.js';
-import { ChunkBuffer } from './chunk-buffer.js';
 import { EventChannel } from './event-channel.js';
-import { OutputAssembler } from './output-assembler.js';
 import type { ProviderEvent, ProviderStreamSource } from './provider-event.js';
 import { StreamError } from './stream-error.js';
 import type {
@@ -14,7 +11,6 @@ import type {
   StreamEvent,
   StreamEventBase,
   StreamFailoverEvent,
-  StreamPartEvent,
   StreamRetryEvent,
 } from './stream-event.js';
 import type { GuardPermit } from './stream-guard.js';
@@ -24,9 +20,9 @@ import {
   type StreamOptions,
   type StreamSources,
 } from './stream-options.js';
+import { StreamOutput } from './stream-output.js';
 import { type ExpiredLimit, StreamWatchdog } from './stream-watchdog.js';
 import { describeUpstreamFailure } from './upstream-failure.js';
-import { UsageMeter } from './usage-meter.js';
 
 /**
  * One model response as a pull-based stream of typed events: `start`, then `chunk`s (text) and
@@ -88,12 +84,6 @@ export function createManagedStream(
   return stream;
 }
 
-/** Input tokens of a source's prompt, as the source counted them. */
-function promptTokensOf(source: ProviderStreamSource): number {
-  if (source.promptTokens !== undefined) return source.promptTokens;
-  return source.promptChars === undefined ? 0 : Math.ceil(source.promptChars / 4);
-}
-
 /** Internal implementation shared by {@link createManagedStream} and the manager. */
 export class ManagedStreamImpl
   implements ManagedStream, AsyncIterator<StreamEvent, undefined>, AttemptHost
@@ -103,16 +93,13 @@ export class ManagedStreamImpl
   readonly #hooks: StreamHooks | undefined;
   readonly #clock: () => number;
   readonly #channel: EventChannel<StreamEvent, StreamEndEvent>;
-  readonly #meter: UsageMeter;
-  readonly #parts = new OutputAssembler();
-  readonly #buffer: ChunkBuffer | null;
+  readonly #output: StreamOutput;
   readonly #watchdog: StreamWatchdog;
   readonly #attempts: AttemptRunner;
   readonly #startedAt: number;
 
   #model: string;
   #provider: string;
-  #progressBasis: number | undefined;
   #phase: 'connecting' | 'streaming' | 'ended' = 'connecting';
   #opened = false;
   #iterator: AsyncIterator<ProviderEvent> | null = null;
@@ -123,12 +110,6 @@ export class ManagedStreamImpl
   #onError: (error: unknown) => void = ignore;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
 
-  #firstTokenAt: number | null = null;
-  #chunkNumber = 0;
-  /** Output tokens at the last chunk: chunk totals never go down. */
-  #lastTotal = 0;
-  #lastProgress: number | null = null;
-  #providerFinishReason: string | null = null;
   #end: StreamEndEvent | null = null;
   #done: Promise<StreamEndEvent> | null = null;
   #resolveDone: ((event: StreamEndEvent) => void) | null = null;
@@ -142,24 +123,18 @@ export class ManagedStreamImpl
       demand: () => this.#drive(),
       readerStopped: () => this.cancel('consumer_stopped'),
     });
-    this.#meter = new UsageMeter(options.estimateTokens);
-    this.#buffer =
-      options.bufferTokens === 0
-        ? null
-        : new ChunkBuffer(options.bufferTokens, options.bufferDelayMs);
     this.#watchdog = new StreamWatchdog(options.limits, options.clock, this.#onExpire);
     this.#attempts = new AttemptRunner(this, options);
     const source = options.entries[0]!.source;
     this.#model = source.model;
     this.#provider = source.provider;
-    this.#progressBasis = this.#basisOf(source);
-    this.#meter.reset(promptTokensOf(source));
     this.#startedAt = options.clock();
+    this.#output = new StreamOutput(this, options, this.#startedAt);
   }
 
   /** Emits `start` and wires the abort signal; called once the manager has registered the stream. */
   begin(): void {
-    this.#deliver({ type: 'start', ...this.#base(), timestamp: this.#startedAt });
+    this.deliver({ type: 'start', ...this.#base(), timestamp: this.#startedAt });
     const signal = this.#options.signal;
     if (signal === undefined) return;
     if (signal.aborted) this.cancel('aborted');
@@ -223,15 +198,17 @@ export class ManagedStreamImpl
     if (this.#phase === 'ended') return false;
     const permit = this.#permit;
     this.#permit = null;
-    this.#flush();
-    this.#finish({ type: 'cancelled', ...this.#base(), reason, usage: this.#meter.usage(true) });
+    this.#output.flush();
+    this.#finish({ type: 'cancelled', ...this.#base(), reason, usage: this.#output.usage(true) });
     permit?.release();
     return true;
   }
 
   info(): ActiveStreamInfo {
     const now = this.#clock();
-    const total = this.#currentTotal();
+    const output = this.#output;
+    const total = output.currentTotal();
+    const firstContentAt = output.firstContentAt;
     return {
       stream_id: this.id,
       model: this.#model,
@@ -240,11 +217,11 @@ export class ManagedStreamImpl
       attempts: this.#attempts.attempts,
       started_at: this.#startedAt,
       elapsed_seconds: (now - this.#startedAt) / 1000,
-      chunk_number: this.#chunkNumber,
+      chunk_number: output.chunkNumber,
       total_tokens: total,
-      progress_percent: this.#progress(total),
-      ttft_ms: this.#firstTokenAt === null ? null : this.#firstTokenAt - this.#startedAt,
-      tokens_per_second: this.#tokensPerSecond(total, now),
+      progress_percent: output.progress(total),
+      ttft_ms: firstContentAt === null ? null : firstContentAt - this.#startedAt,
+      tokens_per_second: output.tokensPerSecond(total, now),
       metadata: this.#options.metadata,
     };
   }
@@ -268,9 +245,7 @@ export class ManagedStreamImpl
   }
 
   attemptStarted(): void {
-    this.#meter.reset(promptTokensOf(this.#attempts.source));
-    this.#parts.reset();
-    this.#providerFinishReason = null;
+    this.#output.startAttempt(this.#attempts.source);
     this.#watchdog.attemptStarted();
   }
 
@@ -281,7 +256,7 @@ export class ManagedStreamImpl
   useSource(source: ProviderStreamSource): void {
     this.#model = source.model;
     this.#provider = source.provider;
-    this.#progressBasis = this.#basisOf(source);
+    this.#output.useSource(source);
   }
 
   opened(
@@ -326,11 +301,10 @@ export class ManagedStreamImpl
   /** Moves the stream forward while the reader waits: flush a due buffer, or pull upstream. */
   #drive(): void {
     if (this.#phase === 'ended' || !this.#channel.ready()) return;
-    const buffer = this.#buffer;
-    if (buffer !== null && !buffer.empty) {
-      const dueIn = buffer.dueIn(this.#clock());
+    const dueIn = this.#output.bufferDueIn(this.#clock());
+    if (dueIn !== undefined) {
       if (dueIn <= 0) {
-        this.#flush();
+        this.#output.flush();
         // A pending next() took the chunk; a sink is ready again at once and keeps pulling.
         if (this.isEnded() || !this.#channel.ready()) return;
       } else if (this.#flushTimer === null) this.#armFlushTimer(dueIn);
@@ -357,7 +331,7 @@ export class ManagedStreamImpl
       return;
     }
     try {
-      this.#read(result.value);
+      this.#output.read(result.value);
     } catch (error) {
       // A broken part sequence is the source's failure, like an error it throws.
       this.#onUpstreamError(error);
@@ -366,120 +340,16 @@ export class ManagedStreamImpl
     this.#drive();
   }
 
-  #read(event: ProviderEvent): void {
-    switch (event.type) {
-      case 'text':
-        if (event.text !== '') this.#onText(event.text);
-        return;
-      case 'usage':
-        this.#meter.report(event);
-        return;
-      case 'finish':
-        this.#providerFinishReason = event.reason;
-        return;
-      case 'reasoning':
-        if (event.text === '') return;
-        this.#beforePart(true);
-        this.#meter.add(event.text, true);
-        this.#parts.addReasoning(event.text);
-        this.#emitPart({ type: 'reasoning', ...this.#base(), content: event.text });
-        return;
-      case 'reasoning-end': {
-        const content = this.#parts.endReasoning();
-        if (content === null && event.signature === undefined) return;
-        this.#beforePart(true);
-        this.#emitPart({
-          type: 'reasoning_end',
-          ...this.#base(),
-          content: content ?? '',
-          signature: event.signature ?? null,
-        });
-        return;
-      }
-      case 'redacted-reasoning':
-        this.#beforePart(false);
-        this.#emitPart({ type: 'redacted_reasoning', ...this.#base(), data: event.data });
-        return;
-      case 'tool-call-start':
-        this.#beforePart(false);
-        this.#meter.add(event.name);
-        this.#parts.startCall(event.index, event.id, event.name);
-        this.#emitPart({
-          type: 'tool_call_start',
-          ...this.#base(),
-          tool_call_index: event.index,
-          tool_call_id: event.id,
-          tool_name: event.name,
-        });
-        return;
-      case 'tool-call-delta': {
-        if (event.argumentsDelta === '') return;
-        const id = this.#parts.addArguments(event.index, event.argumentsDelta);
-        this.#beforePart(false);
-        this.#meter.add(event.argumentsDelta);
-        this.#emitPart({
-          type: 'tool_call_delta',
-          ...this.#base(),
-          tool_call_index: event.index,
-          tool_call_id: id,
-          arguments_delta: event.argumentsDelta,
-        });
-        return;
-      }
-      case 'tool-call-end':
-        this.#beforePart(false);
-        this.#emitPart({
-          type: 'tool_call',
-          ...this.#base(),
-          ...this.#parts.endCall(event.index, event.signature),
-        });
-        return;
-      case 'refusal':
-        if (event.text === '') return;
-        this.#beforePart(false);
-        this.#meter.add(event.text);
-        this.#emitPart({ type: 'refusal', ...this.#base(), content: event.text });
-        return;
-    }
+  /** OutputHost: passes an event to the reader and the manager. */
+  deliver(event: StreamEvent): void {
+    this.#hooks?.emit(event);
+    this.#channel.deliver(event, undefined);
   }
 
-  #onText(text: string): void {
-    const weight = this.#meter.add(text);
-    const first = this.#firstTokenAt === null;
-    if (this.#parts.reasoningOpen) this.#closeReasoning();
-    if (first) this.#firstContent();
-    const buffer = this.#buffer;
-    if (buffer === null || (first && !this.#options.holdFirstToken)) {
-      this.#flush();
-      this.#emitChunk(text);
-      return;
-    }
-    if (buffer.add(text, weight, this.#clock())) this.#flush();
-  }
-
-  /** Before a non-text part: buffered text goes first, and a reasoning block ends at any other part. */
-  #beforePart(reasoning: boolean): void {
-    this.#flush();
-    if (!reasoning && this.#parts.reasoningOpen) this.#closeReasoning();
-    if (this.#firstTokenAt === null) this.#firstContent();
-  }
-
-  #closeReasoning(): void {
-    const content = this.#parts.endReasoning();
-    if (content !== null) {
-      this.#emitPart({ type: 'reasoning_end', ...this.#base(), content, signature: null });
-    }
-  }
-
-  #firstContent(): void {
-    this.#firstTokenAt = this.#clock();
-    this.#phase = 'streaming';
+  /** OutputHost: content arrived; the first one ends the connecting phase. */
+  content(): void {
+    if (this.#phase === 'connecting') this.#phase = 'streaming';
     this.#watchdog.content();
-  }
-
-  #emitPart(event: StreamPartEvent): void {
-    this.#watchdog.content();
-    this.#deliver(event);
   }
 
   #armFlushTimer(delayMs: number): void {
@@ -493,67 +363,27 @@ export class ManagedStreamImpl
     this.#drive();
   };
 
-  /** Turns the buffered text into one chunk event. */
-  #flush(): void {
-    if (this.#buffer === null || this.#buffer.empty) return;
-    this.#emitChunk(this.#buffer.take());
-  }
-
-  #emitChunk(content: string): void {
-    this.#watchdog.content();
-    const now = this.#clock();
-    const total = this.#currentTotal();
-    const previous = this.#lastTotal;
-    this.#lastTotal = total;
-    this.#deliver({
-      type: 'chunk',
-      stream_id: this.id,
-      model: this.#model,
-      provider: this.#provider,
-      chunk_number: ++this.#chunkNumber,
-      content,
-      tokens_in_chunk: total - previous,
-      total_tokens: total,
-      elapsed_seconds: (now - this.#startedAt) / 1000,
-      progress_percent: this.#progress(total),
-      timestamp: now,
-    });
-  }
-
-  #deliver(event: StreamEvent): void {
-    this.#hooks?.emit(event);
-    this.#channel.deliver(event, undefined);
-  }
-
   // ---- endings
 
   #complete(): void {
     const permit = this.#permit;
     this.#permit = null;
-    this.#flush();
-    this.#closeReasoning();
-    for (const index of this.#parts.openCalls()) {
-      this.#emitPart({
-        type: 'tool_call',
-        ...this.#base(),
-        ...this.#parts.endCall(index, undefined),
-      });
-    }
+    this.#output.finishParts();
     const now = this.#clock();
-    const usage = this.#meter.usage(false);
-    const raw = this.#providerFinishReason;
-    const normalized = raw === null ? 'stop' : normalizeFinishReason(raw);
+    const output = this.#output;
+    const usage = output.usage(false);
+    const firstContentAt = output.firstContentAt;
+    const reason = output.finishReason();
     const event: StreamCompleteEvent = {
       type: 'complete',
       ...this.#base(),
       total_tokens: usage.output_tokens,
       usage,
-      ttft_ms: this.#firstTokenAt === null ? null : this.#firstTokenAt - this.#startedAt,
+      ttft_ms: firstContentAt === null ? null : firstContentAt - this.#startedAt,
       duration_ms: now - this.#startedAt,
-      tokens_per_second: this.#tokensPerSecond(usage.output_tokens, now),
-      // A response that called tools stopped to call them, whatever the provider named it.
-      finish_reason: this.#parts.toolCalls > 0 && normalized === 'stop' ? 'tool_calls' : normalized,
-      provider_finish_reason: raw,
+      tokens_per_second: output.tokensPerSecond(usage.output_tokens, now),
+      finish_reason: reason.normalized,
+      provider_finish_reason: reason.raw,
     };
     this.#iterator = null;
     this.#finish(event);
@@ -566,13 +396,13 @@ export class ManagedStreamImpl
     const permit = this.#permit;
     this.#permit = null;
     this.#closeUpstream();
-    if (this.#firstTokenAt === null) {
+    if (this.#output.firstContentAt === null) {
       // Nothing reached the reader yet, so another attempt is invisible to it.
       permit?.failure(error);
       this.#attempts.attemptFailed(error);
       return;
     }
-    this.#flush();
+    this.#output.flush();
     const failure = describeUpstreamFailure(error, this.#clock());
     this.#endMidStream(
       'STREAM_INTERRUPTED',
@@ -603,7 +433,7 @@ export class ManagedStreamImpl
     const permit = this.#permit;
     this.#permit = null;
     this.#closeUpstream();
-    this.#flush();
+    this.#output.flush();
     const message =
       limit === 'IDLE_TIMEOUT'
         ? `${this.#provider}/${this.#model} sent nothing for ${this.#options.limits.idleTimeoutMs} ms after the first token; the output is incomplete`
@@ -642,7 +472,7 @@ export class ManagedStreamImpl
       retryable: details.retryable,
       ...(details.status === undefined ? {} : { status: details.status }),
       ...(details.retryAfterMs === undefined ? {} : { retry_after_ms: details.retryAfterMs }),
-      usage: this.#meter.usage(true),
+      usage: this.#output.usage(true),
       error,
     });
   }
@@ -684,32 +514,6 @@ export class ManagedStreamImpl
 
   #base(): StreamEventBase {
     return { stream_id: this.id, model: this.#model, provider: this.#provider };
-  }
-
-  /** Output tokens so far, never below what a chunk already reported. */
-  #currentTotal(): number {
-    return Math.max(this.#lastTotal, this.#meter.outputTokens());
-  }
-
-  #basisOf(source: ProviderStreamSource): number | undefined {
-    const basis = this.#options.expectedTokens ?? source.maxTokens;
-    return basis !== undefined && basis > 0 ? basis : undefined;
-  }
-
-  /** Percent of the basis to one decimal, capped at 100, never below the last one; null without a basis. */
-  #progress(total: number): number | null {
-    const basis = this.#progressBasis;
-    if (basis === undefined) return null;
-    const percent = Math.min(100, Math.round((total * 1000) / basis) / 10);
-    this.#lastProgress = Math.max(this.#lastProgress ?? 0, percent);
-    return this.#lastProgress;
-  }
-
-  #tokensPerSecond(total: number, now: number): number | null {
-    if (this.#firstTokenAt === null || total === 0) return 0;
-    // All output within one clock reading (a cache hit, a coarse clock): no rate can be measured.
-    if (now <= this.#firstTokenAt) return null;
-    return Math.round((total / ((now - this.#firstTokenAt) / 1000)) * 10) / 10;
   }
 }
 
