@@ -64,6 +64,11 @@ export class AttemptRunner {
     return this.#attempts;
   }
 
+  /** 1-based number of the current attempt on the current source. */
+  get attemptOnSource(): number {
+    return this.#retriesOnSource + 1;
+  }
+
   get source(): ProviderStreamSource {
     return this.#options.entries[this.#entryIndex]!.source;
   }

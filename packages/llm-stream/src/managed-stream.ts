@@ -438,7 +438,10 @@ export class ManagedStreamImpl
       limit === 'IDLE_TIMEOUT'
         ? `${this.#provider}/${this.#model} sent nothing for ${this.#options.limits.idleTimeoutMs} ms after the first token; the output is incomplete`
         : `The stream ran past its deadline of ${this.#options.limits.deadlineMs} ms`;
-    const error = new Error(message);
+    const error = new StreamError(limit, message, {
+      retryable: true,
+      attempts: this.#attempts.attempts,
+    });
     this.#endMidStream(limit, message, { retryable: true, cause: error });
     permit?.failure(error);
   };
@@ -449,6 +452,15 @@ export class ManagedStreamImpl
     message: string,
     details: { retryable: boolean; status?: number; retryAfterMs?: number; cause: unknown },
   ): void {
+    this.emit({
+      type: 'attempt_failed',
+      ...this.#base(),
+      attempt: this.#attempts.attemptOnSource,
+      code,
+      message,
+      ...(details.status === undefined ? {} : { status: details.status }),
+      next: 'none',
+    });
     this.#fail(code, message, { ...details, attempts: this.#attempts.attempts });
   }
 

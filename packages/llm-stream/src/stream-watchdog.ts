@@ -15,7 +15,8 @@ export type ExpiredLimit = 'FIRST_TOKEN_TIMEOUT' | 'IDLE_TIMEOUT' | 'DEADLINE_EX
  * - the idle timeout, after the first content: how long the stream may wait on the upstream for
  *   the next content. Time the reader spends not reading does not count (the upstream is not
  *   asked then), nor do events without content (usage, pings) reset it.
- * Content is recorded without touching the timer; the timer re-checks when it fires.
+ * Later content is recorded without touching the timer: it can only move a limit further
+ * away, so the timer re-checks when it fires and re-arms for what is left.
  */
 export class StreamWatchdog {
   readonly #limits: StreamTimeLimits;
@@ -64,8 +65,11 @@ export class StreamWatchdog {
 
   /** Content arrived: the first-token timeout is over, and the idle timeout waits for the next pull. */
   content(): void {
-    this.#streaming = true;
     this.#waitingSince = null;
+    if (this.#streaming) return;
+    // The first content: from now on the idle timeout is what runs.
+    this.#streaming = true;
+    this.#arm(this.#clock());
   }
 
   /** The stream asks the upstream for more: the idle time counts from here unless it already does. */
