@@ -199,6 +199,9 @@ export function anthropicStream(answer: WireAnswer): WireStream {
             cache_creation_input_tokens: usage.cache_creation_input_tokens,
             cache_read_input_tokens: usage.cache_read_input_tokens,
             output_tokens: usage.output_tokens,
+            ...(answer.usage.reasoningTokens
+              ? { output_tokens_details: { thinking_tokens: answer.usage.reasoningTokens } }
+              : {}),
           },
         }),
         event('message_stop', {}),
