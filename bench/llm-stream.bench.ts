@@ -7,6 +7,7 @@ import {
   createManagedStream,
   createMockProvider,
   createStreamManager,
+  iterableSource,
   type ManagedStream,
   type ProviderEvent,
   type ProviderStreamSource,
@@ -55,6 +56,37 @@ async function consume(stream: ManagedStream): Promise<number> {
   let characters = 0;
   await stream.consume((event) => {
     if (event.type === 'chunk') characters += event.content.length;
+  });
+  return characters;
+}
+
+// A tool call whose JSON arguments stream in CHUNKS fragments, as a long function call would.
+const toolEvents: ProviderEvent[] = [
+  { type: 'tool-call-start', index: 0, id: 'call_1', name: 'search' },
+  { type: 'tool-call-delta', index: 0, argumentsDelta: '{"q":"' },
+  ...Array.from({ length: CHUNKS - 2 }, () => ({
+    type: 'tool-call-delta' as const,
+    index: 0,
+    argumentsDelta: 'word',
+  })),
+  { type: 'tool-call-delta', index: 0, argumentsDelta: '"}' },
+  { type: 'tool-call-end', index: 0 },
+  { type: 'finish', reason: 'tool_calls' },
+];
+const toolSource = iterableSource(() => toolEvents, { provider: 'bench', model: 'tools' });
+
+async function rawTools(): Promise<number> {
+  let characters = 0;
+  for await (const event of await toolSource.open(new AbortController().signal)) {
+    if (event.type === 'tool-call-delta') characters += event.argumentsDelta.length;
+  }
+  return characters;
+}
+
+async function consumeTools(stream: ManagedStream): Promise<number> {
+  let characters = 0;
+  await stream.consume((event) => {
+    if (event.type === 'tool_call_delta') characters += event.arguments_delta.length;
   });
   return characters;
 }
@@ -118,6 +150,8 @@ export default async function run(): Promise<string> {
       consume(createManagedStream(source)),
     'managed stream, buffering off (for await)': () =>
       iterate(createManagedStream(source, { buffer: false })),
+    'tool call: raw for-await over the source': rawTools,
+    'tool call: managed stream (consume)': () => consumeTools(createManagedStream(toolSource)),
   };
   const names = Object.keys(tasks);
   // Short interleaved rounds, so a load change on a shared machine hits every task alike.
@@ -149,17 +183,35 @@ export default async function run(): Promise<string> {
   const unbuffered = names[2]!;
   const unbufferedForAwait = names[5]!;
   const meets = (name: string) => wallRatio(name) >= 0.8 && cpuRatio(name) >= 0.8;
-  const rows = names.map((name) => [
+  const textNames = names.slice(0, 6);
+  const rows = textNames.map((name) => [
     name,
     formatOps(ops(name) * CHUNKS),
     formatRatio(wallRatio(name)),
     formatRatio(cpuRatio(name)),
   ]);
+  // The tool-call rows compare with the raw loop over their own source.
+  const [rawToolName, managedToolName] = [names[6]!, names[7]!];
+  const toolWall = ops(managedToolName) / ops(rawToolName);
+  const toolCpu = cpu.get(rawToolName)! / cpu.get(managedToolName)!;
+  const toolRows = [
+    [rawToolName, formatOps(ops(rawToolName) * CHUNKS), formatRatio(1), formatRatio(1)],
+    [
+      managedToolName,
+      formatOps(ops(managedToolName) * CHUNKS),
+      formatRatio(toolWall),
+      formatRatio(toolCpu),
+    ],
+  ];
   return `## LLM stream
 
 Throughput of one ${CHUNKS.toLocaleString('en-US')}-chunk stream from the mock provider (zero delays), in chunks per second, relative to a raw \`for await\` over the same source.
 
 ${markdownTable(['Pipeline', 'chunks/s', 'vs raw (wall time)', 'vs raw (CPU time)'], rows)}
+
+A tool call whose arguments stream in ${CHUNKS.toLocaleString('en-US')} fragments (an \`iterableSource\` of typed parts), in argument deltas per second, relative to a raw \`for await\` over that source. The managed stream emits a \`tool_call_delta\` event per fragment, counts its tokens, and parses the whole arguments at the end.
+
+${markdownTable(['Pipeline', 'deltas/s', 'vs raw (wall time)', 'vs raw (CPU time)'], toolRows)}
 
 Time to first token, median of ${TTFT_SAMPLES.toLocaleString('en-US')} streams: raw ${rawTtft.toFixed(3)} ms, managed ${managedTtft.toFixed(3)} ms, added **${(addedTtftMs * 1000).toFixed(0)} µs**.
 

@@ -123,7 +123,12 @@ export class ManagedStreamImpl
       demand: () => this.#drive(),
       readerStopped: () => this.cancel('consumer_stopped'),
     });
-    this.#watchdog = new StreamWatchdog(options.limits, options.clock, this.#onExpire);
+    this.#watchdog = new StreamWatchdog(
+      options.limits,
+      options.clock,
+      () => this.#pulling,
+      this.#onExpire,
+    );
     this.#attempts = new AttemptRunner(this, options);
     const source = options.entries[0]!.source;
     this.#model = source.model;
@@ -312,7 +317,6 @@ export class ManagedStreamImpl
     const iterator = this.#iterator;
     if (iterator === null || this.#pulling) return;
     this.#pulling = true;
-    this.#watchdog.waiting();
     let pending: Promise<IteratorResult<ProviderEvent>>;
     try {
       pending = iterator.next();
