@@ -306,8 +306,8 @@ export class ManagedStreamImpl
   /** Moves the stream forward while the reader waits: flush a due buffer, or pull upstream. */
   #drive(): void {
     if (this.#phase === 'ended' || !this.#channel.ready()) return;
-    const dueIn = this.#output.bufferDueIn(this.#clock());
-    if (dueIn !== undefined) {
+    if (this.#output.holdsText) {
+      const dueIn = this.#output.bufferDueIn(this.#clock());
       if (dueIn <= 0) {
         this.#output.flush();
         // A pending next() took the chunk; a sink is ready again at once and keeps pulling.

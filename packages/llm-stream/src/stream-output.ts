@@ -83,10 +83,14 @@ export class StreamOutput {
     this.#providerFinishReason = null;
   }
 
-  /** Milliseconds until buffered text is due (≤ 0: now); undefined when nothing is buffered. */
-  bufferDueIn(now: number): number | undefined {
-    const buffer = this.#buffer;
-    return buffer === null || buffer.empty ? undefined : buffer.dueIn(now);
+  /** True while the buffer holds text. */
+  get holdsText(): boolean {
+    return this.#buffer !== null && !this.#buffer.empty;
+  }
+
+  /** Milliseconds until the buffered text is due (≤ 0: now); only while {@link holdsText}. */
+  bufferDueIn(now: number): number {
+    return this.#buffer === null ? 0 : this.#buffer.dueIn(now);
   }
 
   /** Turns one provider event into stream events; a broken part sequence throws a TypeError. */
@@ -143,7 +147,9 @@ export class StreamOutput {
         this.#meter.add(event.argumentsDelta);
         this.#emitPart({
           type: 'tool_call_delta',
-          ...this.#base(),
+          stream_id: this.#host.id,
+          model: this.#host.model,
+          provider: this.#host.provider,
           tool_call_index: event.index,
           tool_call_id: id,
           arguments_delta: event.argumentsDelta,
