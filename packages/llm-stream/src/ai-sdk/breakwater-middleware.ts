@@ -69,7 +69,7 @@ async function firstEvent(iterator: AsyncIterator<StreamEvent>): Promise<StreamE
  * every call of the wrapped model as a Breakwater managed stream: the model's guard (a circuit
  * breaker) grants a permit per attempt, retries and failover to `fallbacks` happen before the
  * first token, the first-token, idle and total time limits apply, and the stream's events reach
- * `manager`. A call that fails before any output rejects with the {@link StreamError}; a failure
+ * `manager`. A call that fails before any output rejects with the `StreamError`; a failure
  * after output ends the AI SDK stream with an `error` part. Generate calls run as streams too.
  * Buffering is off unless `buffer` says otherwise (the AI SDK has its own `smoothStream`).
  *
