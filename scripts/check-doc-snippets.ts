@@ -54,9 +54,10 @@ for (const file of markdownFiles()) {
   }
 }
 
-const paths = Object.fromEntries(
+const paths: Record<string, string[]> = Object.fromEntries(
   packages.map((name) => [`@breakwater/${name}`, [`../../packages/${name}/dist/index.d.ts`]]),
 );
+paths['@breakwater/llm-stream/ai-sdk'] = ['../../packages/llm-stream/dist/ai-sdk.d.ts'];
 for (const name of packages) {
   const types = join(root, 'packages', name, 'dist', 'index.d.ts');
   if (!existsSync(types)) {

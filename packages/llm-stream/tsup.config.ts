@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The AI SDK integration is its own entry, so code that never imports it never loads it.
+  entry: { index: 'src/index.ts', 'ai-sdk': 'src/ai-sdk/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -56,7 +56,7 @@ function upstreamQuota(options: {
     }
     usedRequests++;
     usedTokens += options.tokensPerRequest;
-    return { responseHeaders: headers() };
+    return { headers: headers() };
   };
   return { scenario, state };
 }
