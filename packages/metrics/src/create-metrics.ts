@@ -7,6 +7,7 @@ import {
   OTHER_LABEL_VALUE,
   UNKNOWN_MODEL_LABEL_VALUE,
 } from './label-guard.js';
+import { checkBuckets, checkMs, checkText, checkTokens } from './metric-checks.js';
 import {
   DEFAULT_PREFIX,
   type HistogramMetricKey,
@@ -86,6 +87,18 @@ export interface AiRequest {
   readonly taskType?: string;
 }
 
+/** A failed attempt that a retry or a failover replaced, as {@link Metrics.recordAiRetry} counts it. */
+export interface FailedAttempt {
+  /** OpenTelemetry `gen_ai.provider.name` of the attempt (short names are mapped, as for {@link AiRequest.provider}). */
+  readonly provider: string;
+  /** The model id of the attempt, labelled through the allowlist. */
+  readonly model: string;
+  /** @default 'chat' */
+  readonly operation?: string;
+  /** Low-cardinality error class of the attempt (`rate_limited`, `first_token_timeout`, …). @default '_OTHER' */
+  readonly errorType?: string;
+}
+
 /** Identifies the series of one stream. */
 export interface StreamLabels {
   /** OpenTelemetry `gen_ai.provider.name` (short names are mapped, as for {@link AiRequest.provider}). */
@@ -161,6 +174,10 @@ export interface Metrics extends MetricsSource {
    * Returns its cost in US dollars, or `undefined` when it had no usage or no price.
    */
   recordAiRequest(request: AiRequest): number | undefined;
+  /** The same model is tried again after `attempt` failed: counts `breakwater_ai_retries_total`. */
+  recordAiRetry(attempt: FailedAttempt): void;
+  /** The next model is tried after `attempt` failed: counts `breakwater_ai_failovers_total` for the model left. */
+  recordAiFailover(attempt: FailedAttempt): void;
   /** A stream started: `breakwater_streams_active` goes up. */
   recordStreamStart(stream: StreamLabels): void;
   /** A chunk was delivered: counts it and records the time since the previous chunk. */
@@ -206,6 +223,14 @@ export interface MetricsInternals {
   readonly addCacheSize: (cache: string, size: () => number) => () => void;
   /** Maps a raw model id to its label. */
   readonly modelLabel: (model: string) => string;
+  /** A concurrency slot was granted after `waitedMs`. */
+  readonly concurrencyAcquired: (limiter: string, waitedMs: number) => void;
+  /** A concurrency slot was given back. */
+  readonly concurrencyReleased: (limiter: string) => void;
+  /** A concurrency slot was refused. */
+  readonly concurrencyRejected: (limiter: string, reason: string) => void;
+  /** The concurrency limiter's store failed. */
+  readonly concurrencyStoreError: (limiter: string) => void;
 }
 
 // A registered symbol, so instrument* of one copy of the package accepts Metrics of another.
@@ -244,44 +269,6 @@ const HTTP_METHODS = new Set([
   'TRACE',
   'PATCH',
 ]);
-
-function checkBuckets(key: string, buckets: readonly number[]): readonly number[] {
-  if (!Array.isArray(buckets) || buckets.length === 0) {
-    throw new TypeError(`buckets.${key} must be a non-empty array of numbers`);
-  }
-  let previous = -Infinity;
-  for (const bound of buckets) {
-    if (typeof bound !== 'number' || !Number.isFinite(bound)) {
-      throw new RangeError(`buckets.${key} must hold finite numbers, got ${String(bound)}`);
-    }
-    if (bound <= previous) {
-      throw new RangeError(
-        `buckets.${key} must be strictly increasing, got ${bound} after ${previous}`,
-      );
-    }
-    previous = bound;
-  }
-  return buckets;
-}
-
-function checkMs(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkText(name: string, value: string): void {
-  if (typeof value !== 'string') {
-    throw new TypeError(`${name} must be a string, got ${typeof value}`);
-  }
-}
-
-function checkTokens(name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
-  }
-}
 
 type Labels = Record<string, string>;
 type CounterLike = { inc(labels: Labels, value?: number): void; reset(): void };
@@ -399,6 +386,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const dbSystemLabel = bounded();
   const dbOperationLabel = bounded();
   const breakerStateLabel = bounded();
+  const limiterLabel = bounded();
 
   const breakerStates = new Map<string, string>();
   const breakerSources = new Set<() => Iterable<{ name: string; state: string }>>();
@@ -483,6 +471,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const breakerTransitions = counter('breakerTransitions');
   const breakerCalls = counter('breakerCalls');
   const breakerSlowCalls = counter('breakerSlowCalls');
+  const aiRetries = counter('aiRetries');
+  const aiFailovers = counter('aiFailovers');
+  const concurrencyInFlight = gauge('concurrencyInFlight');
+  const concurrencyWait = histogram('concurrencyWait');
+  const concurrencyRejections = counter('concurrencyRejections');
+  const concurrencyStoreErrors = counter('concurrencyStoreErrors');
   const rateLimitDecisions = counter('rateLimitDecisions');
   const rateLimitNearLimit = counter('rateLimitNearLimit');
   const fallbackActive = gauge('rateLimitFallbackActive');
@@ -514,6 +508,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       gen_ai_provider_name: providerLabel(stream.provider),
       gen_ai_request_model: modelLabel(stream.model),
     });
+  }
+
+  function failedAttemptLabels(attempt: FailedAttempt): Labels {
+    const labels = genAiLabels(attempt.provider, attempt.model, attempt.operation);
+    labels.error_type = errorTypeLabel(attempt.errorType ?? '_OTHER');
+    return labels;
   }
 
   function countBreakerTransition(breaker: string, from: string, to: string): void {
@@ -587,6 +587,14 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
         );
       }
       return cost;
+    },
+
+    recordAiRetry(attempt) {
+      aiRetries.inc(failedAttemptLabels(attempt));
+    },
+
+    recordAiFailover(attempt) {
+      aiFailovers.inc(failedAttemptLabels(attempt));
     },
 
     recordStreamStart(stream) {
@@ -734,6 +742,19 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       };
     },
     modelLabel,
+    concurrencyAcquired(limiter, waitedMs) {
+      const labels = withDefaults({ limiter: limiterLabel(limiter) });
+      concurrencyInFlight.inc(labels);
+      concurrencyWait.observe(labels, checkMs('waitedMs', waitedMs) / 1000);
+    },
+    concurrencyReleased: (limiter) =>
+      concurrencyInFlight.dec(withDefaults({ limiter: limiterLabel(limiter) })),
+    concurrencyRejected: (limiter, reason) =>
+      concurrencyRejections.inc(
+        withDefaults({ limiter: limiterLabel(limiter), reason: reasonLabel(reason) }),
+      ),
+    concurrencyStoreError: (limiter) =>
+      concurrencyStoreErrors.inc(withDefaults({ limiter: limiterLabel(limiter) })),
   };
   // Not enumerable: a spread or JSON copy of the object is not a Metrics.
   Object.defineProperty(metrics, INTERNALS, { value: internals });

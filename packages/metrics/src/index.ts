@@ -15,6 +15,7 @@ export {
   type CreateMetricsOptions,
   createMetrics,
   type DbOperation,
+  type FailedAttempt,
   type HttpRequest,
   type Metrics,
   type StreamChunk,
@@ -38,6 +39,13 @@ export {
   type ResponseCacheSource,
 } from './instrument-cache.js';
 export {
+  type ConcurrencyLimiterSource,
+  type InstrumentConcurrencyOptions,
+  instrumentConcurrency,
+  type MetricsConcurrencyAcquiredEvent,
+  type MetricsConcurrencyRejectedEvent,
+} from './instrument-concurrency.js';
+export {
   instrumentRateLimiter,
   type MetricsRateLimitDecisionEvent,
   type MetricsRateLimitNearLimitEvent,
@@ -47,11 +55,14 @@ export {
 export {
   type InstrumentStreamsOptions,
   instrumentStreams,
+  type MetricsStreamAttemptFailedEvent,
   type MetricsStreamCancelledEvent,
   type MetricsStreamChunkEvent,
   type MetricsStreamCompleteEvent,
   type MetricsStreamErrorEvent,
   type MetricsStreamEventBase,
+  type MetricsStreamFailoverEvent,
+  type MetricsStreamRetryEvent,
   type StreamManagerSource,
   type StreamUsageLike,
 } from './instrument-streams.js';
@@ -61,6 +72,7 @@ export {
   UNKNOWN_MODEL_LABEL_VALUE,
 } from './label-guard.js';
 export {
+  CONCURRENCY_WAIT_BUCKETS,
   DB_DURATION_BUCKETS,
   DEFAULT_PREFIX,
   GEN_AI_DURATION_BUCKETS,
