@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 /** Metric names exported by @breakwater/metrics (see docs/metrics.md). */
 export const metricNames = {
   aiRequests: 'breakwater_ai_requests_total',
+  aiRetries: 'breakwater_ai_retries_total',
+  aiFailovers: 'breakwater_ai_failovers_total',
   aiCost: 'breakwater_ai_cost_usd_total',
   operationDuration: 'gen_ai_client_operation_duration_seconds',
   tokenUsage: 'gen_ai_client_token_usage',
@@ -20,6 +22,9 @@ export const metricNames = {
   websocketMessages: 'breakwater_websocket_messages_total',
   breakerState: 'breakwater_circuit_breaker_state',
   rateLimitDecisions: 'breakwater_rate_limit_decisions_total',
+  concurrencyInFlight: 'breakwater_concurrency_in_flight',
+  concurrencyWait: 'breakwater_concurrency_wait_seconds',
+  concurrencyRejections: 'breakwater_concurrency_rejections_total',
   httpRequests: 'breakwater_http_requests_total',
   dbOperations: 'breakwater_db_operations_total',
 } as const;
@@ -233,6 +238,9 @@ function dashboard(options: {
 
 const rate = (selector: string) => `rate(${selector}[$__rate_interval])`;
 
+/** The error types of calls that ran out of time: no first token, a stalled stream, the deadline. */
+const TIMEOUT_ERRORS = 'first_token_timeout|idle_timeout|deadline_exceeded';
+
 /** AI performance: traffic, latency, success, tokens, cost, cache, WebSockets. */
 export const aiPerformance = dashboard({
   uid: 'breakwater-ai-performance',
@@ -346,6 +354,68 @@ export const aiPerformance = dashboard({
       unit: 'short',
       w: 6,
       h: 5,
+    },
+    {
+      type: 'timeseries',
+      title: 'Failed calls by model and error',
+      description:
+        'Model calls that failed, per second, including those a retry or a failover hid from the client.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model, error_type) (${rate(`${m.aiRequests}{status="error"}`)})`,
+          legend: '{{gen_ai_request_model}} {{error_type}}',
+        },
+      ],
+      unit: 'reqps',
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Failover rate by model',
+      description:
+        'Share of calls to each model that failed before the first token and moved on to the next model.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model) (${rate(m.aiFailovers)}) / sum by (gen_ai_request_model) (${rate(m.aiRequests)})`,
+          legend: '{{gen_ai_request_model}}',
+        },
+      ],
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Retries by model',
+      description:
+        'Retries of the same model before its first token, per second, by the error retried.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model, error_type) (${rate(m.aiRetries)})`,
+          legend: '{{gen_ai_request_model}} {{error_type}}',
+        },
+      ],
+      unit: 'ops',
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Timeouts by model',
+      description:
+        'Calls that sent no first token in time, stalled mid-stream, or ran past their deadline, per second.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model, error_type) (${rate(`${m.aiRequests}{status="error",error_type=~"${TIMEOUT_ERRORS}"}`)})`,
+          legend: '{{gen_ai_request_model}} {{error_type}}',
+        },
+      ],
+      unit: 'reqps',
+      w: 12,
+      h: 8,
     },
   ],
 });
@@ -589,6 +659,44 @@ export const systemHealth = dashboard({
       unit: 's',
       w: 4,
       h: 5,
+    },
+    {
+      type: 'timeseries',
+      title: 'Concurrency slots in flight',
+      description: 'Requests holding a concurrency slot, per concurrency limiter.',
+      targets: [{ expr: `sum by (limiter) (${m.concurrencyInFlight})`, legend: '{{limiter}}' }],
+      unit: 'short',
+      w: 8,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Concurrency wait p95',
+      description: 'How long requests waited for a concurrency slot (95th percentile).',
+      targets: [
+        {
+          expr: `histogram_quantile(0.95, sum by (le, limiter) (${rate(`${m.concurrencyWait}_bucket`)}))`,
+          legend: '{{limiter}}',
+        },
+      ],
+      unit: 's',
+      w: 8,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Concurrency refusals',
+      description:
+        'Requests refused a concurrency slot per second: at the limit, queue full, waited too long, or gone.',
+      targets: [
+        {
+          expr: `sum by (limiter, reason) (${rate(m.concurrencyRejections)})`,
+          legend: '{{limiter}} {{reason}}',
+        },
+      ],
+      unit: 'reqps',
+      w: 8,
+      h: 8,
     },
   ],
 });
