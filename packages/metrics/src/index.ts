@@ -7,21 +7,7 @@ export {
   type TokenUsage,
   type UnknownModelEvent,
 } from './cost-calculator.js';
-export {
-  type AiRequest,
-  type AiRequestStatus,
-  BREAKER_STATE_LABELS,
-  type CacheEvent,
-  type CreateMetricsOptions,
-  createMetrics,
-  type DbOperation,
-  type FailedAttempt,
-  type HttpRequest,
-  type Metrics,
-  type StreamChunk,
-  type StreamEnd,
-  type StreamLabels,
-} from './create-metrics.js';
+export { type CreateMetricsOptions, createMetrics } from './create-metrics.js';
 export {
   type BreakerEventSource,
   type BreakerRegistrySource,
@@ -87,6 +73,19 @@ export {
   type MetricNames,
   type MetricType,
 } from './metric-definitions.js';
+export {
+  type AiRequest,
+  type AiRequestStatus,
+  BREAKER_STATE_LABELS,
+  type CacheEvent,
+  type DbOperation,
+  type FailedAttempt,
+  type HttpRequest,
+  type Metrics,
+  type StreamChunk,
+  type StreamEnd,
+  type StreamLabels,
+} from './metrics.js';
 export {
   createFastifyMetricsHandler,
   createFetchMetricsHandler,

@@ -1,4 +1,4 @@
-import { type Metrics, metricsInternals } from './create-metrics.js';
+import { type Metrics, metricsInternals } from './metrics.js';
 
 /** `acquired` payload of a concurrency limiter. The key is deliberately never read. */
 export interface MetricsConcurrencyAcquiredEvent {

@@ -1,4 +1,4 @@
-import { type Metrics, metricsInternals, type StreamLabels } from './create-metrics.js';
+import { type Metrics, metricsInternals, type StreamLabels } from './metrics.js';
 
 /** Token usage as the stream manager reports it. */
 export interface StreamUsageLike {
