@@ -30,7 +30,6 @@ import { createResponseCache, type ResponseCache } from './response-cache.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAssistantSocket } from './routes/assistant-socket.js';
 import { registerChatRoutes } from './routes/chat-routes.js';
-import { taskTypes } from './schemas.js';
 import { createSessionStore, type SessionStore } from './session-store.js';
 import { startTracing } from './tracing.js';
 
@@ -49,9 +48,6 @@ declare module 'fastify' {
     isAdmin?: boolean;
   }
 }
-
-/** Task types that may become a `task_type` label; any other a client sends is `other`. */
-const knownTaskTypes: ReadonlySet<string> = new Set(taskTypes);
 
 /** Made-up prices for the mock models, so cost panels have data without a provider key. */
 const MOCK_PRICE = { provider: 'mock', inputPerToken: 0.5e-6, outputPerToken: 1.5e-6 } as const;
@@ -169,13 +165,9 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     instrumentBreakers(metrics, breakers),
     limiter.instrument(metrics),
     // Cost by task: the chat pipeline keeps the request's task_type in each stream's metadata.
-    // It comes from the client, so only the known set becomes a label; the rest is `other`.
     instrumentStreams(metrics, streams, {
-      taskType: (stream) => {
-        const taskType = stream.metadata.task_type;
-        if (typeof taskType !== 'string') return undefined;
-        return knownTaskTypes.has(taskType) ? taskType : 'other';
-      },
+      taskType: (stream) =>
+        typeof stream.metadata.task_type === 'string' ? stream.metadata.task_type : undefined,
     }),
     ...(cache ? [instrumentCache(metrics, cache)] : []),
   ];
