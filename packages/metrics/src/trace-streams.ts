@@ -146,16 +146,16 @@ function errorTypeOf(code: string | undefined): string {
   return typeof code === 'string' && code !== '' ? code.toLowerCase() : '_OTHER';
 }
 
-function tokens(value: number | null | undefined): number | undefined {
+function nonNegative(value: number | null | undefined): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 function setUsage(span: Span, usage: TraceStreamUsage | null | undefined): void {
   if (!usage) return;
   const attributes: Attributes = {};
-  const input = tokens(usage.input_tokens);
-  const output = tokens(usage.output_tokens);
-  const reasoning = tokens(usage.reasoning_tokens);
+  const input = nonNegative(usage.input_tokens);
+  const output = nonNegative(usage.output_tokens);
+  const reasoning = nonNegative(usage.reasoning_tokens);
   if (input !== undefined) attributes['gen_ai.usage.input_tokens'] = input;
   if (output !== undefined) attributes['gen_ai.usage.output_tokens'] = output;
   if (reasoning !== undefined) attributes['gen_ai.usage.reasoning.output_tokens'] = reasoning;
@@ -219,6 +219,8 @@ export function traceStreams(
     else span.end();
   };
   const onAttemptFailed = (event: TraceStreamAttemptFailedEvent) => {
+    const span = open.get(event.stream_id);
+    if (!span) return;
     const attributes: Attributes = {
       'breakwater.attempt': event.attempt,
       'breakwater.next': event.next,
@@ -229,7 +231,7 @@ export function traceStreams(
     if (typeof event.status === 'number') {
       attributes['http.response.status_code'] = event.status;
     }
-    open.get(event.stream_id)?.addEvent('breakwater.attempt_failed', attributes);
+    span.addEvent('breakwater.attempt_failed', attributes);
   };
   const onRetry = (event: TraceStreamRetryEvent) => {
     open.get(event.stream_id)?.addEvent('breakwater.retry', {
@@ -258,7 +260,7 @@ export function traceStreams(
     if (typeof event.finish_reason === 'string' && event.finish_reason !== '') {
       span.setAttribute('gen_ai.response.finish_reasons', [event.finish_reason]);
     }
-    const ttft = tokens(event.ttft_ms);
+    const ttft = nonNegative(event.ttft_ms);
     if (ttft !== undefined) span.setAttribute('gen_ai.response.time_to_first_chunk', ttft / 1000);
     setUsage(span, event.usage);
     span.end();
