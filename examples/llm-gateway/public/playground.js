@@ -197,7 +197,13 @@ function renderAdminControls() {
 // ——— Who is calling, and which models ———
 
 async function loadCaller() {
-  const { response, body } = await call('/api/playground');
+  const answer = await call('/api/playground').catch(() => null);
+  if (!answer) {
+    state.caller = null;
+    ui.identity.textContent = 'The gateway is not answering. Is it running?';
+    return;
+  }
+  const { response, body } = answer;
   if (!response.ok) {
     state.caller = null;
     ui.identity.textContent = `The gateway refused these credentials (${describeFailure(response, body)}).`;
@@ -220,7 +226,9 @@ async function loadCaller() {
 }
 
 async function loadModels() {
-  const { response, body } = await call('/v1/models');
+  const answer = await call('/v1/models').catch(() => null);
+  if (!answer) return;
+  const { response, body } = answer;
   if (!response.ok) {
     note(`GET /v1/models answered ${describeFailure(response, body)}`, 'warn');
     return;

@@ -90,6 +90,37 @@ describe('the playground page in a real browser', () => {
     expect(await page.locator('#send').isEnabled()).toBe(true);
   });
 
+  it('cancels an answer in progress', async () => {
+    await page.locator('#message').fill('An answer to stop halfway');
+    await page.locator('#send').click();
+    await page.waitForFunction(() => {
+      const bar = document.querySelector('progress#progress') as HTMLProgressElement;
+      return bar.value > 0;
+    });
+    await page.locator('#cancel').click();
+    await expect
+      .poll(() => page.locator('#reply-summary').textContent())
+      .toBe('Cancelled (cancelled_by_client).');
+    expect(await page.locator('#cancel').isDisabled()).toBe(true);
+    await expect.poll(() => server.gateway.streams.size).toBe(0);
+  });
+
+  it('labels every control, so it can be used with a keyboard and a screen reader', async () => {
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((control) => {
+          const labels = (control as HTMLInputElement).labels;
+          const named =
+            (labels !== null && labels.length > 0) ||
+            control.getAttribute('aria-label') ||
+            (control.tagName === 'BUTTON' && control.textContent?.trim());
+          return !named;
+        })
+        .map((control) => control.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+  });
+
   it('keeps the admin token in memory only, unless asked to keep it for the tab', async () => {
     await page.locator('#admin-token').fill(ADMIN_TOKEN);
     await page.locator('#credentials-form button[type=submit]').click();
@@ -100,6 +131,16 @@ describe('the playground page in a real browser', () => {
       cookies: document.cookie,
     }));
     expect(stored).toEqual({ session: '{}', local: '{}', cookies: '' });
+
+    await page.locator('#remember').check();
+    await page.locator('#credentials-form button[type=submit]').click();
+    expect(await page.evaluate(() => Object.values({ ...sessionStorage }).join())).toContain(
+      ADMIN_TOKEN,
+    );
+    await page.locator('#remember').uncheck();
+    await page.locator('#credentials-form button[type=submit]').click();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.locator('#outage').isEnabled()).toBe(true);
     expect(consoleText.join('\n')).not.toContain(ADMIN_TOKEN);
   });
 
