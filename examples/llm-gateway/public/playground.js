@@ -299,7 +299,10 @@ async function sendMessage() {
   if (state.turn) return;
   const request = assistantRequest();
   state.turn = { askedModel: request.model ?? '', streamId: null };
+  // Keyboard users keep their place: focus moves from Send to Cancel, and back at the end.
+  const sendHadFocus = document.activeElement === ui.send;
   ui.send.disabled = true;
+  ui.reply.setAttribute('aria-busy', 'true');
   ui.reply.replaceChildren();
   setProgress(0);
   ui.replySummary.textContent = 'Waiting for the first token…';
@@ -308,6 +311,7 @@ async function sendMessage() {
     const socket = await openSocket();
     socket.send(JSON.stringify(request));
     ui.cancel.disabled = false;
+    if (sendHadFocus) ui.cancel.focus();
   } catch (error) {
     endTurn(error instanceof Error ? error.message : String(error), 'error');
   }
@@ -331,8 +335,11 @@ function setProgress(percent) {
  */
 function endTurn(text, kind) {
   state.turn = null;
+  const cancelHadFocus = document.activeElement === ui.cancel;
   ui.send.disabled = typeof WebSocket !== 'function';
   ui.cancel.disabled = true;
+  if (cancelHadFocus) ui.send.focus();
+  ui.reply.setAttribute('aria-busy', 'false');
   ui.replySummary.textContent = text;
   ui.replySummary.className = `summary summary-${kind}`;
   void poll();
@@ -346,7 +353,7 @@ function onServerMessage(data) {
       if (!turn) return;
       turn.streamId = data.stream_id;
       turn.askedModel = data.model;
-      ui.replySummary.textContent = `Streaming from ${data.model}${data.cached ? ' (cached answer)' : ''}…`;
+      ui.replySummary.textContent = `Streaming (asked for ${data.model})${data.cached ? ', a cached answer' : ''}…`;
       return;
     case 'stream_chunk':
       ui.reply.append(data.content);
@@ -422,7 +429,9 @@ async function toggleOutage() {
 }
 
 async function sendBurst() {
-  ui.burst.disabled = true;
+  // aria-disabled, not disabled: the button keeps keyboard focus while the burst runs.
+  if (ui.burst.getAttribute('aria-disabled') === 'true') return;
+  ui.burst.setAttribute('aria-disabled', 'true');
   const count = Math.min(BURST_MAX, Math.max(5, (state.minuteRemaining ?? 10) + 3));
   ui.burstResult.textContent = `Sending ${count} requests at once…`;
   ui.burstResult.className = 'summary';
@@ -458,7 +467,7 @@ async function sendBurst() {
     ui.burstResult.className = 'summary summary-ok';
     note(`Burst of ${count}: ${tally}.`);
   }
-  ui.burst.disabled = false;
+  ui.burst.setAttribute('aria-disabled', 'false');
   void poll();
 }
 
