@@ -17,7 +17,11 @@ describe('playground: static files', () => {
 
   it.each([
     ['/', 'text/html; charset=utf-8', '<noscript>'],
-    ['/playground/playground.js', 'text/javascript; charset=utf-8', 'WebSocket'],
+    ['/playground/playground.js', 'text/javascript; charset=utf-8', 'startChat'],
+    ['/playground/chat.js', 'text/javascript; charset=utf-8', 'WebSocket'],
+    ['/playground/status.js', 'text/javascript; charset=utf-8', 'circuit-breakers'],
+    ['/playground/gateway-client.js', 'text/javascript; charset=utf-8', 'sessionStorage'],
+    ['/playground/page.js', 'text/javascript; charset=utf-8', 'createElement'],
     ['/playground/playground.css', 'text/css; charset=utf-8', 'progress'],
     ['/playground/favicon.svg', 'image/svg+xml', '<svg'],
   ])('serves %s as %s under a strict Content-Security-Policy', async (path, type, excerpt) => {

@@ -15,15 +15,16 @@ export interface PlaygroundOptions {
 }
 
 /** The page's files: request path → file name and media type. Nothing else is served from disk. */
+const SCRIPT = 'text/javascript; charset=utf-8';
 const FILES = [
   { path: '/', file: 'index.html', type: 'text/html; charset=utf-8' },
-  {
-    path: '/playground/playground.js',
-    file: 'playground.js',
-    type: 'text/javascript; charset=utf-8',
-  },
   { path: '/playground/playground.css', file: 'playground.css', type: 'text/css; charset=utf-8' },
   { path: '/playground/favicon.svg', file: 'favicon.svg', type: 'image/svg+xml' },
+  { path: '/playground/playground.js', file: 'playground.js', type: SCRIPT },
+  { path: '/playground/chat.js', file: 'chat.js', type: SCRIPT },
+  { path: '/playground/status.js', file: 'status.js', type: SCRIPT },
+  { path: '/playground/gateway-client.js', file: 'gateway-client.js', type: SCRIPT },
+  { path: '/playground/page.js', file: 'page.js', type: SCRIPT },
 ] as const;
 
 /**
