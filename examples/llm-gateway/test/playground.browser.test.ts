@@ -199,6 +199,22 @@ describe('the playground page in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('says so when the gateway refuses the credentials or the WebSocket', async () => {
+    await page.locator('#api-key').fill('sk-not-a-key');
+    await page.locator('#credentials-form button[type=submit]').click();
+    await expect
+      .poll(() => page.locator('#identity').textContent())
+      .toMatch(/^The gateway refused these credentials \(401: /);
+    await page.locator('#send').click();
+    await expect
+      .poll(() => page.locator('#reply-summary').textContent())
+      .toMatch(/^The WebSocket could not open: the gateway refused it/);
+    await page.locator('#forget').click();
+    await expect
+      .poll(() => page.locator('#identity').textContent())
+      .toBe('You are anonymous:127.0.0.1, tier FREE (no API key).');
+  });
+
   it('tells the reader when JavaScript is off', async () => {
     // A browser with scripting off from the start, so the parser renders <noscript> as markup.
     const noScriptBrowser = await chromium.launch({
