@@ -30,6 +30,7 @@ import { createResponseCache, type ResponseCache } from './response-cache.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAssistantSocket } from './routes/assistant-socket.js';
 import { registerChatRoutes } from './routes/chat-routes.js';
+import { registerPlaygroundRoutes } from './routes/playground-routes.js';
 import { createSessionStore, type SessionStore } from './session-store.js';
 import { startTracing } from './tracing.js';
 
@@ -380,5 +381,6 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   await app.register(async (scope) => registerAdminRoutes(scope, gateway));
   await app.register(async (scope) => registerChatRoutes(scope, gateway));
   await app.register(async (scope) => registerAssistantSocket(scope, gateway, databaseBreaker));
+  await app.register(registerPlaygroundRoutes, { catalog, costCalculator: metrics.costCalculator });
   return gateway;
 }
