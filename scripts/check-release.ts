@@ -12,6 +12,8 @@
  * 4. Two more projects install every peer at the lowest and at the highest version the declared
  *    ranges allow, and drive each SDK, ioredis and prom-client through the packages (the highest
  *    on Node.js 22, which the newest SDK majors require).
+ *
+ * KEEP_RELEASE_WORK=1 keeps the temporary folder (registry storage, consumers) to look into.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,7 +92,8 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 } finally {
-  if (!process.env.KEEP_WORK) rmSync(work, { recursive: true, force: true });
+  if (process.env.KEEP_RELEASE_WORK) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }
 
 async function checkWithoutPeers(

@@ -11,7 +11,7 @@ const execFileAsync = promisify(execFile);
 
 const SOURCES = join(import.meta.dirname, 'consumer');
 /** No step of a consumer (an install included) takes near this; a hang fails instead of stalling CI. */
-const COMMAND_TIMEOUT_MS = Number(process.env.CONSUMER_TIMEOUT_MS ?? 180_000);
+const COMMAND_TIMEOUT_MS = 180_000;
 
 export interface ConsumerOptions {
   readonly dir: string;
