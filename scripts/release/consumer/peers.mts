@@ -28,7 +28,7 @@ const gemini = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: llmUrl 
 const sources: Record<string, ProviderStreamSource> = {
   'openai chat': openaiChatSource(openai, { model: 'gpt-4o-mini', messages }),
   'openai responses': openaiResponsesSource(openai, { model: 'gpt-4o-mini', input: 'Say hello' }),
-  anthropic: anthropicSource(anthropic, { model: 'claude-sonnet-4-5', max_tokens: 64, messages }),
+  anthropic: anthropicSource(anthropic, { model: 'claude-sonnet-4-6', max_tokens: 64, messages }),
   gemini: geminiSource(gemini, { model: 'gemini-2.5-flash', contents: 'Say hello' }),
 };
 
