@@ -29,7 +29,6 @@ import { nodeBinary } from './release/node-binaries.js';
 import { PUBLISHED, ReleaseCopy } from './release/release-copy.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const PRIVATE_NAMES = ['@breakwater/testing', '@breakwater/llm-gateway', '@breakwater/bench'];
 const DEPENDENCY_FIELDS = [
   'dependencies',
   'devDependencies',
@@ -81,6 +80,7 @@ try {
         dependencies: { ...breakwater, ...toolVersions },
       }),
       versions.map(({ after }) => after),
+      copy.privateNames,
     );
     await checkPeers(registry.npmrc, breakwater, copy.dir);
     fail();
@@ -99,6 +99,7 @@ try {
 async function checkWithoutPeers(
   consumer: ConsumerProject,
   published: ReadonlyArray<{ name: string; version: string }>,
+  privateNames: readonly string[],
 ) {
   for (const { name, version } of published) {
     const manifest = consumer.manifest(name);
@@ -108,7 +109,7 @@ async function checkWithoutPeers(
     }
     for (const field of DEPENDENCY_FIELDS) {
       const names = Object.keys((manifest[field] as Record<string, string> | undefined) ?? {});
-      for (const leaked of names.filter((dependency) => PRIVATE_NAMES.includes(dependency))) {
+      for (const leaked of names.filter((dependency) => privateNames.includes(dependency))) {
         problems.push(`${name}: ${field} names the private ${leaked}`);
       }
     }

@@ -20,6 +20,8 @@ export interface VersionedPackage {
 
 export class ReleaseCopy {
   readonly dir: string;
+  /** Names of the workspace's private packages, which nothing published may name. */
+  readonly privateNames: readonly string[];
 
   constructor(
     readonly root: string,
@@ -41,6 +43,7 @@ export class ReleaseCopy {
       mkdirSync(join(this.dir, dir), { recursive: true });
       cpSync(join(root, dir, 'package.json'), join(this.dir, dir, 'package.json'));
     }
+    this.privateNames = PRIVATE_MANIFESTS.map((dir) => this.manifest(dir).name);
     // The changelog generator named in .changeset/config.json resolves from node_modules.
     symlinkSync(join(root, 'node_modules'), join(this.dir, 'node_modules'), 'dir');
     writeFileSync(join(this.dir, '.gitignore'), 'node_modules\n');
