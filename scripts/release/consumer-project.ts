@@ -66,6 +66,16 @@ export class ConsumerProject {
     return existsSync(join(this.dir, 'node_modules', name, 'package.json'));
   }
 
+  /** Installed packages that list `name` among their (non-peer) dependencies. */
+  dependentsOf(name: string): string[] {
+    const lock = JSON.parse(readFileSync(join(this.dir, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dependencies?: Record<string, string> }>;
+    };
+    return Object.entries(lock.packages)
+      .filter(([, entry]) => entry.dependencies?.[name] !== undefined)
+      .map(([path]) => path.replace(/^.*node_modules\//, ''));
+  }
+
   /** The installed package's manifest, as the registry served it. */
   manifest(name: string): Record<string, unknown> & { files?: string[]; version: string } {
     return JSON.parse(readFileSync(join(this.dir, 'node_modules', name, 'package.json'), 'utf8'));

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import {
   ACQUIRE_SCRIPT,
   type ConcurrencyScript,
@@ -12,8 +11,15 @@ import type {
   ConcurrencyStore,
 } from './concurrency-store.js';
 
-/** The ioredis commands the store uses; an ioredis `Redis` and a `Cluster` both fit. */
-export type ConcurrencyRedisClient = Pick<Redis, 'evalsha' | 'eval' | 'zrem'>;
+/**
+ * The Redis commands the store uses, typed structurally: an ioredis `Redis` and a `Cluster`
+ * both fit, and nothing here needs ioredis' types.
+ */
+export interface ConcurrencyRedisClient {
+  evalsha(sha: string, numberOfKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  eval(script: string, numberOfKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  zrem(key: string, ...members: string[]): Promise<number>;
+}
 
 /** Options for {@link createRedisConcurrencyStore}. */
 export interface RedisConcurrencyStoreOptions {
