@@ -93,7 +93,11 @@ export class StreamOutput {
     return this.#buffer === null ? 0 : this.#buffer.dueIn(now);
   }
 
-  /** Turns one provider event into stream events; a broken part sequence throws a TypeError. */
+  /**
+   * Turns one provider event into stream events; a broken part sequence throws a TypeError.
+   * Events that come once per delta (text, reasoning, tool arguments) spell out their fields:
+   * a spread would build a second object per delta.
+   */
   read(event: ProviderEvent): void {
     switch (event.type) {
       case 'text':
@@ -110,7 +114,13 @@ export class StreamOutput {
         this.#beforePart(true);
         this.#meter.add(event.text, true);
         this.#parts.addReasoning(event.text);
-        this.#emitPart({ type: 'reasoning', ...this.#base(), content: event.text });
+        this.#emitPart({
+          type: 'reasoning',
+          stream_id: this.#host.id,
+          model: this.#host.model,
+          provider: this.#host.provider,
+          content: event.text,
+        });
         return;
       case 'reasoning-end': {
         const content = this.#parts.endReasoning();
