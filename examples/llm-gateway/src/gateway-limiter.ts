@@ -33,10 +33,55 @@ export interface GatewayLimiter extends TokenBudget {
     endpoint: string,
     signal?: AbortSignal,
   ): ReturnType<RateLimiter['limit']>;
-  getQuota(userId: string, tier: string): Promise<RateLimitQuota>;
+  /** The quota as the admin API answers it (snake_case JSON). */
+  getQuota(userId: string, tier: string): Promise<QuotaBody>;
   reset(userId: string): Promise<void>;
   instrument(metrics: Metrics): () => void;
   close(): Promise<void>;
+}
+
+/** `GET /api/rate-limit/quota/:user_id`: the limiter's quota in the API's snake_case. */
+export interface QuotaBody {
+  readonly user_id: string;
+  readonly tier: string;
+  readonly limits: {
+    readonly requests_per_minute: number | null;
+    readonly requests_per_hour: number | null;
+    readonly requests_per_day: number | null;
+    readonly ai_tokens_per_day: number | null;
+  };
+  readonly current_usage: {
+    readonly requests_this_minute: number | null;
+    readonly requests_this_hour: number | null;
+    readonly requests_today: number | null;
+    readonly tokens_today: number | null;
+    readonly tokens_remaining: number | null;
+    readonly tokens_reserved: number;
+  };
+  readonly policies: RateLimitQuota['policies'];
+}
+
+function quotaBody(quota: RateLimitQuota): QuotaBody {
+  const { limits, usage } = quota;
+  return {
+    user_id: quota.key,
+    tier: quota.tier,
+    limits: {
+      requests_per_minute: limits.requestsPerMinute,
+      requests_per_hour: limits.requestsPerHour,
+      requests_per_day: limits.requestsPerDay,
+      ai_tokens_per_day: limits.tokensPerDay,
+    },
+    current_usage: {
+      requests_this_minute: usage.requestsThisMinute,
+      requests_this_hour: usage.requestsThisHour,
+      requests_today: usage.requestsToday,
+      tokens_today: usage.tokensToday,
+      tokens_remaining: usage.tokensRemaining,
+      tokens_reserved: usage.tokensReserved,
+    },
+    policies: quota.policies,
+  };
 }
 
 /** Options for {@link createGatewayLimiter}. */
@@ -120,7 +165,7 @@ export function createGatewayLimiter(options: GatewayLimiterOptions = {}): Gatew
     },
     check: (identity, endpoint, signal) =>
       limiter.limit(identity.userId, { tier: identity.tier, endpoint, signal }),
-    getQuota: (userId, tier) => limiter.getQuota(userId, tier),
+    getQuota: async (userId, tier) => quotaBody(await limiter.getQuota(userId, tier)),
     reset: (userId) => limiter.reset(userId),
     instrument: (metrics) => instrumentRateLimiter(metrics, limiter),
     async close() {

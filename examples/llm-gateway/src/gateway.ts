@@ -30,7 +30,9 @@ import { createResponseCache, type ResponseCache } from './response-cache.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAssistantSocket } from './routes/assistant-socket.js';
 import { registerChatRoutes } from './routes/chat-routes.js';
+import { registerPlaygroundRoutes } from './routes/playground-routes.js';
 import { createSessionStore, type SessionStore } from './session-store.js';
+import { startTracing } from './tracing.js';
 
 /** Who may call a route. */
 export type RouteAuth = 'public' | 'user' | 'admin' | 'user-or-admin';
@@ -170,6 +172,8 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     }),
     ...(cache ? [instrumentCache(metrics, cache)] : []),
   ];
+  // OpenTelemetry spans of model calls, when OTEL_EXPORTER_OTLP_*ENDPOINT is set.
+  const tracing = startTracing(streams);
 
   const app = Fastify({
     bodyLimit: config.bodyLimitBytes,
@@ -263,6 +267,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
       // Token commits and cache writes of the cancelled streams go out before Redis closes.
       await chat.drain();
       for (const stop of unsubscribe) stop();
+      await tracing?.close();
       breakers.dispose();
       await limiter.close();
       catalog.close();
@@ -376,5 +381,6 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   await app.register(async (scope) => registerAdminRoutes(scope, gateway));
   await app.register(async (scope) => registerChatRoutes(scope, gateway));
   await app.register(async (scope) => registerAssistantSocket(scope, gateway, databaseBreaker));
+  await app.register(registerPlaygroundRoutes, { catalog, costCalculator: metrics.costCalculator });
   return gateway;
 }

@@ -39,6 +39,8 @@ export interface ModelRuntime {
   source(request: ModelRequest): ProviderStreamSource;
   /** The mock provider behind a `mock` model (for tests and the health route). */
   readonly mock?: MockProvider;
+  /** A `mock` model's outage switch: while `failing`, every call fails with a 503 before its first token. */
+  readonly outage?: { failing: boolean };
 }
 
 /** The enabled models in failover order. */
@@ -83,6 +85,9 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
     failureRate: model.mock?.failureRate ?? 0,
     outputTokens: model.mock?.outputTokens ?? 60,
   });
+  // The mock provider's own 503, so an outage is classified like a real provider's.
+  const down = createMockProvider({ model: upstreamModel, provider: 'mock', failureRate: 1 });
+  const outage = { failing: false };
   return {
     name: model.name,
     provider: 'mock',
@@ -90,8 +95,12 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
     breakerName: `ai_model_${model.name}`,
     defaultMaxTokens: model.maxTokens ?? 512,
     mock,
+    outage,
     source: (request) =>
-      mock.source({ prompt: promptOf(request.messages), maxTokens: request.maxTokens }),
+      (outage.failing ? down : mock).source({
+        prompt: promptOf(request.messages),
+        maxTokens: request.maxTokens,
+      }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { createFastifyMetricsHandler } from '@breakwater/metrics';
 import type { FastifyInstance } from 'fastify';
+import { breakerJson } from '../breaker-json.js';
 import type { Gateway } from '../gateway.js';
 import { sendProblem } from '../gateway.js';
 import { problem } from '../problem.js';
@@ -86,7 +87,7 @@ export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway
     '/api/circuit-breakers',
     { config: { auth: 'user-or-admin' }, schema: { querystring: emptyQuery } },
     async () => {
-      const list = breakers.list();
+      const list = breakers.list().map(breakerJson);
       return { circuit_breakers: list, count: list.length };
     },
   );
@@ -107,7 +108,7 @@ export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway
           }),
         );
       }
-      return breakers.get(request.params.name).snapshot();
+      return breakerJson(breakers.get(request.params.name).snapshot());
     },
   );
 
@@ -133,7 +134,7 @@ export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway
           }),
         );
       }
-      return breakers.get(request.params.name).snapshot();
+      return breakerJson(breakers.get(request.params.name).snapshot());
     },
   );
 
