@@ -46,7 +46,7 @@ describe('managed stream: event sequence', () => {
 
   it('estimates usage when the provider reports none, and says so', async () => {
     const text = 'The quick brown fox jumps over the lazy dog.';
-    const source = scriptedSource([{ type: 'text', text }], { promptChars: 40 });
+    const source = scriptedSource([{ type: 'text', text }], { promptTokens: 10 });
     const events = await collect(createManagedStream(source, { buffer: false }));
     const complete = events.at(-1)!;
     expect(complete).toMatchObject({
