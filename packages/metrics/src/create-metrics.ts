@@ -199,6 +199,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const concurrencyInFlight = gauge('concurrencyInFlight');
   const concurrencyWait = histogram('concurrencyWait');
   const concurrencyRejections = counter('concurrencyRejections');
+  const concurrencyLeasesLost = counter('concurrencyLeasesLost');
   const concurrencyStoreErrors = counter('concurrencyStoreErrors');
   const rateLimitDecisions = counter('rateLimitDecisions');
   const rateLimitNearLimit = counter('rateLimitNearLimit');
@@ -476,6 +477,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       concurrencyRejections.inc(
         withDefaults({ limiter: limiterLabel(limiter), reason: reasonLabel(reason) }),
       ),
+    concurrencyLeaseLost: (limiter) =>
+      concurrencyLeasesLost.inc(withDefaults({ limiter: limiterLabel(limiter) })),
     concurrencyStoreError: (limiter) =>
       concurrencyStoreErrors.inc(withDefaults({ limiter: limiterLabel(limiter) })),
   };

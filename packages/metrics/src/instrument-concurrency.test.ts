@@ -16,6 +16,7 @@ class FakeConcurrencyLimiter extends EventEmitter<{
     limit: number;
   }) => void;
   released: (event: { key: string; heldMs: number }) => void;
+  'lease-lost': (event: { key: string; heldMs: number }) => void;
   'store-error': (event: { error: unknown }) => void;
 }> {}
 
@@ -34,6 +35,7 @@ describe('instrumentConcurrency', () => {
     limiter.emit('rejected', { key: 'user:1', reason: 'timeout', inFlight: 2, limit: 2 });
     limiter.emit('rejected', { key: 'user:2', reason: 'timeout', inFlight: 2, limit: 2 });
     limiter.emit('store-error', { error: new Error('redis down') });
+    limiter.emit('lease-lost', { key: 'user:1', heldMs: 45_000 });
     expect(await sampleValue(registry, names.concurrencyInFlight, chat)).toBe(2);
     expect(await sampleValue(registry, names.concurrencyWait, chat, '_count')).toBe(2);
     expect(await sampleValue(registry, names.concurrencyWait, chat, '_sum')).toBe(1.5);
@@ -44,6 +46,7 @@ describe('instrumentConcurrency', () => {
       await sampleValue(registry, names.concurrencyRejections, { ...chat, reason: 'queue_full' }),
     ).toBe(1);
     expect(await sampleValue(registry, names.concurrencyStoreErrors, chat)).toBe(1);
+    expect(await sampleValue(registry, names.concurrencyLeasesLost, chat)).toBe(1);
     expect(await metrics.metrics()).not.toContain('user:');
 
     limiter.emit('released', { key: 'user:1', heldMs: 2000 });
@@ -51,7 +54,13 @@ describe('instrumentConcurrency', () => {
 
     stop();
     expect(await sampleValue(registry, names.concurrencyInFlight, chat)).toBe(0);
-    for (const event of ['acquired', 'released', 'rejected', 'store-error'] as const) {
+    for (const event of [
+      'acquired',
+      'released',
+      'rejected',
+      'lease-lost',
+      'store-error',
+    ] as const) {
       expect(limiter.listenerCount(event)).toBe(0);
     }
   });
