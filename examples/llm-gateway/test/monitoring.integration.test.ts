@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createMockProvider, createStreamManager } from '@breakwater/llm-stream';
+import { instrumentConcurrency, instrumentStreams } from '@breakwater/metrics';
+import { createConcurrencyLimiter } from '@breakwater/rate-limit';
 import { freePort } from '@breakwater/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards } from '../monitoring/dashboards.js';
@@ -58,10 +61,18 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
       fastMock('mock'),
       fastMock('mock-backup'),
       fastMock('mock-broken', { failureRate: 1 }),
+      fastMock('mock-stalled'),
     ],
     breaker: { failureThreshold: 1_000_000, openDurationMs: 30_000 },
     retry: { maxRetries: 1, baseDelayMs: 1 },
   });
+  // The gateway has no first-token time limit setting and no concurrency limiter of its own: a
+  // real llm-stream manager with a 50 ms first-token limit, over a model that takes a minute to
+  // its first token, and a real concurrency limiter record into the gateway's metric set, so the
+  // timeout and concurrency panels are checked on the series their bindings emit.
+  const stalled = createMockProvider({ model: 'mock-stalled', provider: 'mock', ttftMs: 60_000 });
+  const timeLimited = createStreamManager({ firstTokenTimeoutMs: 50, retry: false });
+  const bulkhead = createConcurrencyLimiter({ limit: 1, maxQueue: 1 });
   let prometheus: ChildProcess | undefined;
   let directory = '';
   let prometheusUrl = '';
@@ -77,6 +88,10 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
     const auth = { authorization: 'Bearer sk-helen' };
     const wsUrl = `${server.url.replace('http', 'ws')}/ws/assistant/monitoring?api_key=sk-helen`;
     const socket = await openSocket(wsUrl);
+    const unbind = [
+      instrumentStreams(server.gateway.metrics, timeLimited),
+      instrumentConcurrency(server.gateway.metrics, bulkhead, { name: 'chat' }),
+    ];
     let round = 0;
     while (traffic) {
       round++;
@@ -99,11 +114,21 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
         );
         await failover.arrayBuffer();
       }
+      await timeLimited.stream(stalled.source({ prompt: `stalled ${round}` })).consume();
+      // One slot: a holder, a caller queued behind it, one refused at once; then both release.
+      const holder = await bulkhead.acquire('helen');
+      const queued = bulkhead.acquire('helen', { maxWaitMs: 5000 });
+      await bulkhead.acquire('helen', { maxWaitMs: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (holder.acquired) await holder.lease.release();
+      const next = await queued;
+      if (next.acquired) await next.lease.release();
       socket.send({ message: `socket ${round}`, task_type: 'summary' });
       await socket.until('stream_end', 'error');
       await fetch(`${server.url}/nope`).then((nope) => nope.arrayBuffer());
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    for (const stop of unbind) stop();
     await socket.close();
   }
 
@@ -190,7 +215,7 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
     ).toBe(true);
   });
 
-  it('evaluates every alert rule; only the failing model pends, for errors and failovers', async () => {
+  it('evaluates every alert rule; only the broken models pend, for errors, failovers and timeouts', async () => {
     type Rule = {
       name: string;
       health: string;
@@ -204,31 +229,32 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
           data: { groups: Array<{ rules: Rule[] }> };
         }
       ).data.groups.flatMap((group) => group.rules);
-    const failing = new Set(['LLMHighErrorRate', 'LLMHighFailoverRate']);
+    // The models the traffic breaks, per alert: every other alert stays inactive.
+    const failing = new Map([
+      ['LLMHighErrorRate', ['mock-broken', 'mock-stalled']],
+      ['LLMHighFailoverRate', ['mock-broken']],
+      ['LLMFirstTokenTimeouts', ['mock-stalled']],
+    ]);
+    const modelsOf = (rule: Rule) =>
+      rule.alerts.map((alert) => alert.labels.gen_ai_request_model).sort();
     await eventually(
       async () => {
         const all = await rules();
         return (
           all.length === 7 &&
           all.every((rule) => rule.health === 'ok') &&
-          all.filter((rule) => failing.has(rule.name)).every((rule) => rule.state !== 'inactive')
+          all.every((rule) => modelsOf(rule).join() === (failing.get(rule.name) ?? []).join())
         );
       },
-      'every rule to be evaluated and the failing model to trip its alerts',
+      'every rule to be evaluated and the broken models to trip their alerts',
       30_000,
     );
     for (const rule of await rules()) {
       const result = await query(rule.query);
       expect(result.status, rule.name).toBe('success');
-      if (failing.has(rule.name)) {
-        // `for: 5m` keeps them pending in a short test; the alert names the failing model only.
-        expect(
-          rule.alerts.map((alert) => alert.labels.gen_ai_request_model),
-          rule.name,
-        ).toEqual(['mock-broken']);
-      } else {
-        expect(rule.state, rule.name).toBe('inactive');
-      }
+      // `for: 5m` keeps them pending in a short test; each alert names the broken models only.
+      expect(modelsOf(rule), rule.name).toEqual(failing.get(rule.name) ?? []);
+      if (!failing.has(rule.name)) expect(rule.state, rule.name).toBe('inactive');
     }
   });
 });
