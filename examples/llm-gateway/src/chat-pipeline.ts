@@ -2,7 +2,7 @@ import type { ManagedStream, StreamEndEvent, StreamManager } from '@breakwater/l
 import { createSimulatedSource } from '@breakwater/llm-stream';
 import type { GatewayConfig } from './config.js';
 import type { Identity } from './identity.js';
-import type { ModelCatalog, ModelRequest } from './model-catalog.js';
+import type { ModelCatalog, ModelRequest, OpenAIPassthrough } from './model-catalog.js';
 import { type Problem, problem } from './problem.js';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './response-cache.js';
 import type { ChatMessage } from './session-store.js';
@@ -27,11 +27,14 @@ export interface ChatTurn {
   readonly model?: string;
   readonly messages: readonly ChatMessage[];
   readonly maxTokens?: number;
+  /** The client's own temperature; only an explicit 0 makes a turn cacheable. */
   readonly temperature?: number;
   readonly taskType: string;
+  /** The OpenAI request as the client sent it, for providers that take it as is. */
+  readonly openai?: OpenAIPassthrough;
   /** The route, for metadata and logs. */
   readonly endpoint: string;
-  /** Aborted when the client goes away. */
+  /** Aborted when the client goes away (cancels the stream; never a token reservation). */
   readonly signal?: AbortSignal;
   /** Skip the response cache for this turn. */
   readonly noCache?: boolean;
@@ -78,6 +81,19 @@ export interface ChatPipeline {
   drain(): Promise<void>;
 }
 
+/** True when a request offers tools or replays tool calls: its answer is never cached. */
+function requestsTools(openai: OpenAIPassthrough | undefined): boolean {
+  if (!openai) return false;
+  if (openai.fields.tools !== undefined || openai.fields.tool_choice !== undefined) return true;
+  return openai.messages.some(
+    (message) =>
+      typeof message === 'object' &&
+      message !== null &&
+      ((message as { role?: unknown }).role === 'tool' ||
+        (message as { tool_calls?: unknown }).tool_calls !== undefined),
+  );
+}
+
 /** Builds the request path shared by every chat endpoint. */
 export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
   const { config, catalog } = deps;
@@ -115,26 +131,49 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
   const unsettled = new Set<Promise<unknown>>();
 
   const run = async (turn: ChatTurn): Promise<StartedTurn | RefusedTurn> => {
-    const route = catalog.route(turn.model, config.failover);
-    if (!route) {
+    const candidates = catalog.route(turn.model, config.failover);
+    if (!candidates) {
       return {
         ok: false,
         headers: {},
         problem: problem(404, {
           code: 'model_not_found',
-          detail: `model ${JSON.stringify(turn.model)} is not served here; GET /api/health lists the models`,
+          param: 'model',
+          detail: `The model ${JSON.stringify(turn.model)} does not exist or is not served here; GET /v1/models lists the models.`,
         }),
       };
     }
+    // The model asked for must take the request as it is; failover skips models that cannot.
+    const refusal = candidates[0]!.unsupported(turn.openai);
+    if (refusal) {
+      return {
+        ok: false,
+        headers: {},
+        problem: problem(400, {
+          code: 'unsupported_parameter',
+          param: refusal.param,
+          detail: refusal.message,
+        }),
+      };
+    }
+    const route = candidates.filter((model) => model.unsupported(turn.openai) === undefined);
     const first = route[0]!;
     const maxTokens = turn.maxTokens ?? first.defaultMaxTokens;
-    const promptChars = turn.messages.reduce((sum, message) => sum + message.content.length, 0);
+    const promptChars = turn.openai
+      ? JSON.stringify(turn.openai.messages).length
+      : turn.messages.reduce((sum, message) => sum + message.content.length, 0);
     // A rough input estimate (4 characters a token) plus the whole output budget.
     const estimate = Math.ceil(promptChars / 4) + maxTokens;
 
-    const reservation = await deps.budget.reserve(turn.identity, estimate, turn.signal);
+    const reservation = await deps.budget.reserve(turn.identity, estimate);
     if (!reservation.ok)
       return { ok: false, problem: reservation.problem, headers: reservation.headers };
+    const release = () => {
+      reservation.release().catch((error: unknown) => {
+        // An unsettled hold expires on its own after the limiter's reservation TTL.
+        deps.log.warn({ err: error }, 'releasing a token reservation failed');
+      });
+    };
 
     const metadata = {
       user_id: turn.identity.userId,
@@ -142,11 +181,18 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
       task_type: turn.taskType,
       endpoint: turn.endpoint,
     };
-    const cacheable = !turn.noCache && deps.cache !== undefined && (turn.temperature ?? 0) === 0;
+    // Only answers the client made deterministic itself, never tool calls; scoped per user.
+    const cacheable =
+      !turn.noCache &&
+      deps.cache !== undefined &&
+      turn.temperature === 0 &&
+      !requestsTools(turn.openai);
     const key = cacheable
       ? responseCacheKey({
+          userId: turn.identity.userId,
           model: first.name,
-          messages: turn.messages,
+          messages: turn.openai?.messages ?? turn.messages,
+          fields: turn.openai?.fields ?? {},
           maxTokens,
           temperature: turn.temperature,
         })
@@ -178,6 +224,7 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
           maxTokens,
           temperature: turn.temperature,
           stream: turn.stream,
+          openai: turn.openai,
         };
         const sources = route.map((model) => ({
           source: model.source(request),
@@ -186,7 +233,7 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
         stream = deps.streams.stream(sources, { signal: turn.signal, metadata });
       }
     } catch (error) {
-      reservation.release();
+      release();
       throw error;
     }
 
@@ -199,7 +246,7 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
       const used = end.usage.input_tokens + end.usage.output_tokens;
       if (hit) await reservation.commit(0);
       else if (end.type === 'complete' || used > 0) await reservation.commit(used);
-      else reservation.release();
+      else release();
       if (end.type === 'complete' && key !== undefined && pieces) {
         await store(key, {
           model: end.model,

@@ -6,11 +6,30 @@ import {
   openaiChatSource,
   type ProviderStreamSource,
 } from '@breakwater/llm-stream';
+import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import { completionSource } from './completion-source.js';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
 import { createNodeFetch, type NodeFetch } from './node-fetch.js';
 import { createOpenAICompatibleClient } from './openai-compatible-client.js';
+import { MOCK_IGNORED_FIELDS, TRANSLATED_FIELDS, textOnly } from './request-support.js';
 import type { ChatMessage } from './session-store.js';
+
+/**
+ * An OpenAI Chat Completions request as the client sent it, minus the fields the gateway
+ * owns (`model`, `stream`, `stream_options`, `max_tokens`, `max_completion_tokens`, `metadata`).
+ */
+export interface OpenAIPassthrough {
+  /** The client's messages unchanged: content parts, tool calls, tool results. */
+  readonly messages: readonly unknown[];
+  /** Every other request field, unchanged (tools, response_format, seed, stop, ...). */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** Why a model cannot serve a request as sent: the offending request field and a message. */
+export interface UnsupportedRequest {
+  readonly param: string;
+  readonly message: string;
+}
 
 /** What one model call needs to know. */
 export interface ModelRequest {
@@ -23,6 +42,8 @@ export interface ModelRequest {
    * @default true
    */
   readonly stream?: boolean;
+  /** The OpenAI request as sent, passed unchanged to OpenAI-style providers. */
+  readonly openai?: OpenAIPassthrough;
 }
 
 /** A model the gateway can serve, with its breaker name and a source factory. */
@@ -37,6 +58,8 @@ export interface ModelRuntime {
   readonly defaultMaxTokens: number;
   /** A fresh source for one request. */
   source(request: ModelRequest): ProviderStreamSource;
+  /** Why this model cannot take an OpenAI request as sent; undefined when it can. */
+  unsupported(openai: OpenAIPassthrough | undefined): UnsupportedRequest | undefined;
   /** The mock provider behind a `mock` model (for tests and the health route). */
   readonly mock?: MockProvider;
 }
@@ -63,15 +86,25 @@ function promptCharsOf(messages: readonly ChatMessage[]): number {
   return chars;
 }
 
-/** Chat Completions params of a request (without `stream`: each source sets its own). */
-function chatParams(model: string, request: ModelRequest) {
+/**
+ * Chat Completions params of a request (without `stream`: each source sets its own): every
+ * field the client sent and the gateway does not own, unchanged, then the gateway's own.
+ */
+function chatParams(model: string, request: ModelRequest): ChatCompletionCreateParamsBase {
+  // The client's fields go as sent: the schema checked what the gateway reads, the provider checks the rest.
   return {
+    ...request.openai?.fields,
     model,
-    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+    messages:
+      request.openai?.messages ??
+      request.messages.map((message) => ({ role: message.role, content: message.content })),
     max_completion_tokens: request.maxTokens,
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-  };
+  } as ChatCompletionCreateParamsBase;
 }
+
+/** OpenAI-style upstreams take every request as it is. */
+const acceptsEverything = (): undefined => undefined;
 
 function mockRuntime(model: ModelConfig): ModelRuntime {
   const upstreamModel = model.upstreamModel ?? model.name;
@@ -90,6 +123,7 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
     breakerName: `ai_model_${model.name}`,
     defaultMaxTokens: model.maxTokens ?? 512,
     mock,
+    unsupported: textOnly('mock', MOCK_IGNORED_FIELDS),
     source: (request) =>
       mock.source({ prompt: promptOf(request.messages), maxTokens: request.maxTokens }),
   };
@@ -102,8 +136,12 @@ async function sdkRuntime(
   baseURL: string | undefined,
   transport: NodeFetch,
   closers: Array<() => void>,
+  env: Readonly<Record<string, string | undefined>>,
 ): Promise<ModelRuntime> {
-  const upstreamModel = model.upstreamModel ?? model.name;
+  const upstreamModel =
+    (model.upstreamModelEnv ? env[model.upstreamModelEnv] : undefined) ||
+    model.upstreamModel ||
+    model.name;
   const base = {
     name: model.name,
     provider: model.provider,
@@ -118,6 +156,7 @@ async function sdkRuntime(
       const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
       return {
         ...base,
+        unsupported: acceptsEverything,
         source: (request) => {
           const params = chatParams(upstreamModel, request);
           if (request.stream !== false) return openaiChatSource(client, params);
@@ -138,6 +177,7 @@ async function sdkRuntime(
       const provider = 'openai-compatible';
       return {
         ...base,
+        unsupported: acceptsEverything,
         source: (request) => {
           const params = chatParams(upstreamModel, request);
           if (request.stream !== false) return openaiChatSource(client, params, { provider });
@@ -156,6 +196,7 @@ async function sdkRuntime(
       const client = new Anthropic({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
       return {
         ...base,
+        unsupported: textOnly('anthropic', TRANSLATED_FIELDS),
         source: (request) => {
           const system = request.messages.filter((message) => message.role === 'system');
           return anthropicSource(client, {
@@ -185,6 +226,7 @@ async function sdkRuntime(
       });
       return {
         ...base,
+        unsupported: textOnly('gemini', TRANSLATED_FIELDS),
         source: (request) => {
           const system = request.messages.filter((message) => message.role === 'system');
           return geminiSource(client, {
@@ -231,7 +273,7 @@ export async function createModelCatalog(config: GatewayConfig): Promise<ModelCa
       continue;
     }
     const baseURL = model.baseUrlEnv ? config.env[model.baseUrlEnv] || undefined : undefined;
-    models.push(await sdkRuntime(model, apiKey, baseURL, transport, closers));
+    models.push(await sdkRuntime(model, apiKey, baseURL, transport, closers, config.env));
   }
   if (models.length === 0) {
     throw new RangeError('no model is enabled: set a provider API key or declare a mock model');

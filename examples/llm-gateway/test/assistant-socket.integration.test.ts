@@ -17,7 +17,6 @@ describe('WebSocket /ws/assistant/{session_id}', () => {
     client.send({
       user_id: 'gina',
       message: 'Tell me about harbours.',
-      mode: 'stream',
       task_type: 'chat',
     });
     const messages = await client.until('stream_end', 'error');
@@ -49,7 +48,7 @@ describe('WebSocket /ws/assistant/{session_id}', () => {
     expect(typeof end.duration_ms).toBe('number');
 
     // A second message in the same session carries the history: the prompt grows.
-    client.send({ message: 'And breakwaters?', mode: 'complete', task_type: 'chat' });
+    client.send({ message: 'And breakwaters?', stream: false, task_type: 'chat' });
     const second = await client.until('stream_end');
     expect(second.map((message) => message.type)).toEqual([
       'stream_start',

@@ -75,6 +75,7 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
         `${server.url}/v1/chat/completions`,
         {
           messages: [{ role: 'user', content: prompt }],
+          temperature: 0,
           metadata: { task_type: round % 3 === 0 ? 'code' : 'chat' },
         },
         auth,
