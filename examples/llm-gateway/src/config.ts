@@ -135,10 +135,16 @@ export interface GatewayConfig {
    * @default { maxRetries: 1, baseDelayMs: 200 }
    */
   readonly retry: { readonly maxRetries: number; readonly baseDelayMs?: number } | false;
+  /**
+   * Anonymous clients (addresses, IPv6 grouped by /56) whose rate-limit counters are kept in
+   * memory; the least recently seen is forgotten beyond it. Users with keys are never evicted.
+   * @default 100000
+   */
+  readonly maxAnonymousClients: number;
   /** Trust X-Forwarded-For for the client address (only behind a proxy you run). @default false */
   readonly trustProxy: boolean;
-  /** Fastify logger switch. @default true */
-  readonly logger: boolean;
+  /** Fastify logger: on (JSON lines on stdout), off, or on with lines written to `destination`. @default true */
+  readonly logger: boolean | { readonly destination: { write(line: string): void } };
   /** Environment the provider keys and base URLs are read from. @default process.env */
   readonly env: Readonly<Record<string, string | undefined>>;
   /**
@@ -213,6 +219,7 @@ export function resolveConfig(input: Partial<GatewayConfig> = {}): GatewayConfig
     breaker: { failureThreshold: 5, openDurationMs: 30_000, ...input.breaker },
     tiers: input.tiers ?? {},
     retry: input.retry ?? { maxRetries: 1, baseDelayMs: 200 },
+    maxAnonymousClients: input.maxAnonymousClients ?? 100_000,
     trustProxy: input.trustProxy ?? false,
     logger: input.logger ?? true,
     env: input.env ?? process.env,

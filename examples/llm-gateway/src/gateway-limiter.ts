@@ -1,6 +1,7 @@
 import { instrumentRateLimiter, type Metrics } from '@breakwater/metrics';
 import {
   createFallbackStore,
+  createMemoryStore,
   createQuotaExceededProblem,
   createRateLimiter,
   createRateLimitHandler,
@@ -46,6 +47,12 @@ export interface GatewayLimiterOptions {
   readonly redisTimeoutMs?: number;
   /** Extra tiers by name, over the built-in presets. */
   readonly tiers?: Readonly<Record<string, TierConfig>>;
+  /**
+   * Anonymous clients whose counters are kept in memory; beyond it the least recently seen is
+   * forgotten (it starts again with empty windows). Users with keys are never evicted.
+   * @default 100000
+   */
+  readonly maxAnonymousClients?: number;
 }
 
 /** Prefix of anonymous user ids (`anonymous:<address or IPv6 prefix>`). */
@@ -84,13 +91,16 @@ export function createGatewayLimiter(options: GatewayLimiterOptions = {}): Gatew
       Object.entries(options.tiers ?? {}).map(([name, limits]) => [name, tierFromLimits(limits)]),
     ),
   };
-  const build = () => {
-    const store = primary ? createFallbackStore({ primary, timeoutMs: redisTimeoutMs }) : undefined;
-    if (store) fallbacks.push(store);
+  const build = (max: number) => {
+    const local = createMemoryStore({ max });
+    if (!primary) return createRateLimiter({ store: local, tiers });
+    const store = createFallbackStore({ primary, timeoutMs: redisTimeoutMs, fallback: local });
+    fallbacks.push(store);
     return createRateLimiter({ store, tiers });
   };
-  const users = build();
-  const anonymous = build();
+  // Identified users are as many as the configured keys: their store never needs to evict.
+  const users = build(100_000);
+  const anonymous = build(options.maxAnonymousClients ?? 100_000);
   const limiterOf = (userId: string) => (userId.startsWith(ANONYMOUS_PREFIX) ? anonymous : users);
 
   const reserve = async (

@@ -20,7 +20,11 @@ import type { ClosableSocket } from './fastify-decorations.js';
 import { createGatewayLimiter, type GatewayLimiter } from './gateway-limiter.js';
 import { createHealthCheck } from './health.js';
 import { createAuthHook } from './hooks/auth-hook.js';
-import { clientErrorHandler, installErrorHandlers } from './hooks/error-handlers.js';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  installErrorHandlers,
+} from './hooks/error-handlers.js';
 import { installJsonBodyParser } from './hooks/json-body-parser.js';
 import { corsPreflight, createOriginHook } from './hooks/origin-hook.js';
 import {
@@ -133,6 +137,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     redis,
     tiers: config.tiers,
     redisTimeoutMs: config.redisTimeoutMs,
+    maxAnonymousClients: config.maxAnonymousClients,
   });
   const cache = config.cache.enabled
     ? createResponseCache({ maxEntries: config.cache.maxEntries, ttlMs: config.cache.ttlMs, redis })
@@ -162,9 +167,11 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     forceCloseConnections: true,
     return503OnClosing: true,
     clientErrorHandler,
+    frameworkErrors,
     logger: config.logger
       ? {
           level: 'info',
+          ...(typeof config.logger === 'object' ? { stream: config.logger.destination } : {}),
           // API keys may travel in the query string (browser WebSockets): never log it.
           serializers: {
             req: (request: { method: string; url: string; ip?: string }) => ({

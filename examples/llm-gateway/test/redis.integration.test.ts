@@ -40,7 +40,11 @@ describe('two gateway instances sharing one Redis', () => {
 
   it('shares the response cache: what one instance answered, the other replays', async () => {
     const prompt = `cache me ${randomUUID()}`;
-    const first = await postJson(`${instances[0]!.url}/api/chat`, { message: prompt, temperature: 0 }, auth);
+    const first = await postJson(
+      `${instances[0]!.url}/api/chat`,
+      { message: prompt, temperature: 0 },
+      auth,
+    );
     const firstEvents = await readSse(first);
     expect(JSON.parse(firstEvents[0]!.data).cached).toBeUndefined();
     const text = (events: typeof firstEvents) =>

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import {
   isProblemError,
   PROBLEM_CONTENT_TYPE,
@@ -100,15 +100,30 @@ export function installErrorHandlers(app: FastifyInstance): void {
         }),
       );
     }
-    // Fastify's own 4xx errors (bad JSON, body too large, bad media type) have safe messages,
-    // except the bad-URL one, which quotes the path.
-    const badUrl = error.code === 'FST_ERR_BAD_URL';
+    // Fastify's own 4xx errors (bad JSON, body too large, bad media type) have safe messages.
     return sendProblem(
       reply,
       problem(status, {
         code: error.code?.toLowerCase() ?? 'bad_request',
-        detail: badUrl ? 'The request path is not valid percent-encoding.' : error.message,
+        detail: error.message,
       }),
     );
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a path that is not valid
+ * percent-encoding), answered with problem+json and without quoting the path.
+ */
+export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  const badUrl = error.code === 'FST_ERR_BAD_URL';
+  sendProblem(
+    reply,
+    problem(400, {
+      code: badUrl ? 'bad_url' : 'bad_request',
+      detail: badUrl
+        ? 'The request path is not valid percent-encoding.'
+        : 'The request is not valid.',
+    }),
+  );
 }
