@@ -74,6 +74,11 @@ function disconnectSignal(reply: FastifyReply): AbortSignal {
   const onClose = () => {
     if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
   };
+  // A client may leave while the body is read or the limiter decides: 'close' has then fired already.
+  if (reply.raw.destroyed || reply.raw.socket === null || reply.raw.socket.destroyed) {
+    onClose();
+    return controller.signal;
+  }
   // The response's 'close' before it finished is the client going away (the request's is not).
   reply.raw.once('close', onClose);
   return controller.signal;
