@@ -11,8 +11,11 @@ import { completionSource } from './completion-source.js';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
 import { createNodeFetch, type NodeFetch } from './node-fetch.js';
 import { createOpenAICompatibleClient } from './openai-compatible-client.js';
-import { MOCK_IGNORED_FIELDS, TRANSLATED_FIELDS, textOnly } from './request-support.js';
+import { MOCK_IGNORED_FIELDS, textOnly } from './request-support.js';
 import type { ChatMessage } from './session-store.js';
+import { toAnthropicParams } from './translate/anthropic-request.js';
+import { toGeminiParams } from './translate/gemini-request.js';
+import { TranslationRefusal } from './translate/openai-messages.js';
 
 /**
  * An OpenAI Chat Completions request as the client sent it, minus the fields the gateway
@@ -101,6 +104,40 @@ function chatParams(model: string, request: ModelRequest): ChatCompletionCreateP
     max_completion_tokens: request.maxTokens,
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
   } as ChatCompletionCreateParamsBase;
+}
+
+/** Translates an OpenAI request (or a text conversation) into a provider's params. */
+type Translator<Params> = (
+  model: string,
+  maxTokens: number,
+  messages: readonly unknown[],
+  fields: Readonly<Record<string, unknown>>,
+) => Params;
+
+/** The provider params of a request; text conversations go through the same translation. */
+function translated<Params>(translate: Translator<Params>, model: string, request: ModelRequest) {
+  const fields = {
+    ...request.openai?.fields,
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+  };
+  return translate(model, request.maxTokens, request.openai?.messages ?? request.messages, fields);
+}
+
+/** A model's check: the translation's refusal, if any, as an {@link UnsupportedRequest}. */
+function translatable<Params>(provider: string, translate: Translator<Params>) {
+  return (openai: OpenAIPassthrough | undefined): UnsupportedRequest | undefined => {
+    if (!openai) return undefined;
+    try {
+      translate('check', 1, openai.messages, openai.fields);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof TranslationRefusal)) throw error;
+      return {
+        param: error.param,
+        message: `The ${provider} models of this gateway cannot take ${error.message}; use an OpenAI model or leave it out.`,
+      };
+    }
+  };
 }
 
 /** OpenAI-style upstreams take every request as it is. */
@@ -196,26 +233,9 @@ async function sdkRuntime(
       const client = new Anthropic({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
       return {
         ...base,
-        unsupported: textOnly('anthropic', TRANSLATED_FIELDS),
-        source: (request) => {
-          const system = request.messages.filter((message) => message.role === 'system');
-          return anthropicSource(client, {
-            model: upstreamModel,
-            max_tokens: request.maxTokens,
-            ...(system.length > 0
-              ? { system: system.map((message) => message.content).join('\n\n') }
-              : {}),
-            messages: request.messages
-              .filter((message) => message.role !== 'system')
-              .map((message) => ({
-                role: message.role as 'user' | 'assistant',
-                content: message.content,
-              })),
-            ...(request.temperature === undefined
-              ? {}
-              : { temperature: Math.min(1, request.temperature) }),
-          });
-        },
+        unsupported: translatable('anthropic', toAnthropicParams),
+        source: (request) =>
+          anthropicSource(client, translated(toAnthropicParams, upstreamModel, request)),
       };
     }
     case 'gemini': {
@@ -226,26 +246,9 @@ async function sdkRuntime(
       });
       return {
         ...base,
-        unsupported: textOnly('gemini', TRANSLATED_FIELDS),
-        source: (request) => {
-          const system = request.messages.filter((message) => message.role === 'system');
-          return geminiSource(client, {
-            model: upstreamModel,
-            contents: request.messages
-              .filter((message) => message.role !== 'system')
-              .map((message) => ({
-                role: message.role === 'assistant' ? 'model' : 'user',
-                parts: [{ text: message.content }],
-              })),
-            config: {
-              maxOutputTokens: request.maxTokens,
-              ...(system.length > 0
-                ? { systemInstruction: system.map((message) => message.content).join('\n\n') }
-                : {}),
-              ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-            },
-          });
-        },
+        unsupported: translatable('gemini', toGeminiParams),
+        source: (request) =>
+          geminiSource(client, translated(toGeminiParams, upstreamModel, request)),
       };
     }
     default:

@@ -1,8 +1,5 @@
 import type { OpenAIPassthrough, UnsupportedRequest } from './model-catalog.js';
 
-/** Request fields the Anthropic and Gemini translations carry over (temperature is the gateway's). */
-export const TRANSLATED_FIELDS: ReadonlySet<string> = new Set(['temperature', 'top_p', 'user']);
-
 /** Fields the mock model may ignore without changing what a client can expect. */
 export const MOCK_IGNORED_FIELDS: ReadonlySet<string> = new Set([
   'temperature',

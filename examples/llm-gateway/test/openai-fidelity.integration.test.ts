@@ -57,12 +57,14 @@ describe('OpenAI fidelity: request fields, models, errors and the response cache
         baseUrlEnv: 'OPENAI_URL',
       },
       { name: 'claude', provider: 'anthropic', apiKeyEnv: 'UP_KEY', baseUrlEnv: 'ANTHROPIC_URL' },
+      { name: 'gemini', provider: 'gemini', apiKeyEnv: 'UP_KEY', baseUrlEnv: 'GEMINI_URL' },
       { name: 'mock', provider: 'mock', mock: { ttftMs: 0, tokensPerSecond: 0, outputTokens: 8 } },
     ],
     env: {
       UP_KEY: 'sk-upstream',
       OPENAI_URL: upstream.openaiBaseURL,
       ANTHROPIC_URL: upstream.anthropicBaseURL,
+      GEMINI_URL: upstream.geminiBaseUrl,
     },
   }));
   const client = (apiKey = 'sk-pia') =>
@@ -110,7 +112,13 @@ describe('OpenAI fidelity: request fields, models, errors and the response cache
   it('lists and describes models in OpenAI shape', async () => {
     const listed = [];
     for await (const model of client().models.list()) listed.push(model);
-    expect(listed.map((model) => model.id)).toEqual(['gpt', 'compatible', 'claude', 'mock']);
+    expect(listed.map((model) => model.id)).toEqual([
+      'gpt',
+      'compatible',
+      'claude',
+      'gemini',
+      'mock',
+    ]);
     expect(listed[0]).toMatchObject({ object: 'model', owned_by: 'openai' });
     expect(await client().models.retrieve('mock')).toMatchObject({ id: 'mock', object: 'model' });
     const missing = await client()
@@ -139,17 +147,139 @@ describe('OpenAI fidelity: request fields, models, errors and the response cache
     expect(unauthorized.message).toContain('The API key is not valid.');
   });
 
-  it('refuses what Anthropic cannot take from this gateway with a 400 naming the field', async () => {
-    const error = (await client()
-      .chat.completions.create({
-        model: 'claude',
-        messages: [{ role: 'user', content: 'hi' }],
-        tools,
-      })
-      .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.BadRequestError>;
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(error.code).toBe('unsupported_parameter');
-    expect(error.param).toBe('tools');
+  it('translates tools, tool history, images and stop sequences to Anthropic', async () => {
+    await client().chat.completions.create({
+      model: 'claude',
+      messages,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      parallel_tool_calls: false,
+      stop: 'END',
+      user: 'end-user-9',
+    });
+    const body = upstream.requests[0]!.body;
+    expect(body).toMatchObject({
+      system: 'Answer briefly.',
+      stop_sequences: ['END'],
+      metadata: { user_id: 'end-user-9' },
+      tool_choice: { type: 'tool', name: 'get_weather', disable_parallel_tool_use: true },
+      tools: [
+        {
+          name: 'get_weather',
+          description: 'Weather of a city',
+          input_schema: tools[0]!.function.parameters,
+        },
+      ],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this picture, and the weather in Paris?' },
+            {
+              type: 'image',
+              source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' },
+            },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool_use', id: 'call_a', name: 'get_weather', input: { city: 'Paris' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'call_a', content: '{"sky":"clear"}' }],
+        },
+      ],
+    });
+  });
+
+  it('translates tools, tool history, images and JSON output to Gemini', async () => {
+    await client().chat.completions.create({
+      model: 'gemini',
+      messages,
+      tools,
+      tool_choice: 'required',
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'answer', schema: { type: 'object' } },
+      },
+      seed: 3,
+    });
+    const body = upstream.requests[0]!.body;
+    expect(body).toMatchObject({
+      systemInstruction: { parts: [{ text: 'Answer briefly.' }] },
+      generationConfig: {
+        responseMimeType: 'application/json',
+        responseJsonSchema: { type: 'object' },
+        seed: 3,
+      },
+      toolConfig: { functionCallingConfig: { mode: 'ANY' } },
+      tools: [
+        {
+          functionDeclarations: [
+            {
+              name: 'get_weather',
+              description: 'Weather of a city',
+              parametersJsonSchema: tools[0]!.function.parameters,
+            },
+          ],
+        },
+      ],
+      contents: [
+        {
+          role: 'user',
+          parts: [
+            { text: 'What is in this picture, and the weather in Paris?' },
+            { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
+          ],
+        },
+        {
+          role: 'model',
+          parts: [{ functionCall: { id: 'call_a', name: 'get_weather', args: { city: 'Paris' } } }],
+        },
+        {
+          role: 'user',
+          parts: [
+            {
+              functionResponse: { id: 'call_a', name: 'get_weather', response: { sky: 'clear' } },
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('refuses what a provider cannot take with a 400 naming the field, before any upstream call', async () => {
+    const refusal = async (body: OpenAI.ChatCompletionCreateParamsNonStreaming) =>
+      (await client()
+        .chat.completions.create(body)
+        .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.BadRequestError>;
+    const json = await refusal({
+      model: 'claude',
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_object' },
+    });
+    expect(json).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(json.code).toBe('unsupported_parameter');
+    expect(json.param).toBe('response_format');
+    const audio = await refusal({
+      model: 'gemini',
+      messages: [
+        {
+          role: 'user',
+          content: [{ type: 'input_audio', input_audio: { data: 'AA==', format: 'wav' } }],
+        },
+      ],
+    });
+    expect(audio.param).toBe('messages[0].content[0]');
+    const unknownField = await refusal({
+      model: 'claude',
+      messages: [{ role: 'user', content: 'hi' }],
+      logprobs: true,
+    });
+    expect(unknownField.param).toBe('logprobs');
     expect(upstream.requests).toHaveLength(0);
   });
 
