@@ -28,6 +28,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route. @default 'public' */
     auth?: RouteAuth;
+    /** The route accepts WebSocket upgrades; upgrades to any other route get a 404. @default false */
+    websocket?: boolean;
   }
   interface FastifyRequest {
     /** The caller, for `user` and `user-or-admin` routes. */

@@ -71,6 +71,11 @@ describe('malformed HTTP gets problem+json, never an echo of the path', () => {
       400,
     ],
     [
+      'a WebSocket upgrade to a route without WebSocket',
+      'GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      404,
+    ],
+    [
       'a plain GET on the WebSocket route',
       'GET /ws/assistant/s1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
       426,

@@ -3,13 +3,19 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { useGateway } from './helpers.js';
 
-const tools: OpenAI.ChatCompletionTool[] = [
+const weatherParameters = {
+  type: 'object',
+  properties: { city: { type: 'string' } },
+  required: ['city'],
+};
+
+const tools: OpenAI.ChatCompletionFunctionTool[] = [
   {
     type: 'function',
     function: {
       name: 'get_weather',
       description: 'Weather of a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      parameters: weatherParameters,
       strict: true,
     },
   },
@@ -167,7 +173,7 @@ describe('OpenAI fidelity: request fields, models, errors and the response cache
         {
           name: 'get_weather',
           description: 'Weather of a city',
-          input_schema: tools[0]!.function.parameters,
+          input_schema: weatherParameters,
         },
       ],
       messages: [
@@ -222,7 +228,7 @@ describe('OpenAI fidelity: request fields, models, errors and the response cache
             {
               name: 'get_weather',
               description: 'Weather of a city',
-              parametersJsonSchema: tools[0]!.function.parameters,
+              parametersJsonSchema: weatherParameters,
             },
           ],
         },

@@ -75,6 +75,15 @@ export function createOriginHook(options: OriginPolicyOptions) {
           { 'Sec-WebSocket-Version': '13' },
         );
       }
+      if (request.routeOptions.config?.websocket !== true) {
+        return sendProblem(
+          reply,
+          problem(404, {
+            code: 'not_found',
+            detail: 'No WebSocket route matches this path.',
+          }),
+        );
+      }
       if (origin !== undefined && !socketOriginAllowed(origin, headers.host)) {
         return sendProblem(
           reply,

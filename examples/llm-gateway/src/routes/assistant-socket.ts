@@ -123,7 +123,7 @@ export const assistantSocket: FastifyPluginAsync = async (app) => {
   app.route<{ Params: { session_id: string }; Querystring: { api_key?: string } }>({
     method: 'GET',
     url: '/ws/assistant/:session_id',
-    config: { auth: 'user' },
+    config: { auth: 'user', websocket: true },
     schema: { params: nameParam('session_id'), querystring: apiKeyQuery },
     // A plain GET (no upgrade) learns what the route wants.
     handler: (_request, reply) =>
