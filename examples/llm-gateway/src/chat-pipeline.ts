@@ -4,6 +4,7 @@ import type { GatewayConfig } from './config.js';
 import type { Identity } from './identity.js';
 import type { ModelCatalog, ModelRequest, OpenAIPassthrough } from './model-catalog.js';
 import { type Problem, problem } from './problem.js';
+import { requestsTools } from './request-support.js';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './response-cache.js';
 import type { ChatMessage } from './session-store.js';
 import type { TokenBudget } from './token-budget.js';
@@ -79,19 +80,6 @@ export interface ChatPipeline {
   (turn: ChatTurn): Promise<StartedTurn | RefusedTurn>;
   /** Resolves once every started turn has settled its tokens and cache write (for shutdown). */
   drain(): Promise<void>;
-}
-
-/** True when a request offers tools or replays tool calls: its answer is never cached. */
-function requestsTools(openai: OpenAIPassthrough | undefined): boolean {
-  if (!openai) return false;
-  if (openai.fields.tools !== undefined || openai.fields.tool_choice !== undefined) return true;
-  return openai.messages.some(
-    (message) =>
-      typeof message === 'object' &&
-      message !== null &&
-      ((message as { role?: unknown }).role === 'tool' ||
-        (message as { tool_calls?: unknown }).tool_calls !== undefined),
-  );
 }
 
 /** Builds the request path shared by every chat endpoint. */

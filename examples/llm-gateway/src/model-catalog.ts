@@ -11,7 +11,7 @@ import { completionSource } from './completion-source.js';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
 import { createNodeFetch, type NodeFetch } from './node-fetch.js';
 import { createOpenAICompatibleClient } from './openai-compatible-client.js';
-import { MOCK_IGNORED_FIELDS, textOnly } from './request-support.js';
+import { MOCK_IGNORED_FIELDS, requestsTools, textOnly } from './request-support.js';
 import type { ChatMessage } from './session-store.js';
 import { toAnthropicParams } from './translate/anthropic-request.js';
 import { toGeminiParams } from './translate/gemini-request.js';
@@ -140,6 +140,14 @@ function translatable<Params>(provider: string, translate: Translator<Params>) {
   };
 }
 
+/**
+ * Whether to stream from an OpenAI-style upstream: always, except for a client that wants the
+ * whole answer of a request without tools (a non-streaming answer carries text only here).
+ */
+function streamsUpstream(request: ModelRequest): boolean {
+  return request.stream !== false || requestsTools(request.openai);
+}
+
 /** OpenAI-style upstreams take every request as it is. */
 const acceptsEverything = (): undefined => undefined;
 
@@ -196,7 +204,7 @@ async function sdkRuntime(
         unsupported: acceptsEverything,
         source: (request) => {
           const params = chatParams(upstreamModel, request);
-          if (request.stream !== false) return openaiChatSource(client, params);
+          if (streamsUpstream(request)) return openaiChatSource(client, params);
           return completionSource({
             provider: 'openai',
             model: upstreamModel,
@@ -217,7 +225,7 @@ async function sdkRuntime(
         unsupported: acceptsEverything,
         source: (request) => {
           const params = chatParams(upstreamModel, request);
-          if (request.stream !== false) return openaiChatSource(client, params, { provider });
+          if (streamsUpstream(request)) return openaiChatSource(client, params, { provider });
           return completionSource({
             provider,
             model: upstreamModel,

@@ -70,3 +70,16 @@ export function textOnly(
     return undefined;
   };
 }
+
+/** True when a request offers tools or replays tool calls (never cached, always streamed upstream). */
+export function requestsTools(openai: OpenAIPassthrough | undefined): boolean {
+  if (!openai) return false;
+  if (openai.fields.tools !== undefined || openai.fields.tool_choice !== undefined) return true;
+  return openai.messages.some(
+    (message) =>
+      typeof message === 'object' &&
+      message !== null &&
+      ((message as { role?: unknown }).role === 'tool' ||
+        (message as { tool_calls?: unknown }).tool_calls !== undefined),
+  );
+}
