@@ -3,13 +3,17 @@ import { defineConfig } from 'vitest/config';
 
 const packages = ['rate-limit', 'circuit-breaker', 'llm-stream', 'metrics', 'testing'];
 
-// Cross-package imports resolve to source, so `pnpm test` needs no build first.
-const alias = Object.fromEntries(
-  packages.map((name) => [
-    `@breakwater/${name}`,
-    fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),
-  ]),
-);
+const source = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
+
+// Cross-package imports resolve to source, so `pnpm test` needs no build first. Subpath
+// entries come first: an alias also matches the imports that start with it and a slash.
+const alias = [
+  { find: '@breakwater/metrics/tracing', replacement: source('metrics/src/tracing.ts') },
+  ...packages.map((name) => ({
+    find: `@breakwater/${name}`,
+    replacement: source(`${name}/src/index.ts`),
+  })),
+];
 
 export default defineConfig({
   resolve: { alias },

@@ -7,6 +7,7 @@ import {
   createManagedStream,
   createMockProvider,
   createStreamManager,
+  iterableSource,
   type ManagedStream,
   type ProviderEvent,
   type ProviderStreamSource,
@@ -59,6 +60,37 @@ async function consume(stream: ManagedStream): Promise<number> {
   return characters;
 }
 
+// A tool call whose JSON arguments stream in CHUNKS fragments, as a long function call would.
+const toolEvents: ProviderEvent[] = [
+  { type: 'tool-call-start', index: 0, id: 'call_1', name: 'search' },
+  { type: 'tool-call-delta', index: 0, argumentsDelta: '{"q":"' },
+  ...Array.from({ length: CHUNKS - 2 }, () => ({
+    type: 'tool-call-delta' as const,
+    index: 0,
+    argumentsDelta: 'word',
+  })),
+  { type: 'tool-call-delta', index: 0, argumentsDelta: '"}' },
+  { type: 'tool-call-end', index: 0 },
+  { type: 'finish', reason: 'tool_calls' },
+];
+const toolSource = iterableSource(() => toolEvents, { provider: 'bench', model: 'tools' });
+
+async function rawTools(): Promise<number> {
+  let characters = 0;
+  for await (const event of await toolSource.open(new AbortController().signal)) {
+    if (event.type === 'tool-call-delta') characters += event.argumentsDelta.length;
+  }
+  return characters;
+}
+
+async function consumeTools(stream: ManagedStream): Promise<number> {
+  let characters = 0;
+  await stream.consume((event) => {
+    if (event.type === 'tool_call_delta') characters += event.arguments_delta.length;
+  });
+  return characters;
+}
+
 const manager = createStreamManager();
 // A listener on every chunk, as `instrumentStreams` from @breakwater/metrics would add.
 let observed = 0;
@@ -91,6 +123,16 @@ const managedFirst = async (first: ProviderStreamSource) => {
   stream.cancel();
 };
 
+/** Nanoseconds one `Date.now()` read costs here: every chunk's timestamp is one. */
+function clockReadNs(): number {
+  const reads = 2_000_000;
+  let sum = 0;
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < reads; index++) sum += Date.now();
+  const elapsed = Number(process.hrtime.bigint() - started);
+  return sum > 0 ? elapsed / reads : 0;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -118,6 +160,8 @@ export default async function run(): Promise<string> {
       consume(createManagedStream(source)),
     'managed stream, buffering off (for await)': () =>
       iterate(createManagedStream(source, { buffer: false })),
+    'tool call: raw for-await over the source': rawTools,
+    'tool call: managed stream (consume)': () => consumeTools(createManagedStream(toolSource)),
   };
   const names = Object.keys(tasks);
   // Short interleaved rounds, so a load change on a shared machine hits every task alike.
@@ -146,20 +190,40 @@ export default async function run(): Promise<string> {
   const managedTtft = median(managedSamples);
   const addedTtftMs = managedTtft - rawTtft;
 
+  const clockNs = clockReadNs();
+  const rawNsPerChunk = 1e9 / (ops(names[0]!) * CHUNKS);
   const unbuffered = names[2]!;
   const unbufferedForAwait = names[5]!;
   const meets = (name: string) => wallRatio(name) >= 0.8 && cpuRatio(name) >= 0.8;
-  const rows = names.map((name) => [
+  const textNames = names.slice(0, 6);
+  const rows = textNames.map((name) => [
     name,
     formatOps(ops(name) * CHUNKS),
     formatRatio(wallRatio(name)),
     formatRatio(cpuRatio(name)),
   ]);
+  // The tool-call rows compare with the raw loop over their own source.
+  const [rawToolName, managedToolName] = [names[6]!, names[7]!];
+  const toolWall = ops(managedToolName) / ops(rawToolName);
+  const toolCpu = cpu.get(rawToolName)! / cpu.get(managedToolName)!;
+  const toolRows = [
+    [rawToolName, formatOps(ops(rawToolName) * CHUNKS), formatRatio(1), formatRatio(1)],
+    [
+      managedToolName,
+      formatOps(ops(managedToolName) * CHUNKS),
+      formatRatio(toolWall),
+      formatRatio(toolCpu),
+    ],
+  ];
   return `## LLM stream
 
 Throughput of one ${CHUNKS.toLocaleString('en-US')}-chunk stream from the mock provider (zero delays), in chunks per second, relative to a raw \`for await\` over the same source.
 
 ${markdownTable(['Pipeline', 'chunks/s', 'vs raw (wall time)', 'vs raw (CPU time)'], rows)}
+
+A tool call whose arguments stream in ${CHUNKS.toLocaleString('en-US')} fragments (an \`iterableSource\` of typed parts), in argument deltas per second, relative to a raw \`for await\` over that source. The managed stream emits a \`tool_call_delta\` event per fragment, counts its tokens, and parses the whole arguments at the end.
+
+${markdownTable(['Pipeline', 'deltas/s', 'vs raw (wall time)', 'vs raw (CPU time)'], toolRows)}
 
 Time to first token, median of ${TTFT_SAMPLES.toLocaleString('en-US')} streams: raw ${rawTtft.toFixed(3)} ms, managed ${managedTtft.toFixed(3)} ms, added **${(addedTtftMs * 1000).toFixed(0)} µs**.
 
@@ -167,6 +231,8 @@ Time to first token, median of ${TTFT_SAMPLES.toLocaleString('en-US')} streams: 
 | --- | --- | --- |
 | ≥ 0.8× raw throughput with buffering off | \`consume\` (the writers' path): ${formatRatio(wallRatio(unbuffered))} wall, ${formatRatio(cpuRatio(unbuffered))} CPU; \`for await\`: ${formatRatio(wallRatio(unbufferedForAwait))} wall, ${formatRatio(cpuRatio(unbufferedForAwait))} CPU | ${meets(unbuffered) ? 'yes' : 'no'} (\`consume\`), ${meets(unbufferedForAwait) ? 'yes' : 'no'} (\`for await\`) |
 | < 0.2 ms added to time to first token (median) | ${addedTtftMs.toFixed(3)} ms | ${addedTtftMs < 0.2 ? 'yes' : 'no'} |
+
+Every chunk carries its own clock reading (\`timestamp\`, \`elapsed_seconds\`): one \`Date.now()\` per chunk, ${clockNs.toFixed(0)} ns on this machine, against ${rawNsPerChunk.toFixed(0)} ns per chunk for the whole raw loop, so the raw loop with nothing but that clock read added would already run at ${formatRatio(rawNsPerChunk / (rawNsPerChunk + clockNs))}. The stream reads no other clock per chunk (the time limits are checked by a timer).
 
 Method: ${ROUNDS} interleaved rounds of tinybench (0.4 s per task after 0.1 s warm-up; the table shows the median) plus one CPU-time run of each task per round (the CPU column compares their sums), every task reading the same mock source in one process. The managed tasks build every typed chunk event (token estimate, progress, timestamps); the manager task also emits each chunk to a listener (${observed.toLocaleString('en-US')} chunks observed). \`consume\` is how the SSE and WebSocket writers read a stream; \`for await\` adds one promise per event. TTFT pairs (create the stream, read its first chunk) are measured alternately with \`performance.now()\`.
 `;

@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { machineLine } from './lib/measure.js';
 
-const sections = ['circuit-breaker', 'rate-limit', 'llm-stream', 'metrics', 'gateway'];
+const sections = [
+  'circuit-breaker',
+  'rate-limit',
+  'concurrency',
+  'llm-stream',
+  'metrics',
+  'gateway',
+];
 
 // Child mode: run one section and write its Markdown where the parent asked.
 const child = process.env.BREAKWATER_BENCH_SECTION;
@@ -55,7 +62,7 @@ hardware before you rely on them.
 How to run: \`pnpm bench\` builds the packages, runs every section, each in a fresh process
 (about 5 minutes; Redis sections start their own \`redis-server\`), and rewrites this file. One section alone, without
 rewriting it: \`pnpm build && BENCH=rate-limit pnpm --filter @breakwater/bench run bench\`
-(sections: circuit-breaker, rate-limit, llm-stream, metrics, gateway). Run on an idle machine:
+(sections: circuit-breaker, rate-limit, concurrency, llm-stream, metrics, gateway). Run on an idle machine:
 the ratios hold up under load better than raw numbers, but not perfectly.
 
 Machine: ${machineLine()}. Generated ${new Date().toISOString().slice(0, 10)}.

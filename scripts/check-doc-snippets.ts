@@ -54,9 +54,13 @@ for (const file of markdownFiles()) {
   }
 }
 
-const paths = Object.fromEntries(
-  packages.map((name) => [`@breakwater/${name}`, [`../../packages/${name}/dist/index.d.ts`]]),
-);
+const paths = {
+  ...Object.fromEntries(
+    packages.map((name) => [`@breakwater/${name}`, [`../../packages/${name}/dist/index.d.ts`]]),
+  ),
+  '@breakwater/llm-stream/ai-sdk': ['../../packages/llm-stream/dist/ai-sdk.d.ts'],
+  '@breakwater/metrics/tracing': ['../../packages/metrics/dist/tracing.d.ts'],
+};
 for (const name of packages) {
   const types = join(root, 'packages', name, 'dist', 'index.d.ts');
   if (!existsSync(types)) {

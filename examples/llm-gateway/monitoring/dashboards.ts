@@ -5,10 +5,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dashboard, type GrafanaDashboard } from './grafana-model.js';
 
 /** Metric names exported by @breakwater/metrics (see docs/metrics.md). */
 export const metricNames = {
   aiRequests: 'breakwater_ai_requests_total',
+  aiRetries: 'breakwater_ai_retries_total',
+  aiFailovers: 'breakwater_ai_failovers_total',
   aiCost: 'breakwater_ai_cost_usd_total',
   operationDuration: 'gen_ai_client_operation_duration_seconds',
   tokenUsage: 'gen_ai_client_token_usage',
@@ -20,218 +23,19 @@ export const metricNames = {
   websocketMessages: 'breakwater_websocket_messages_total',
   breakerState: 'breakwater_circuit_breaker_state',
   rateLimitDecisions: 'breakwater_rate_limit_decisions_total',
+  concurrencyInFlight: 'breakwater_concurrency_in_flight',
+  concurrencyWait: 'breakwater_concurrency_wait_seconds',
+  concurrencyRejections: 'breakwater_concurrency_rejections_total',
   httpRequests: 'breakwater_http_requests_total',
   dbOperations: 'breakwater_db_operations_total',
 } as const;
 
 const m = metricNames;
 
-/** The datasource every panel and target points at: the dashboard's template variable. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a JS template.
-const datasource = { type: 'prometheus', uid: '${datasource}' } as const;
-
-interface Target {
-  readonly expr: string;
-  readonly legend?: string;
-  /** Table and stat panels read one value per series. */
-  readonly instant?: boolean;
-}
-
-interface PanelSpec {
-  readonly type: 'timeseries' | 'stat' | 'gauge' | 'piechart' | 'table';
-  readonly title: string;
-  readonly description: string;
-  readonly targets: readonly Target[];
-  readonly unit: string;
-  readonly w: number;
-  readonly h: number;
-  /** Threshold steps after the base color, as [value, color]. */
-  readonly thresholds?: ReadonlyArray<readonly [number, string]>;
-  readonly min?: number;
-  readonly max?: number;
-  readonly decimals?: number;
-}
-
-/** One Grafana panel in the classic JSON model. */
-export interface GrafanaPanel {
-  readonly id: number;
-  readonly type: string;
-  readonly title: string;
-  readonly description: string;
-  readonly datasource: typeof datasource;
-  readonly targets: ReadonlyArray<{ refId: string; expr: string; legendFormat: string }>;
-  readonly [key: string]: unknown;
-}
-
-/** A dashboard in Grafana's classic JSON model, importable and file-provisionable. */
-export interface GrafanaDashboard {
-  readonly uid: string;
-  readonly title: string;
-  readonly refresh: string;
-  readonly panels: readonly GrafanaPanel[];
-  readonly [key: string]: unknown;
-}
-
-function panelOptions(spec: PanelSpec): Record<string, unknown> {
-  const reduce = { calcs: ['lastNotNull'], fields: '', values: false };
-  switch (spec.type) {
-    case 'timeseries':
-      return {
-        legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] },
-        tooltip: { mode: 'multi', sort: 'desc' },
-      };
-    case 'stat':
-      return {
-        reduceOptions: reduce,
-        colorMode: spec.thresholds ? 'background' : 'value',
-        graphMode: 'area',
-        justifyMode: 'auto',
-        orientation: 'auto',
-        textMode: 'auto',
-      };
-    case 'gauge':
-      return { reduceOptions: reduce, showThresholdLabels: false, showThresholdMarkers: true };
-    case 'piechart':
-      return {
-        reduceOptions: reduce,
-        pieType: 'donut',
-        displayLabels: ['name', 'percent'],
-        legend: { displayMode: 'table', placement: 'right', showLegend: true, values: ['value'] },
-        tooltip: { mode: 'single', sort: 'none' },
-      };
-    case 'table':
-      return { showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'] } };
-  }
-}
-
-function layout(specs: readonly PanelSpec[]): GrafanaPanel[] {
-  let x = 0;
-  let y = 0;
-  let rowHeight = 0;
-  return specs.map((spec, index) => {
-    if (x + spec.w > 24) {
-      x = 0;
-      y += rowHeight;
-      rowHeight = 0;
-    }
-    const gridPos = { h: spec.h, w: spec.w, x, y };
-    x += spec.w;
-    rowHeight = Math.max(rowHeight, spec.h);
-    const steps = [
-      { color: 'green', value: null },
-      ...(spec.thresholds ?? []).map(([value, color]) => ({ color, value })),
-    ];
-    return {
-      id: index + 1,
-      type: spec.type,
-      title: spec.title,
-      description: spec.description,
-      datasource,
-      gridPos,
-      fieldConfig: {
-        defaults: {
-          unit: spec.unit,
-          ...(spec.min === undefined ? {} : { min: spec.min }),
-          ...(spec.max === undefined ? {} : { max: spec.max }),
-          ...(spec.decimals === undefined ? {} : { decimals: spec.decimals }),
-          color: { mode: spec.thresholds ? 'thresholds' : 'palette-classic' },
-          thresholds: { mode: 'absolute', steps },
-          ...(spec.type === 'timeseries'
-            ? { custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never' } }
-            : {}),
-        },
-        overrides: [],
-      },
-      options: panelOptions(spec),
-      ...(spec.type === 'table'
-        ? {
-            transformations: [
-              { id: 'merge', options: {} },
-              { id: 'organize', options: { excludeByName: { Time: true } } },
-            ],
-          }
-        : {}),
-      targets: spec.targets.map((target, targetIndex) => ({
-        refId: String.fromCharCode(65 + targetIndex),
-        datasource,
-        expr: target.expr,
-        legendFormat: target.legend ?? '__auto',
-        range: !target.instant,
-        instant: target.instant ?? false,
-        ...(spec.type === 'table' ? { format: 'table' } : {}),
-      })),
-    };
-  });
-}
-
-function dashboard(options: {
-  uid: string;
-  title: string;
-  description: string;
-  refresh: string;
-  from: string;
-  panels: readonly PanelSpec[];
-}): GrafanaDashboard {
-  return {
-    __requires: [
-      { type: 'grafana', id: 'grafana', name: 'Grafana', version: '10.0.0' },
-      { type: 'datasource', id: 'prometheus', name: 'Prometheus', version: '1.0.0' },
-      ...[...new Set(options.panels.map((panel) => panel.type))]
-        .sort()
-        .map((type) => ({ type: 'panel', id: type, name: type, version: '' })),
-    ],
-    annotations: {
-      list: [
-        {
-          builtIn: 1,
-          datasource: { type: 'grafana', uid: '-- Grafana --' },
-          enable: true,
-          hide: true,
-          iconColor: 'rgba(0, 211, 255, 1)',
-          name: 'Annotations & Alerts',
-          type: 'dashboard',
-        },
-      ],
-    },
-    description: options.description,
-    editable: true,
-    fiscalYearStartMonth: 0,
-    graphTooltip: 1,
-    id: null,
-    links: [],
-    panels: layout(options.panels),
-    refresh: options.refresh,
-    schemaVersion: 39,
-    tags: ['breakwater', 'llm'],
-    templating: {
-      list: [
-        {
-          name: 'datasource',
-          label: 'Data source',
-          type: 'datasource',
-          query: 'prometheus',
-          current: {},
-          hide: 0,
-          includeAll: false,
-          multi: false,
-          options: [],
-          refresh: 1,
-          regex: '',
-          skipUrlSync: false,
-        },
-      ],
-    },
-    time: { from: options.from, to: 'now' },
-    timepicker: {},
-    timezone: 'browser',
-    title: options.title,
-    uid: options.uid,
-    version: 1,
-    weekStart: '',
-  };
-}
-
 const rate = (selector: string) => `rate(${selector}[$__rate_interval])`;
+
+/** The error types of calls that ran out of time: no first token, a stalled stream, the deadline. */
+const TIMEOUT_ERRORS = 'first_token_timeout|idle_timeout|deadline_exceeded';
 
 /** AI performance: traffic, latency, success, tokens, cost, cache, WebSockets. */
 export const aiPerformance = dashboard({
@@ -346,6 +150,68 @@ export const aiPerformance = dashboard({
       unit: 'short',
       w: 6,
       h: 5,
+    },
+    {
+      type: 'timeseries',
+      title: 'Failed calls by model and error',
+      description:
+        'Model calls that failed, per second, including those a retry or a failover hid from the client.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model, error_type) (${rate(`${m.aiRequests}{status="error"}`)})`,
+          legend: '{{gen_ai_request_model}} {{error_type}}',
+        },
+      ],
+      unit: 'reqps',
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Failover rate by model',
+      description:
+        'Share of calls to each model that failed before the first token and moved on to the next model.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model) (${rate(m.aiFailovers)}) / sum by (gen_ai_request_model) (${rate(m.aiRequests)})`,
+          legend: '{{gen_ai_request_model}}',
+        },
+      ],
+      unit: 'percentunit',
+      min: 0,
+      max: 1,
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Retries by model',
+      description:
+        'Retries of the same model before its first token, per second, by the error retried.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model, error_type) (${rate(m.aiRetries)})`,
+          legend: '{{gen_ai_request_model}} {{error_type}}',
+        },
+      ],
+      unit: 'ops',
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Timeouts by model',
+      description:
+        'Calls that sent no first token in time, stalled mid-stream, or ran past their deadline, per second.',
+      targets: [
+        {
+          expr: `sum by (gen_ai_request_model, error_type) (${rate(`${m.aiRequests}{status="error",error_type=~"${TIMEOUT_ERRORS}"}`)})`,
+          legend: '{{gen_ai_request_model}} {{error_type}}',
+        },
+      ],
+      unit: 'reqps',
+      w: 12,
+      h: 8,
     },
   ],
 });
@@ -589,6 +455,44 @@ export const systemHealth = dashboard({
       unit: 's',
       w: 4,
       h: 5,
+    },
+    {
+      type: 'timeseries',
+      title: 'Concurrency slots in flight',
+      description: 'Requests holding a concurrency slot, per concurrency limiter.',
+      targets: [{ expr: `sum by (limiter) (${m.concurrencyInFlight})`, legend: '{{limiter}}' }],
+      unit: 'short',
+      w: 8,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Concurrency wait p95',
+      description: 'How long requests waited for a concurrency slot (95th percentile).',
+      targets: [
+        {
+          expr: `histogram_quantile(0.95, sum by (le, limiter) (${rate(`${m.concurrencyWait}_bucket`)}))`,
+          legend: '{{limiter}}',
+        },
+      ],
+      unit: 's',
+      w: 8,
+      h: 8,
+    },
+    {
+      type: 'timeseries',
+      title: 'Concurrency refusals',
+      description:
+        'Requests refused a concurrency slot per second: at the limit, queue full, waited too long, or gone.',
+      targets: [
+        {
+          expr: `sum by (limiter, reason) (${rate(m.concurrencyRejections)})`,
+          legend: '{{limiter}} {{reason}}',
+        },
+      ],
+      unit: 'reqps',
+      w: 8,
+      h: 8,
     },
   ],
 });

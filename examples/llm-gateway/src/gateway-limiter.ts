@@ -8,6 +8,8 @@ import {
   createRedisStore,
   type FallbackStore,
   formatRateLimitHeaders,
+  isStoreNotReadyError,
+  isStoreTimeoutError,
   type RateLimiter,
   type RateLimitQuota,
   TIER_PRESETS,
@@ -32,11 +34,56 @@ export interface GatewayLimiter extends TokenBudget {
   protect(scope: FastifyInstance): void;
   /** Counts one request (a WebSocket message); the decision is a value. */
   check(identity: Identity, endpoint: string): ReturnType<RateLimiter['limit']>;
-  getQuota(userId: string, tier: string): Promise<RateLimitQuota>;
+  /** The quota as the admin API answers it (snake_case JSON). */
+  getQuota(userId: string, tier: string): Promise<QuotaBody>;
   /** Forgets a user's windows; a 503 {@link ProblemError} when the store does not answer in time. */
   reset(userId: string): Promise<void>;
   instrument(metrics: Metrics): () => void;
   close(): Promise<void>;
+}
+
+/** `GET /api/rate-limit/quota/:user_id`: the limiter's quota in the API's snake_case. */
+export interface QuotaBody {
+  readonly user_id: string;
+  readonly tier: string;
+  readonly limits: {
+    readonly requests_per_minute: number | null;
+    readonly requests_per_hour: number | null;
+    readonly requests_per_day: number | null;
+    readonly ai_tokens_per_day: number | null;
+  };
+  readonly current_usage: {
+    readonly requests_this_minute: number | null;
+    readonly requests_this_hour: number | null;
+    readonly requests_today: number | null;
+    readonly tokens_today: number | null;
+    readonly tokens_remaining: number | null;
+    readonly tokens_reserved: number;
+  };
+  readonly policies: RateLimitQuota['policies'];
+}
+
+function quotaBody(quota: RateLimitQuota): QuotaBody {
+  const { limits, usage } = quota;
+  return {
+    user_id: quota.key,
+    tier: quota.tier,
+    limits: {
+      requests_per_minute: limits.requestsPerMinute,
+      requests_per_hour: limits.requestsPerHour,
+      requests_per_day: limits.requestsPerDay,
+      ai_tokens_per_day: limits.tokensPerDay,
+    },
+    current_usage: {
+      requests_this_minute: usage.requestsThisMinute,
+      requests_this_hour: usage.requestsThisHour,
+      requests_today: usage.requestsToday,
+      tokens_today: usage.tokensToday,
+      tokens_remaining: usage.tokensRemaining,
+      tokens_reserved: usage.tokensReserved,
+    },
+    policies: quota.policies,
+  };
 }
 
 /** Options for {@link createGatewayLimiter}. */
@@ -150,7 +197,9 @@ export function createGatewayLimiter(options: GatewayLimiterOptions = {}): Gatew
     try {
       return await work(signal);
     } catch (error) {
-      if (signal.aborted) throw storeUnavailable();
+      if (signal.aborted || isStoreTimeoutError(error) || isStoreNotReadyError(error)) {
+        throw storeUnavailable();
+      }
       throw error;
     }
   };
@@ -180,7 +229,9 @@ export function createGatewayLimiter(options: GatewayLimiterOptions = {}): Gatew
     check: (identity, endpoint) =>
       limiterOf(identity.userId).limit(identity.userId, { tier: identity.tier, endpoint }),
     getQuota: (userId, tier) =>
-      bounded((signal) => limiterOf(userId).getQuota(userId, tier, { signal })),
+      bounded(async (signal) =>
+        quotaBody(await limiterOf(userId).getQuota(userId, tier, { signal })),
+      ),
     reset: (userId) => bounded((signal) => limiterOf(userId).reset(userId, { signal })),
     instrument(metrics) {
       const stops = [

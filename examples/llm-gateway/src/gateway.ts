@@ -38,6 +38,7 @@ import { createResponseCache, type ResponseCache } from './response-cache.js';
 import { routePlugins } from './routes/index.js';
 import { createSessionStore, type SessionStore } from './session-store.js';
 import { createTaskTypeLabels } from './task-type.js';
+import { startTracing } from './tracing.js';
 
 /** IPv6 prefix that identifies one anonymous client (a customer's delegation, as the rate-limit middleware assumes). */
 const ANONYMOUS_IPV6_PREFIX = 56;
@@ -160,6 +161,8 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     }),
     ...(cache ? [instrumentCache(metrics, cache)] : []),
   ];
+  // OpenTelemetry spans of model calls, when OTEL_EXPORTER_OTLP_*ENDPOINT is set.
+  const tracing = startTracing(streams);
 
   const app = Fastify({
     bodyLimit: config.bodyLimitBytes,
@@ -285,6 +288,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
       // Token commits and cache writes of the cancelled streams go out before Redis closes.
       await chat.drain();
       for (const stop of unsubscribe) stop();
+      await tracing?.close();
       breakers.dispose();
       await limiter.close();
       catalog.close();

@@ -65,6 +65,8 @@ export interface ModelRuntime {
   unsupported(openai: OpenAIPassthrough | undefined): UnsupportedRequest | undefined;
   /** The mock provider behind a `mock` model (for tests and the health route). */
   readonly mock?: MockProvider;
+  /** A `mock` model's outage switch: while `failing`, every call fails with a 503 before its first token. */
+  readonly outage?: { failing: boolean };
 }
 
 /** The enabled models in failover order. */
@@ -161,6 +163,9 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
     failureRate: model.mock?.failureRate ?? 0,
     outputTokens: model.mock?.outputTokens ?? 60,
   });
+  // The mock provider's own 503, so an outage is classified like a real provider's.
+  const down = createMockProvider({ model: upstreamModel, provider: 'mock', failureRate: 1 });
+  const outage = { failing: false };
   return {
     name: model.name,
     provider: 'mock',
@@ -169,8 +174,12 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
     defaultMaxTokens: model.maxTokens ?? 512,
     mock,
     unsupported: textOnly('mock', MOCK_IGNORED_FIELDS),
+    outage,
     source: (request) =>
-      mock.source({ prompt: promptOf(request.messages), maxTokens: request.maxTokens }),
+      (outage.failing ? down : mock).source({
+        prompt: promptOf(request.messages),
+        maxTokens: request.maxTokens,
+      }),
   };
 }
 

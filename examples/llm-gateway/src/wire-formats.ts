@@ -92,6 +92,9 @@ export function createOpenAIChunkSerializer(options: {
             param: null,
           },
         })}\n\n`;
+      default:
+        // Reasoning, tool-call and refusal parts have no frame here yet.
+        return null;
     }
   };
 }
@@ -149,7 +152,7 @@ export type AssistantServerMessage =
   | { type: 'error'; code: string; message: string; retry_after_ms?: number; stream_id?: string };
 
 /** Serializes stream events into the /ws/assistant protocol. */
-export function createAssistantSerializer(cached: boolean): (event: StreamEvent) => string {
+export function createAssistantSerializer(cached: boolean): (event: StreamEvent) => string | null {
   return (event) => {
     let message: AssistantServerMessage;
     switch (event.type) {
@@ -189,6 +192,9 @@ export function createAssistantSerializer(cached: boolean): (event: StreamEvent)
       case 'cancelled':
         message = { type: 'stream_cancelled', stream_id: event.stream_id, reason: event.reason };
         break;
+      default:
+        // Reasoning, tool-call and refusal parts have no message in this protocol yet.
+        return null;
     }
     return JSON.stringify(message);
   };

@@ -24,6 +24,10 @@ const expectedPanels: Record<string, { refresh: string; titles: string[] }> = {
       'Total requests',
       'Cache hit rate',
       'Active WebSocket connections',
+      'Failed calls by model and error',
+      'Failover rate by model',
+      'Retries by model',
+      'Timeouts by model',
     ],
   },
   'cost-tracking.json': {
@@ -52,6 +56,9 @@ const expectedPanels: Record<string, { refresh: string; titles: string[] }> = {
       'Active WebSockets',
       'Error rate',
       'Uptime',
+      'Concurrency slots in flight',
+      'Concurrency wait p95',
+      'Concurrency refusals',
     ],
   },
 };

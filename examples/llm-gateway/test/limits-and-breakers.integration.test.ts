@@ -166,6 +166,13 @@ describe('circuit breakers: a failing model opens its breaker and requests fail 
       'cache',
       'database',
     ]);
+    // The HTTP API keeps its snake_case JSON; the package's snapshots are camelCase.
+    expect(list.circuit_breakers[0]).toMatchObject({
+      state: 'OPEN',
+      opened_at: expect.any(Number),
+      retry_after_ms: expect.any(Number),
+      metrics: { total_failures: 5 },
+    });
     const health = await (await fetch(`${server.url}/api/health`)).json();
     expect(health.circuit_breakers).toEqual({ all_closed: false, open: ['ai_model_flaky'] });
     expect(health.status).toBe('healthy');

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { freePort } from '@breakwater/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards } from '../monitoring/dashboards.js';
-import { eventually, openSocket, postJson, useGateway } from './helpers.js';
+import { eventually, fastMock, openSocket, postJson, useGateway } from './helpers.js';
 
 const run = promisify(execFile);
 const monitoring = (path: string) =>
@@ -20,7 +20,7 @@ describe('alert rules', () => {
       'rules',
       monitoring('prometheus/alerts.yml'),
     ]);
-    expect(stdout).toContain('SUCCESS: 5 rules found');
+    expect(stdout).toContain('SUCCESS: 7 rules found');
   });
 
   it('pass their promtool unit tests', async () => {
@@ -50,7 +50,18 @@ interface QueryResult {
 
 describe('dashboards and alerts against a real Prometheus scraping the gateway', () => {
   const apiKeys = [{ key: 'sk-helen', userId: 'helen', tier: 'ENTERPRISE' }];
-  const server = useGateway({ apiKeys });
+  // A model that always fails, first in line for some requests: each of its calls fails, is
+  // retried once and fails over to a model that works, so clients see only successes.
+  const server = useGateway({
+    apiKeys,
+    models: [
+      fastMock('mock'),
+      fastMock('mock-backup'),
+      fastMock('mock-broken', { failureRate: 1 }),
+    ],
+    breaker: { failureThreshold: 1_000_000, openDurationMs: 30_000 },
+    retry: { maxRetries: 1, baseDelayMs: 1 },
+  });
   let prometheus: ChildProcess | undefined;
   let directory = '';
   let prometheusUrl = '';
@@ -81,6 +92,14 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
         auth,
       );
       await response.arrayBuffer();
+      if (round % 3 === 0) {
+        const failover = await postJson(
+          `${server.url}/v1/chat/completions`,
+          { model: 'mock-broken', messages: [{ role: 'user', content: `failover ${round}` }] },
+          auth,
+        );
+        await failover.arrayBuffer();
+      }
       socket.send({ message: `socket ${round}`, task_type: 'summary' });
       await socket.until('stream_end', 'error');
       await fetch(`${server.url}/nope`).then((nope) => nope.arrayBuffer());
@@ -172,25 +191,45 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
     ).toBe(true);
   });
 
-  it('evaluates every alert rule without error, and none fires on healthy traffic', async () => {
-    await eventually(async () => {
-      const rules = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
-        data: {
-          groups: Array<{
-            rules: Array<{ name: string; health: string; query: string; state: string }>;
-          }>;
-        };
-      };
-      const all = rules.data.groups.flatMap((group) => group.rules);
-      return all.length === 5 && all.every((rule) => rule.health === 'ok');
-    }, 'every rule to be evaluated');
-    const rules = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
-      data: { groups: Array<{ rules: Array<{ name: string; query: string; state: string }> }> };
+  it('evaluates every alert rule; only the failing model pends, for errors and failovers', async () => {
+    type Rule = {
+      name: string;
+      health: string;
+      query: string;
+      state: string;
+      alerts: Array<{ labels: Record<string, string> }>;
     };
-    for (const rule of rules.data.groups.flatMap((group) => group.rules)) {
+    const rules = async () =>
+      (
+        (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
+          data: { groups: Array<{ rules: Rule[] }> };
+        }
+      ).data.groups.flatMap((group) => group.rules);
+    const failing = new Set(['LLMHighErrorRate', 'LLMHighFailoverRate']);
+    await eventually(
+      async () => {
+        const all = await rules();
+        return (
+          all.length === 7 &&
+          all.every((rule) => rule.health === 'ok') &&
+          all.filter((rule) => failing.has(rule.name)).every((rule) => rule.state !== 'inactive')
+        );
+      },
+      'every rule to be evaluated and the failing model to trip its alerts',
+      30_000,
+    );
+    for (const rule of await rules()) {
       const result = await query(rule.query);
       expect(result.status, rule.name).toBe('success');
-      expect(rule.state, rule.name).toBe('inactive');
+      if (failing.has(rule.name)) {
+        // `for: 5m` keeps them pending in a short test; the alert names the failing model only.
+        expect(
+          rule.alerts.map((alert) => alert.labels.gen_ai_request_model),
+          rule.name,
+        ).toEqual(['mock-broken']);
+      } else {
+        expect(rule.state, rule.name).toBe('inactive');
+      }
     }
   });
 });

@@ -102,7 +102,7 @@ describe('the openai-compatible provider (lean client, no SDK) against an OpenAI
     const end = JSON.parse((await readSse(response)).at(-1)!.data);
     expect(end).toMatchObject({ type: 'complete', provider: 'mock' });
     expect(
-      server.gateway.breakers.get('ai_model_local-llama').snapshot().metrics.total_failures,
+      server.gateway.breakers.get('ai_model_local-llama').snapshot().metrics.totalFailures,
     ).toBeGreaterThanOrEqual(1);
   });
 

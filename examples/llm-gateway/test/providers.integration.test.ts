@@ -93,7 +93,7 @@ describe('real provider SDKs behind the gateway (against a local server speaking
   it('fails a non-streaming request over to the next model when the provider answers 503', async () => {
     upstream.enqueue({ httpError: { status: 503 } });
     const failuresBefore = server.gateway.breakers.get('ai_model_gpt-4o').snapshot()
-      .metrics.total_failures;
+      .metrics.totalFailures;
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'sk-ivan', maxRetries: 0 });
     const completion = await client.chat.completions.create({
       model: 'gpt-4o',
@@ -104,14 +104,14 @@ describe('real provider SDKs behind the gateway (against a local server speaking
       ['openai', false],
       ['anthropic', true],
     ]);
-    expect(server.gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.total_failures).toBe(
+    expect(server.gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.totalFailures).toBe(
       failuresBefore + 1,
     );
   });
 
   it('fails over to the next model when a provider answers 503 before the first token', async () => {
     const failuresBefore = server.gateway.breakers.get('ai_model_gpt-4o').snapshot()
-      .metrics.total_failures;
+      .metrics.totalFailures;
     upstream.enqueue({ httpError: { status: 503 } });
     const response = await postJson(
       `${server.url}/api/chat`,
@@ -121,7 +121,7 @@ describe('real provider SDKs behind the gateway (against a local server speaking
     const end = JSON.parse((await readSse(response)).at(-1)!.data);
     expect(end).toMatchObject({ type: 'complete', provider: 'anthropic' });
     expect(upstream.requests.map((request) => request.provider)).toEqual(['openai', 'anthropic']);
-    expect(server.gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.total_failures).toBe(
+    expect(server.gateway.breakers.get('ai_model_gpt-4o').snapshot().metrics.totalFailures).toBe(
       failuresBefore + 1,
     );
   });

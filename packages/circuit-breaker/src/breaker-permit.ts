@@ -1,3 +1,5 @@
+import type { Circuit } from './circuit.js';
+
 /**
  * Permission to run one call whose outcome is known later (a stream, a job). Settle it
  * exactly once; later calls are no-ops, so `finally { permit.release() }` is safe.
@@ -13,40 +15,50 @@ export interface BreakerPermit {
   release(): void;
 }
 
-/** @internal */
+/** What records the outcome of an admitted call: the breaker's state machine. @internal */
 export interface PermitOwner {
-  settleSuccess(epoch: number, probe: boolean, startedAt: number): void;
-  settleError(epoch: number, probe: boolean, startedAt: number, error: unknown): void;
-  settleRelease(epoch: number, probe: boolean, startedAt: number): void;
+  recordSuccess(permit: Permit): void;
+  recordError(permit: Permit, error: unknown): void;
+  recordIgnored(permit: Permit, error: unknown): void;
+  recordRelease(permit: Permit): void;
 }
 
-/** @internal */
+/** One admitted call, from admission to its single outcome. @internal */
 export class Permit implements BreakerPermit {
   readonly ok = true as const;
-  private settled = false;
+  #settled = false;
 
+  /**
+   * @param owner - records the outcome.
+   * @param admittedIn - the circuit the call was admitted in; a probe when it is HALF_OPEN.
+   * @param startedAt - when the call started; `undefined` when nothing needs its duration.
+   */
   constructor(
-    private readonly owner: PermitOwner | undefined,
-    private readonly epoch: number,
-    private readonly probe: boolean,
-    private readonly startedAt: number,
+    private readonly owner: PermitOwner,
+    readonly admittedIn: Circuit,
+    readonly startedAt: number | undefined,
   ) {}
 
   success(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.owner?.settleSuccess(this.epoch, this.probe, this.startedAt);
+    if (this.#settle()) this.owner.recordSuccess(this);
   }
 
   failure(error: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.owner?.settleError(this.epoch, this.probe, this.startedAt, error);
+    if (this.#settle()) this.owner.recordError(this, error);
   }
 
   release(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.owner?.settleRelease(this.epoch, this.probe, this.startedAt);
+    if (this.#settle()) this.owner.recordRelease(this);
+  }
+
+  /** The caller gave up (its signal aborted): counts as neither outcome, emits `ignored`. */
+  abandon(error: unknown): void {
+    if (this.#settle()) this.owner.recordIgnored(this, error);
+  }
+
+  #settle(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    return true;
   }
 }

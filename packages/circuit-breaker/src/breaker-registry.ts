@@ -1,4 +1,4 @@
-import type { EventEmitter } from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import type { BreakerEvents } from './breaker-events.js';
 import type { BreakerSnapshot } from './breaker-snapshot.js';
 import {
@@ -6,7 +6,6 @@ import {
   CircuitBreakerImpl,
   type CircuitBreakerOptions,
 } from './circuit-breaker.js';
-import { ObservedEmitter } from './observed-emitter.js';
 
 /** Options a registry applies to the breakers it creates (everything but `name` and `fallback`). */
 export type BreakerDefaults = Omit<CircuitBreakerOptions, 'name' | 'fallback'>;
@@ -74,7 +73,7 @@ export function createBreakerRegistry(options: BreakerRegistryOptions = {}): Bre
   return new BreakerRegistryImpl(options);
 }
 
-class BreakerRegistryImpl extends ObservedEmitter implements BreakerRegistry {
+class BreakerRegistryImpl extends EventEmitter<BreakerEvents> implements BreakerRegistry {
   private readonly breakers = new Map<string, CircuitBreakerImpl>();
   private readonly defaults: BreakerDefaults;
   private readonly overrides: BreakerRegistryOptions['overrides'];
@@ -121,11 +120,6 @@ class BreakerRegistryImpl extends ObservedEmitter implements BreakerRegistry {
     }
   }
 
-  // Breakers cache who listens; tell them when the registry's listeners change.
-  protected override listenersChanged(): void {
-    for (const breaker of this.breakers?.values() ?? []) breaker.listenersChanged();
-  }
-
   get size(): number {
     return this.breakers.size;
   }
@@ -135,8 +129,7 @@ class BreakerRegistryImpl extends ObservedEmitter implements BreakerRegistry {
     if (breaker) return breaker;
     const configured =
       typeof this.overrides === 'function' ? this.overrides(name) : this.overrides?.[name];
-    breaker = new CircuitBreakerImpl({ ...this.defaults, ...configured, ...overrides, name });
-    breaker.parent = this;
+    breaker = new CircuitBreakerImpl({ ...this.defaults, ...configured, ...overrides, name }, this);
     this.breakers.set(name, breaker);
     return breaker;
   }

@@ -3,35 +3,38 @@ import type { BreakerState } from './breaker-state.js';
 /** Call totals since the breaker was created. */
 export interface BreakerMetrics {
   /** Every call that reached the breaker, rejected ones included. */
-  readonly total_calls: number;
+  readonly totalCalls: number;
   /** Calls that counted as successes. */
-  readonly total_successes: number;
+  readonly totalSuccesses: number;
   /** Calls that counted as failures. */
-  readonly total_failures: number;
+  readonly totalFailures: number;
   /** Calls refused without running. */
-  readonly total_rejections: number;
+  readonly totalRejections: number;
   /** successes / (successes + failures); 1 before any outcome. */
-  readonly success_rate: number;
+  readonly successRate: number;
 }
 
-/** A point-in-time view of a breaker, shaped for JSON APIs such as `/api/circuit-breakers`. */
+/**
+ * A point-in-time view of a breaker, for dashboards and logs. Map it to your own wire
+ * format at the edge (the example gateway serves it as snake_case JSON).
+ */
 export interface BreakerSnapshot {
   /** Name of the breaker. */
   readonly name: string;
   /** The current state. */
   readonly state: BreakerState;
   /** Failures in the current window (reset when the circuit closes or half-opens). */
-  readonly failure_count: number;
+  readonly failureCount: number;
   /** Successes in the current window (reset when the circuit closes or half-opens). */
-  readonly success_count: number;
+  readonly successCount: number;
   /** Consecutive failures counted towards `failureThreshold`. */
-  readonly consecutive_failures: number;
+  readonly consecutiveFailures: number;
   /** Slow calls in the current window. */
-  readonly slow_call_count: number;
+  readonly slowCallCount: number;
   /** When the circuit last opened, in epoch milliseconds; `null` unless open or half-open. */
-  readonly opened_at: number | null;
+  readonly openedAt: number | null;
   /** How long until calls are admitted again, in milliseconds; 0 when they are. */
-  readonly retry_after_ms: number;
+  readonly retryAfterMs: number;
   /** Call totals since the breaker was created. */
   readonly metrics: BreakerMetrics;
 }

@@ -10,8 +10,16 @@ export interface SharedBreakerView {
    * expires (`HALF_OPEN`); 0 otherwise.
    */
   readonly remainingMs: number;
-  /** Whether this instance holds the cluster-wide probe lease. */
+  /**
+   * Whether this instance holds the cluster-wide probe lease (`HALF_OPEN`), or, in `OPEN`,
+   * the first probe after the open period (it opened the shared circuit).
+   */
   readonly probeOwner: boolean;
+  /**
+   * With `probeOwner` in `OPEN`: for how many milliseconds from now this instance may start
+   * that first probe without asking the store again. Absent: it always asks.
+   */
+  readonly reservedMs?: number | undefined;
   /** How many distinct instances currently vote the circuit open. */
   readonly votes: number;
 }

@@ -358,30 +358,30 @@ function run(config: Config, steps: Step[]) {
     const failures = window.filter((entry) => entry.failure).length;
     expect(
       {
-        failure_count: snapshot.failure_count,
-        success_count: snapshot.success_count,
-        slow_call_count: snapshot.slow_call_count,
-        consecutive_failures: snapshot.consecutive_failures,
-        opened_at: snapshot.opened_at,
-        retry_after_ms: snapshot.retry_after_ms,
-        total_calls: snapshot.metrics.total_calls,
-        total_successes: snapshot.metrics.total_successes,
-        total_failures: snapshot.metrics.total_failures,
-        total_rejections: snapshot.metrics.total_rejections,
+        failureCount: snapshot.failureCount,
+        successCount: snapshot.successCount,
+        slowCallCount: snapshot.slowCallCount,
+        consecutiveFailures: snapshot.consecutiveFailures,
+        openedAt: snapshot.openedAt,
+        retryAfterMs: snapshot.retryAfterMs,
+        totalCalls: snapshot.metrics.totalCalls,
+        totalSuccesses: snapshot.metrics.totalSuccesses,
+        totalFailures: snapshot.metrics.totalFailures,
+        totalRejections: snapshot.metrics.totalRejections,
       },
       where,
     ).toEqual({
-      failure_count: failures,
-      success_count: window.length - failures,
-      slow_call_count: window.filter((entry) => entry.slow).length,
-      consecutive_failures: model.consecutive,
-      opened_at: model.openedAt,
-      retry_after_ms:
+      failureCount: failures,
+      successCount: window.length - failures,
+      slowCallCount: window.filter((entry) => entry.slow).length,
+      consecutiveFailures: model.consecutive,
+      openedAt: model.openedAt,
+      retryAfterMs:
         model.state === 'OPEN' || model.state === 'FORCED_OPEN' ? model.retryAfter(now) : 0,
-      total_calls: model.totals.calls,
-      total_successes: model.totals.successes,
-      total_failures: model.totals.failures,
-      total_rejections: model.totals.rejections,
+      totalCalls: model.totals.calls,
+      totalSuccesses: model.totals.successes,
+      totalFailures: model.totals.failures,
+      totalRejections: model.totals.rejections,
     });
   }
 }
@@ -502,23 +502,23 @@ async function runWithExecute(config: Config, steps: Array<Step & { via?: Via }>
     const snapshot = breaker.snapshot();
     expect(
       {
-        consecutive_failures: snapshot.consecutive_failures,
-        opened_at: snapshot.opened_at,
-        total_calls: snapshot.metrics.total_calls,
-        total_successes: snapshot.metrics.total_successes,
-        total_failures: snapshot.metrics.total_failures,
-        total_rejections: snapshot.metrics.total_rejections,
-        failure_count: snapshot.failure_count,
+        consecutiveFailures: snapshot.consecutiveFailures,
+        openedAt: snapshot.openedAt,
+        totalCalls: snapshot.metrics.totalCalls,
+        totalSuccesses: snapshot.metrics.totalSuccesses,
+        totalFailures: snapshot.metrics.totalFailures,
+        totalRejections: snapshot.metrics.totalRejections,
+        failureCount: snapshot.failureCount,
       },
       where,
     ).toEqual({
-      consecutive_failures: model.consecutive,
-      opened_at: model.openedAt,
-      total_calls: model.totals.calls,
-      total_successes: model.totals.successes,
-      total_failures: model.totals.failures,
-      total_rejections: model.totals.rejections,
-      failure_count: model.window(now).filter((entry) => entry.failure).length,
+      consecutiveFailures: model.consecutive,
+      openedAt: model.openedAt,
+      totalCalls: model.totals.calls,
+      totalSuccesses: model.totals.successes,
+      totalFailures: model.totals.failures,
+      totalRejections: model.totals.rejections,
+      failureCount: model.window(now).filter((entry) => entry.failure).length,
     });
   }
   // Settle what is left, so no call stays pending after the run.

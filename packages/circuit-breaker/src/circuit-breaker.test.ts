@@ -62,7 +62,7 @@ describe('CLOSED → OPEN on consecutive failures', () => {
     await breaker.execute(ok);
     await fail(breaker, 2);
     expect(breaker.state).toBe('CLOSED');
-    expect(breaker.snapshot().consecutive_failures).toBe(2);
+    expect(breaker.snapshot().consecutiveFailures).toBe(2);
     await fail(breaker);
     expect(breaker.state).toBe('OPEN');
   });
@@ -109,7 +109,7 @@ describe('OPEN → HALF_OPEN → CLOSED / OPEN', () => {
     await breaker.execute(ok);
     await fail(breaker);
     expect(breaker.state).toBe('OPEN');
-    expect(breaker.snapshot().retry_after_ms).toBe(1000);
+    expect(breaker.snapshot().retryAfterMs).toBe(1000);
   });
 
   it('HALF_OPEN admits exactly halfOpenMaxProbes concurrent probes and rejects the rest at once', async () => {
@@ -138,7 +138,7 @@ describe('OPEN → HALF_OPEN → CLOSED / OPEN', () => {
     for (const gate of gates.slice(0, 3)) gate.resolve('fine');
     await expect(Promise.all(calls.slice(0, 3))).resolves.toEqual(['fine', 'fine', 'fine']);
     expect(breaker.state).toBe('CLOSED');
-    expect(breaker.snapshot().metrics).toMatchObject({ total_rejections: 7 });
+    expect(breaker.snapshot().metrics).toMatchObject({ totalRejections: 7 });
   });
 
   it('a probe slot freed by a success admits the next probe', async () => {
@@ -190,14 +190,14 @@ describe('OPEN → HALF_OPEN → CLOSED / OPEN', () => {
     const durations: number[] = [];
     for (let round = 0; round < 4; round++) {
       await fail(breaker);
-      durations.push(breaker.snapshot().retry_after_ms);
+      durations.push(breaker.snapshot().retryAfterMs);
       vi.advanceTimersByTime(durations[round]!);
     }
     expect(durations).toEqual([1000, 2000, 4000, 8000]);
     await breaker.execute(ok);
     await breaker.execute(ok);
     await fail(breaker);
-    expect(breaker.snapshot().retry_after_ms).toBe(1000);
+    expect(breaker.snapshot().retryAfterMs).toBe(1000);
   });
 });
 
@@ -234,7 +234,7 @@ describe('failure rate, failure count and slow calls', () => {
     vi.advanceTimersByTime(10_000);
     await fail(breaker, 2);
     expect(breaker.state).toBe('CLOSED');
-    expect(breaker.snapshot().failure_count).toBe(2);
+    expect(breaker.snapshot().failureCount).toBe(2);
     vi.advanceTimersByTime(5_000);
     await fail(breaker);
     expect(breaker.state).toBe('OPEN');
@@ -291,7 +291,7 @@ describe('classification', () => {
     expect(breaker.state).toBe('CLOSED');
     expect(ignored).toHaveLength(1);
     expect(successes).toHaveLength(1);
-    expect(breaker.snapshot().metrics).toMatchObject({ total_successes: 1, total_failures: 0 });
+    expect(breaker.snapshot().metrics).toMatchObject({ totalSuccesses: 1, totalFailures: 0 });
   });
 
   it('an "open" verdict opens at once for its retryAfterMs (a 429 with Retry-After)', async () => {
@@ -319,7 +319,7 @@ describe('classification', () => {
     await fail(breaker);
     await breaker.execute(() => Promise.reject(unavailable)).catch(() => undefined);
     expect(breaker.state).toBe('OPEN');
-    expect(breaker.snapshot().retry_after_ms).toBe(3000);
+    expect(breaker.snapshot().retryAfterMs).toBe(3000);
   });
 });
 
@@ -364,7 +364,7 @@ describe('execute: signals, timeouts, results, fallback', () => {
     expect(signals[0]!.aborted).toBe(true);
     expect(isBreakerTimeoutError(signals[0]!.reason)).toBe(true);
     expect(signals[1]!.aborted).toBe(false);
-    expect(breaker.snapshot().metrics.total_failures).toBe(1);
+    expect(breaker.snapshot().metrics.totalFailures).toBe(1);
     const otherAssertion = expect(other).rejects.toMatchObject({
       code: 'BREAKER_TIMEOUT',
       timeoutMs: 1000,
@@ -397,9 +397,9 @@ describe('execute: signals, timeouts, results, fallback', () => {
     expect(vi.getTimerCount()).toBe(0);
     expect(breaker.state).toBe('CLOSED');
     expect(breaker.snapshot().metrics).toMatchObject({
-      total_calls: 1,
-      total_successes: 0,
-      total_failures: 0,
+      totalCalls: 1,
+      totalSuccesses: 0,
+      totalFailures: 0,
     });
     // A call that ends normally removes its listener too.
     const other = new AbortController();
@@ -483,9 +483,9 @@ describe('permits', () => {
     permit.release();
     expect(breaker.state).toBe('CLOSED');
     expect(breaker.snapshot().metrics).toMatchObject({
-      total_calls: 1,
-      total_successes: 1,
-      total_failures: 0,
+      totalCalls: 1,
+      totalSuccesses: 1,
+      totalFailures: 0,
     });
   });
 
@@ -520,7 +520,7 @@ describe('operators and run-time settings', () => {
     await fail(breaker, 3);
     await expect(breaker.execute(ok)).resolves.toBe('ok');
     expect(breaker.state).toBe('DISABLED');
-    expect(breaker.snapshot().metrics.total_failures).toBe(0);
+    expect(breaker.snapshot().metrics.totalFailures).toBe(0);
     const permit = breaker.tryAcquire();
     expect(permit.ok).toBe(true);
     breaker.reset();
@@ -536,7 +536,7 @@ describe('operators and run-time settings', () => {
     });
     await fail(breaker, 3);
     breaker.configure({ failureThreshold: 4, window: { type: 'count', size: 5 } });
-    expect(breaker.snapshot()).toMatchObject({ consecutive_failures: 3, failure_count: 3 });
+    expect(breaker.snapshot()).toMatchObject({ consecutiveFailures: 3, failureCount: 3 });
     expect(breaker.settings.failureThreshold).toBe(4);
     await fail(breaker);
     expect(breaker.state).toBe('OPEN');
@@ -550,14 +550,14 @@ describe('operators and run-time settings', () => {
   it('ignores a broken open duration: NaN from a function, a negative Retry-After', async () => {
     const nan = createCircuitBreaker({ failureThreshold: 1, openDurationMs: () => Number.NaN });
     await fail(nan);
-    expect(nan.snapshot().retry_after_ms).toBe(60_000);
+    expect(nan.snapshot().retryAfterMs).toBe(60_000);
     const negative = createCircuitBreaker({
       openDurationMs: 2_000,
       classify: () => ({ verdict: 'open', retryAfterMs: -5 }),
     });
     await fail(negative);
     expect(negative.state).toBe('OPEN');
-    expect(negative.snapshot().retry_after_ms).toBe(2_000);
+    expect(negative.snapshot().retryAfterMs).toBe(2_000);
   });
 
   it('validates options with precise messages', () => {
@@ -633,18 +633,18 @@ describe('snapshot', () => {
     expect(breaker.snapshot()).toEqual({
       name: 'gpt-4o',
       state: 'OPEN',
-      failure_count: 2,
-      success_count: 1,
-      consecutive_failures: 2,
-      slow_call_count: 0,
-      opened_at: 1_000_000,
-      retry_after_ms: 20_000,
+      failureCount: 2,
+      successCount: 1,
+      consecutiveFailures: 2,
+      slowCallCount: 0,
+      openedAt: 1_000_000,
+      retryAfterMs: 20_000,
       metrics: {
-        total_calls: 4,
-        total_successes: 1,
-        total_failures: 2,
-        total_rejections: 1,
-        success_rate: 1 / 3,
+        totalCalls: 4,
+        totalSuccesses: 1,
+        totalFailures: 2,
+        totalRejections: 1,
+        successRate: 1 / 3,
       },
     });
   });

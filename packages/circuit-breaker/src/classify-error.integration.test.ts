@@ -316,7 +316,7 @@ describe("classifyError with llm-stream's ProviderError", () => {
       )
       .catch(() => undefined);
     expect(breaker.state).toBe('OPEN');
-    expect(breaker.snapshot().retry_after_ms).toBeGreaterThan(11_000);
+    expect(breaker.snapshot().retryAfterMs).toBeGreaterThan(11_000);
   });
 });
 
@@ -393,11 +393,11 @@ describe('a breaker per model around the real clients', () => {
     expect(breaker.state).toBe('CLOSED');
     scenario = 'server-error';
     await complete().catch(() => undefined);
-    expect(breaker.snapshot().consecutive_failures).toBe(1);
+    expect(breaker.snapshot().consecutiveFailures).toBe(1);
     scenario = 'rate-limit';
     await complete().catch(() => undefined);
     expect(breaker.state).toBe('OPEN');
-    expect(breaker.snapshot().retry_after_ms).toBeGreaterThan(11_000);
+    expect(breaker.snapshot().retryAfterMs).toBeGreaterThan(11_000);
     await expect(complete()).rejects.toMatchObject({
       code: 'CIRCUIT_OPEN',
       breakerName: 'openai:gpt-4o',

@@ -61,9 +61,4 @@ export {
   type RedisBreakerStoreOptions,
   type RedisScriptClient,
 } from './redis-breaker-store.js';
-export {
-  type HeadersLike,
-  parseDuration,
-  parseRetryAfter,
-  retryAfterMsFromHeaders,
-} from './retry-after.js';
+export { type HeadersLike, retryAfterMsFromHeaders } from './retry-after.js';

@@ -1,6 +1,7 @@
 import { startRedisServer, useRedis, useRedisCluster } from '@breakwater/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { createBreakerRegistry } from './breaker-registry.js';
 import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
 import {
   createRedisBreakerStore,
@@ -110,7 +111,7 @@ function sharedScenarios(context: () => { client: RedisScriptClient; prefix: str
     }
   });
 
-  it('a failed shared probe reopens the circuit for everyone', async () => {
+  it('the instance that opened the shared circuit probes first; its failed probe reopens it for everyone', async () => {
     const { client, prefix } = context();
     const { breakers, dispose } = instances(client, prefix, { quorum: 1 });
     try {
@@ -118,13 +119,96 @@ function sharedScenarios(context: () => { client: RedisScriptClient; prefix: str
       await trip(first);
       await waitFor(() => second.state === 'OPEN');
       await sleep(450);
-      await expect(second.execute(boom)).rejects.toThrow('boom');
-      expect(second.state).toBe('OPEN');
+      // The first probe is the opener's: another instance asking now is refused.
+      await expect(second.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+      await expect(first.execute(boom)).rejects.toThrow('boom');
+      expect(first.state).toBe('OPEN');
       // The others stay open (the lease owner reopened the shared circuit).
       await sleep(150);
-      await expect(first.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+      await expect(second.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
     } finally {
       dispose();
+    }
+  });
+
+  it('when the opener makes no call, another instance takes the probe once its reservation lapses', async () => {
+    const { client, prefix } = context();
+    // Reservation: syncIntervalMs (50) + commandTimeoutMs (1000) after the open period (400).
+    const { breakers, dispose } = instances(client, prefix, { quorum: 1, commandTimeoutMs: 1000 });
+    try {
+      const [first, second, third] = breakers as [CircuitBreaker, CircuitBreaker, CircuitBreaker];
+      await trip(first);
+      await waitFor(() => second.state === 'OPEN' && third.state === 'OPEN');
+      await sleep(400 + 1050 + 100);
+      await expect(second.execute(ok)).resolves.toBe('ok');
+      await waitFor(() => breakers.every((breaker) => breaker.state === 'CLOSED'));
+    } finally {
+      dispose();
+    }
+  });
+
+  for (const quorum of [1, 2]) {
+    for (const entry of ['execute', 'tryAcquire'] as const) {
+      it(`one instance (quorum ${quorum}): the first ${entry}() after the open period is admitted as a probe`, async () => {
+        const { client, prefix } = context();
+        const store = createRedisBreakerStore({
+          client,
+          prefix,
+          instanceId: 'only',
+          quorum,
+          commandTimeoutMs: 2000,
+        });
+        const breaker = createCircuitBreaker({
+          name: 'openai:gpt-4o',
+          failureThreshold: 1,
+          openDurationMs: 300,
+          halfOpenSuccessThreshold: 1,
+          store,
+        });
+        try {
+          await breaker.execute(boom).catch(() => undefined);
+          expect(breaker.state).toBe('OPEN');
+          expect(breaker.tryAcquire().ok).toBe(false);
+          // The breaker's own open period ends (whatever the store answered in between).
+          await waitFor(() => breaker.snapshot().retryAfterMs === 0);
+          if (entry === 'execute') {
+            await expect(breaker.execute(ok)).resolves.toBe('ok');
+          } else {
+            const permit = breaker.tryAcquire();
+            expect(permit).toMatchObject({ ok: true });
+            if (permit.ok) permit.success();
+          }
+          expect(breaker.state).toBe('CLOSED');
+        } finally {
+          breaker.dispose();
+          store.dispose();
+        }
+      });
+    }
+  }
+
+  it("the registry's ticker moves a trip of one instance alone to HALF_OPEN, with a store too", async () => {
+    const { client, prefix } = context();
+    const store = createRedisBreakerStore({
+      client,
+      prefix,
+      instanceId: 'only',
+      commandTimeoutMs: 2000,
+    });
+    const registry = createBreakerRegistry({
+      defaults: { failureThreshold: 1, openDurationMs: 200, store },
+      tickIntervalMs: 20,
+    });
+    try {
+      await registry
+        .get('db')
+        .execute(boom)
+        .catch(() => undefined);
+      expect(registry.get('db').state).toBe('OPEN');
+      await waitFor(() => registry.get('db').state === 'HALF_OPEN');
+    } finally {
+      registry.dispose();
+      store.dispose();
     }
   });
 

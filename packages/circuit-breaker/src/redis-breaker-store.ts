@@ -132,16 +132,21 @@ local function clearVotes()
   end
 end
 
+-- The instance that opens the shared circuit (or reopens it with a failed probe) keeps the
+-- first probe after the open period: it has the traffic. Others may take the lease once
+-- that reservation (extra, in ms after the open period) has passed unclaimed.
 if op == 'open' then
   redis.call('HSET', key, 'v:' .. id, now)
   changed = true
   if state == 'HALF_OPEN' and owner == id then
-    set('OPEN', now + ms, '')
+    set('OPEN', now + ms, id)
   elseif state == 'CLOSED' and votes(true) >= quorum then
-    set('OPEN', now + ms, '')
+    set('OPEN', now + ms, id)
   end
 elseif op == 'probe' then
-  if (state == 'OPEN' and now >= untilMs) or (state == 'HALF_OPEN' and (owner == id or now >= untilMs)) then
+  local reserved = tonumber(extra)
+  if (state == 'OPEN' and now >= untilMs and (owner == '' or owner == id or now >= untilMs + reserved))
+    or (state == 'HALF_OPEN' and (owner == id or now >= untilMs)) then
     set('HALF_OPEN', now + ms, id)
   end
 elseif op == 'result' then
@@ -150,7 +155,7 @@ elseif op == 'result' then
       clearVotes()
       set('CLOSED', 0, '')
     else
-      set('OPEN', now + ms, '')
+      set('OPEN', now + ms, id)
     end
   elseif extra == '1' then
     redis.call('HDEL', key, 'v:' .. id)
@@ -286,7 +291,16 @@ class RedisBreakerStoreImpl
   }
 
   acquireProbe(name: string, leaseMs: number): Promise<SharedBreakerView | undefined> {
-    return this.run(name, 'probe', leaseMs, '');
+    return this.run(name, 'probe', leaseMs, String(this.reservationMs()));
+  }
+
+  /**
+   * How long after the open period the opener's claim on the first probe holds in Redis: the
+   * opener may start it without asking for `syncIntervalMs`, and its claim may take up to
+   * `commandTimeoutMs` to arrive.
+   */
+  private reservationMs(): number {
+    return this.syncIntervalMs + this.commandTimeoutMs;
   }
 
   reportProbeResult(
@@ -354,7 +368,7 @@ class RedisBreakerStoreImpl
     ];
     try {
       const reply = await this.withTimeout(this.evaluate(this.key(name), args));
-      const view = parseView(reply);
+      const view = parseView(reply, this.syncIntervalMs);
       if (this.lost) {
         this.lost = false;
         this.emit('fallback-recovered', {});
@@ -399,19 +413,18 @@ class RedisBreakerStoreImpl
   }
 }
 
-function parseView(reply: unknown): SharedBreakerView {
+function parseView(reply: unknown, reservedAfterOpenMs: number): SharedBreakerView {
   if (!Array.isArray(reply) || reply.length < 4) {
     throw new TypeError(`unexpected reply from the breaker script: ${JSON.stringify(reply)}`);
   }
   const [state, remainingMs, owner, votes] = reply as [unknown, unknown, unknown, unknown];
   const text = String(state) as SharedBreakerState;
   if (!STATES.has(text)) throw new TypeError(`unexpected shared breaker state: ${text}`);
-  return {
-    state: text,
-    remainingMs: Number(remainingMs),
-    probeOwner: Number(owner) === 1,
-    votes: Number(votes),
-  };
+  const probeOwner = Number(owner) === 1;
+  const view = { state: text, remainingMs: Number(remainingMs), probeOwner, votes: Number(votes) };
+  return probeOwner && text === 'OPEN'
+    ? { ...view, reservedMs: view.remainingMs + reservedAfterOpenMs }
+    : view;
 }
 
 function integer(name: string, value: number, minimum: number): number {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { estimateTokens, tokenQuarters, tokenWeight } from './estimate-tokens.js';
+import { estimateTokens, tokenWeight } from './estimate-tokens.js';
 
-/** The estimator's rule, one code unit at a time: what the fast path must agree with. */
+/** The estimator's rule in quarter tokens, one code unit at a time. */
 function referenceQuarters(text: string): number {
   let quarters = 0;
   for (let index = 0; index < text.length; index++) {
@@ -45,28 +45,27 @@ describe('estimateTokens', () => {
   });
 });
 
-describe('tokenQuarters', () => {
-  it('is the weight in whole quarter tokens', () => {
-    expect(tokenQuarters('')).toBe(0);
-    expect(tokenQuarters(' the')).toBe(4);
-    expect(tokenQuarters('café')).toBe(5);
-    expect(tokenQuarters('日本')).toBe(8);
-    expect(tokenQuarters('😀')).toBe(2);
+describe('tokenWeight', () => {
+  it('is a multiple of a quarter token', () => {
+    expect(tokenWeight('')).toBe(0);
+    expect(tokenWeight(' the')).toBe(1);
+    expect(tokenWeight('café')).toBe(1.25);
+    expect(tokenWeight('日本')).toBe(2);
   });
 
-  it('agrees with the per-character rule on any text, ASCII fast path or not', () => {
+  it('agrees with the per-character rule on any text, and sums across deltas exactly', () => {
     const unit = fc.oneof(
       fc.integer({ min: 0, max: 0x7f }),
       fc.integer({ min: 0x80, max: 0xffff }),
     );
     const text = fc.array(unit, { maxLength: 24 }).map((codes) => String.fromCharCode(...codes));
     fc.assert(
-      fc.property(text, (value) => {
-        const quarters = tokenQuarters(value);
-        expect(Number.isInteger(quarters)).toBe(true);
-        expect(quarters).toBe(referenceQuarters(value));
-        expect(tokenWeight(value)).toBe(quarters / 4);
-        expect(estimateTokens(value)).toBe(Math.ceil(quarters / 4));
+      fc.property(text, text, (first, second) => {
+        expect(tokenWeight(first)).toBe(referenceQuarters(first) / 4);
+        expect(estimateTokens(first)).toBe(Math.ceil(referenceQuarters(first) / 4));
+        expect(tokenWeight(first) + tokenWeight(second)).toBe(
+          (referenceQuarters(first) + referenceQuarters(second)) / 4,
+        );
       }),
     );
   });

@@ -6,41 +6,24 @@
  * one built on `gpt-tokenizer`) to the manager when you need closer numbers.
  */
 export function estimateTokens(text: string): number {
-  return Math.ceil(tokenQuarters(text) / 4);
-}
-
-/** The fractional token weight of `text`, so consecutive deltas can be summed before rounding. */
-export function tokenWeight(text: string): number {
-  return tokenQuarters(text) / 4;
+  return Math.ceil(tokenWeight(text));
 }
 
 /**
- * The token weight of `text` in quarter tokens. Always an integer, so running totals of deltas
- * stay exact integer arithmetic (a managed stream sums one per chunk).
+ * The fractional token weight of `text` (a quarter per ASCII character, one per CJK character,
+ * a half per other character), so consecutive deltas can be summed before rounding. Every
+ * weight is a multiple of 0.25, which binary floating point adds exactly.
  */
-export function tokenQuarters(text: string): number {
-  const length = text.length;
-  // The ASCII fast path, taken by nearly every delta: OR-ing the code units costs no branch per
-  // character, and one test at the end tells whether any of them is beyond ASCII.
-  let bits = 0;
-  for (let index = 0; index < length; index++) bits |= text.charCodeAt(index);
-  return bits < 0x80 ? length : mixedQuarters(text);
-}
-
-/** {@link tokenQuarters} of a text with characters beyond ASCII, corrected one by one. */
-function mixedQuarters(text: string): number {
-  const length = text.length;
-  // Every character is first counted as ASCII (one quarter); the others are corrected here.
-  let quarters = length;
-  for (let index = 0; index < length; index++) {
+export function tokenWeight(text: string): number {
+  let weight = 0;
+  for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    if (code < 0x80) continue;
-    if (isCjk(code)) quarters += 3;
+    if (code < 0x80) weight += 0.25;
+    else if (isCjk(code)) weight += 1;
     // The low half of a surrogate pair was already counted with its high half.
-    else if (code >= 0xdc00 && code <= 0xdfff) quarters -= 1;
-    else quarters += 1;
+    else if (code < 0xdc00 || code > 0xdfff) weight += 0.5;
   }
-  return quarters;
+  return weight;
 }
 
 function isCjk(code: number): boolean {

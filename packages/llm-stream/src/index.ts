@@ -34,6 +34,7 @@ export {
 } from './sse-writer.js';
 export { isStreamError, StreamError, type StreamErrorCode } from './stream-error.js';
 export type {
+  StreamAttemptFailedEvent,
   StreamCancelledEvent,
   StreamChunkEvent,
   StreamCompleteEvent,
@@ -42,8 +43,17 @@ export type {
   StreamEvent,
   StreamEventBase,
   StreamFailoverEvent,
+  StreamPartEvent,
+  StreamReasoningEndEvent,
+  StreamReasoningEvent,
+  StreamRedactedReasoningEvent,
+  StreamRefusalEvent,
   StreamRetryEvent,
   StreamStartEvent,
+  StreamToolCallBase,
+  StreamToolCallDeltaEvent,
+  StreamToolCallEvent,
+  StreamToolCallStartEvent,
   StreamUsage,
 } from './stream-event.js';
 export type {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { scriptedSource, words } from './__fixtures__/scripted-source.js';
 import { createManagedStream, type ManagedStream } from './managed-stream.js';
+import type { ProviderStreamSource } from './provider-event.js';
 import type { StreamChunkEvent, StreamEvent } from './stream-event.js';
 
 /** Timers still pending once the clock's per-turn refresh (an immediate) has run. */
@@ -51,11 +52,12 @@ describe('managed stream: event sequence', () => {
     expect(complete).toMatchObject({
       type: 'complete',
       usage: { input_tokens: 10, output_tokens: Math.ceil(text.length / 4), estimated: true },
-      finish_reason: null,
+      finish_reason: 'stop',
+      provider_finish_reason: null,
     });
   });
 
-  it('re-bases chunk totals on a cumulative provider count and completes with the provider count', async () => {
+  it('re-bases on a cumulative provider count without chunk totals going back, and completes with the provider count', async () => {
     const source = scriptedSource([
       ...words(6),
       // A cumulative count below the estimate (Anthropic, Gemini report one mid-stream) re-bases the total.
@@ -65,7 +67,8 @@ describe('managed stream: event sequence', () => {
     ]);
     const events = await collect(createManagedStream(source, { buffer: false }));
     const list = chunks(events);
-    expect(list.map((chunk) => chunk.total_tokens)).toEqual([1, 2, 3, 4, 5, 6, 4, 5, 6, 7]);
+    // 3 reported + the words since: 4, 5, 6 stay at the 6 already shown, then 7.
+    expect(list.map((chunk) => chunk.total_tokens)).toEqual([1, 2, 3, 4, 5, 6, 6, 6, 6, 7]);
     expect(list.every((chunk) => chunk.tokens_in_chunk >= 0)).toBe(true);
     expect(events.at(-1)).toMatchObject({
       type: 'complete',
@@ -138,7 +141,7 @@ describe('managed stream: token, progress and time arithmetic', () => {
   const percentOf = (total: number, basis: number) =>
     Math.min(Math.round((total * 1000) / basis) / 10, 100);
 
-  it('gives every chunk exactly the rounded percent of its basis, also when a report lowers the total', async () => {
+  it('gives every chunk the rounded percent of its basis, and neither goes back when a report lowers the count', async () => {
     for (const basis of [3, 7, 48, 333, 2.5, 1000 / 3, 12_345]) {
       const steps = [
         ...words(300),
@@ -154,7 +157,13 @@ describe('managed stream: token, progress and time arithmetic', () => {
       for (const chunk of list) {
         expect(chunk.progress_percent).toBe(percentOf(chunk.total_tokens, basis));
       }
-      expect(list[300]!.total_tokens).toBeLessThan(list[299]!.total_tokens);
+      // The report (120 + the 300 words since) is below the 300 estimated before it: chunks hold
+      // their total until the count passes it, and the end event carries the provider's count.
+      expect(list[300]!.total_tokens).toBe(list[299]!.total_tokens);
+      for (let index = 1; index < list.length; index++) {
+        expect(list[index]!.total_tokens).toBeGreaterThanOrEqual(list[index - 1]!.total_tokens);
+      }
+      expect(events.at(-1)).toMatchObject({ type: 'complete', total_tokens: 420 });
     }
   });
 
@@ -174,18 +183,24 @@ describe('managed stream: token, progress and time arithmetic', () => {
     });
   });
 
-  it('stamps each chunk with its clock reading and the seconds since the start', async () => {
-    // Readings repeat (chunks of one turn share one) and then move on.
-    const readings = [10_000, 10_000, 10_000, 10_250, 10_250, 11_000, 12_345, 12_345];
-    let call = 0;
-    const clock = () => readings[Math.min(call++, readings.length - 1)]!;
-    const events = await collect(
-      createManagedStream(scriptedSource(words(6)), { buffer: false, clock }),
-    );
+  it('stamps each chunk with the clock reading at its delivery and the seconds since the start', async () => {
+    const readings = [10_000, 10_250, 10_250, 11_000, 12_345, 12_345];
+    let now = 10_000;
+    const source: ProviderStreamSource = {
+      provider: 'script',
+      model: 'script-1',
+      async open() {
+        return (async function* () {
+          for (const [index, reading] of readings.entries()) {
+            now = reading;
+            yield { type: 'text' as const, text: `w${index}` };
+          }
+        })();
+      },
+    };
+    const events = await collect(createManagedStream(source, { buffer: false, clock: () => now }));
     const list = chunks(events);
-    expect(list.map((chunk) => chunk.timestamp)).toEqual([
-      10_000, 10_250, 10_250, 11_000, 12_345, 12_345,
-    ]);
+    expect(list.map((chunk) => chunk.timestamp)).toEqual(readings);
     expect(list.map((chunk) => chunk.elapsed_seconds)).toEqual([0, 0.25, 0.25, 1, 2.345, 2.345]);
   });
 });
@@ -388,7 +403,8 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     await iterator.next();
     const pending = iterator.next();
     await vi.advanceTimersByTimeAsync(10);
-    expect(await timersLeft()).toBe(2); // the flush timer and the upstream's own wait
+    // The flush timer, the upstream's own wait and the stream's time-limit watchdog.
+    expect(await timersLeft()).toBe(3);
     stream.cancel('test');
     const flushed = await pending;
     expect(flushed.value).toMatchObject({ type: 'chunk', content: 'w000 w01' });

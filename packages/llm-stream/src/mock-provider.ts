@@ -200,7 +200,7 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
     provider,
     model,
     ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
-    promptChars: (request.prompt ?? '').length,
+    promptTokens: estimateTokens(request.prompt ?? ''),
     async open(signal: AbortSignal): Promise<AsyncIterable<ProviderEvent>> {
       if (latencyMs > 0) await abortableSleep(latencyMs, signal);
       if (signal.aborted) throw signal.reason;

@@ -31,7 +31,13 @@ export interface SimulatedSourceOptions {
   readonly chunkDelayMs?: number;
   /** Basis of progress percent, as for a real source. */
   readonly maxTokens?: number;
-  /** Prompt length in characters, for the input-token estimate. */
+  /** Input tokens of the request, used until the reply reports its own usage. */
+  readonly promptTokens?: number;
+  /**
+   * Prompt length in characters: input tokens are estimated as a quarter of it. Ignored when
+   * `promptTokens` is given.
+   * @deprecated pass `promptTokens`
+   */
   readonly promptChars?: number;
 }
 
@@ -63,6 +69,7 @@ export function createSimulatedSource(options: SimulatedSourceOptions): Provider
     provider: options.provider ?? 'simulated',
     model: options.model,
     ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+    ...(options.promptTokens === undefined ? {} : { promptTokens: options.promptTokens }),
     ...(options.promptChars === undefined ? {} : { promptChars: options.promptChars }),
     async open(signal: AbortSignal): Promise<AsyncIterable<ProviderEvent>> {
       const value =

@@ -1,16 +1,25 @@
 const brand = Symbol.for('breakwater.llm-stream.StreamError');
 
 /**
- * Why a stream failed.
- * - `RATE_LIMITED`: the provider answered 429 on the last attempt.
- * - `CIRCUIT_OPEN`: the last source's guard (circuit breaker) refused a permit.
- * - `UPSTREAM_ERROR`: any other failure before the first token, after retries and failover.
- * - `STREAM_INTERRUPTED`: the upstream failed after the first token; the text is incomplete.
+ * Why an attempt or a stream failed.
+ * - `RATE_LIMITED`: the provider answered 429.
+ * - `CIRCUIT_OPEN`: the source's guard (circuit breaker) refused a permit.
+ * - `INVALID_REQUEST`: the provider refused the request itself (400, 401, 403, 404, 413, 422,
+ *   content policy, context length): never retried, never failed over.
+ * - `UPSTREAM_ERROR`: any other failure before the first token.
+ * - `FIRST_TOKEN_TIMEOUT`: no content arrived within `firstTokenTimeoutMs` of the attempt's start.
+ * - `IDLE_TIMEOUT`: no content arrived for `idleTimeoutMs` after the first token; the output is incomplete.
+ * - `DEADLINE_EXCEEDED`: the stream ran past `deadlineMs`, retries and failover included.
+ * - `STREAM_INTERRUPTED`: the upstream failed after the first token; the output is incomplete.
  */
 export type StreamErrorCode =
   | 'RATE_LIMITED'
   | 'CIRCUIT_OPEN'
+  | 'INVALID_REQUEST'
   | 'UPSTREAM_ERROR'
+  | 'FIRST_TOKEN_TIMEOUT'
+  | 'IDLE_TIMEOUT'
+  | 'DEADLINE_EXCEEDED'
   | 'STREAM_INTERRUPTED';
 
 /** Options for {@link StreamError}. */

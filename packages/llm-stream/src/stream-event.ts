@@ -1,13 +1,22 @@
+import type { NormalizedFinishReason } from './adapters/normalize-finish-reason.js';
 import type { StreamError, StreamErrorCode } from './stream-error.js';
 
 /**
  * Token usage of one stream. On `complete` it is the provider's own count when the provider
- * reported one after the last text; otherwise (and always on `cancelled` and `error`) it is the
- * last cumulative provider count plus an estimate of the text received since, flagged `estimated`.
+ * reported one after the last output; otherwise (and always on `cancelled` and `error`) it is
+ * the last cumulative provider count plus an estimate of the output received since (text,
+ * reasoning, tool arguments, refusals), flagged `estimated`. Before the provider reports input
+ * tokens, `input_tokens` is the source's `promptTokens` (counted from the request's prompt).
  */
 export interface StreamUsage {
   readonly input_tokens: number;
+  /** Every output token, reasoning included. */
   readonly output_tokens: number;
+  /**
+   * The part of `output_tokens` spent on reasoning: the provider's count, or an estimate of the
+   * reasoning text received. Absent when the stream had no reasoning and the provider gave no count.
+   */
+  readonly reasoning_tokens?: number;
   /** True when any part of the counts is a local estimate rather than the provider's report. */
   readonly estimated: boolean;
 }
@@ -71,8 +80,14 @@ export interface StreamCompleteEvent extends StreamEventBase {
    * arrived at the same clock reading (no time to measure a rate over).
    */
   readonly tokens_per_second: number | null;
-  /** The provider's stop reason (`stop`, `length`, `end_turn`, `STOP`...); null when it gave none. */
-  readonly finish_reason: string | null;
+  /**
+   * Why the model stopped, in one vocabulary: `stop`, `length`, `tool_calls`, `content_filter`
+   * or `other`. `tool_calls` whenever the stream carried a tool call, also when the provider said
+   * `stop` (Gemini, some OpenAI-compatible servers); `stop` when the source gave no reason.
+   */
+  readonly finish_reason: NormalizedFinishReason;
+  /** The provider's own stop reason (`end_turn`, `STOP`, `tool_use`...); null when it gave none. */
+  readonly provider_finish_reason: string | null;
 }
 
 /** The stream failed: before the first token after retries and failover, or mid-stream. */
@@ -102,8 +117,85 @@ export interface StreamCancelledEvent extends StreamEventBase {
 /** The three events that end a stream; every stream ends with exactly one of them. */
 export type StreamEndEvent = StreamCompleteEvent | StreamErrorEvent | StreamCancelledEvent;
 
-/** Everything a managed stream yields, in order: `start`, any `chunk`s, then one end event. */
-export type StreamEvent = StreamStartEvent | StreamChunkEvent | StreamEndEvent;
+/** A piece of the model's reasoning (thinking), delivered as it arrives, never buffered. */
+export interface StreamReasoningEvent extends StreamEventBase {
+  readonly type: 'reasoning';
+  readonly content: string;
+}
+
+/**
+ * A reasoning block ended. `content` is the whole block's text and `signature` the provider's
+ * proof of it (Anthropic's `signature`, Gemini's `thoughtSignature`; null when the provider sends
+ * none, as OpenAI-compatible servers): send both back unchanged with tool results.
+ */
+export interface StreamReasoningEndEvent extends StreamEventBase {
+  readonly type: 'reasoning_end';
+  readonly content: string;
+  readonly signature: string | null;
+}
+
+/** Reasoning the provider encrypted (Anthropic `redacted_thinking`): send `data` back unchanged. */
+export interface StreamRedactedReasoningEvent extends StreamEventBase {
+  readonly type: 'redacted_reasoning';
+  readonly data: string;
+}
+
+/** Fields every tool-call event carries. */
+export interface StreamToolCallBase extends StreamEventBase {
+  /** 0-based position of the call in this response: parallel calls have 0, 1, 2... */
+  readonly tool_call_index: number;
+  /** The provider's call id; a tool result must quote it. */
+  readonly tool_call_id: string;
+}
+
+/** A tool call begins: its id and the tool's name. Its arguments follow as deltas. */
+export interface StreamToolCallStartEvent extends StreamToolCallBase {
+  readonly type: 'tool_call_start';
+  readonly tool_name: string;
+}
+
+/** A piece of a tool call's JSON arguments, as the provider streamed it (not valid JSON alone). */
+export interface StreamToolCallDeltaEvent extends StreamToolCallBase {
+  readonly type: 'tool_call_delta';
+  readonly arguments_delta: string;
+}
+
+/**
+ * A complete tool call. `arguments` is the whole JSON text (`'{}'` when the provider streamed
+ * none); `input` is it parsed, or undefined when it is not valid JSON, and then `parse_error`
+ * says why (the call is passed on; answering it with an error is the caller's choice).
+ */
+export interface StreamToolCallEvent extends StreamToolCallBase {
+  readonly type: 'tool_call';
+  readonly tool_name: string;
+  readonly arguments: string;
+  readonly input: unknown;
+  readonly parse_error: string | null;
+  /** Gemini's `thoughtSignature` on the call, to send back with it; null otherwise. */
+  readonly signature: string | null;
+}
+
+/** A piece of a refusal (OpenAI's `refusal`): the model declined, in its own words. */
+export interface StreamRefusalEvent extends StreamEventBase {
+  readonly type: 'refusal';
+  readonly content: string;
+}
+
+/** Output parts other than text; a text-only caller can ignore them (its text is in `chunk`s). */
+export type StreamPartEvent =
+  | StreamReasoningEvent
+  | StreamReasoningEndEvent
+  | StreamRedactedReasoningEvent
+  | StreamToolCallStartEvent
+  | StreamToolCallDeltaEvent
+  | StreamToolCallEvent
+  | StreamRefusalEvent;
+
+/**
+ * Everything a managed stream yields, in order: `start`, then `chunk`s (text) and part events
+ * in the order the provider sent them, then one end event.
+ */
+export type StreamEvent = StreamStartEvent | StreamChunkEvent | StreamPartEvent | StreamEndEvent;
 
 /** Announces a retry of the same source before the first token. */
 export interface StreamRetryEvent extends StreamEventBase {
@@ -113,6 +205,22 @@ export interface StreamRetryEvent extends StreamEventBase {
   readonly delay_ms: number;
   readonly code: StreamErrorCode;
   readonly message: string;
+}
+
+/**
+ * One attempt failed: emitted for every failed attempt (a refused permit included), also those
+ * a retry or failover hides, and for the last one (`next: 'none'`) just before the `error` event.
+ */
+export interface StreamAttemptFailedEvent extends StreamEventBase {
+  readonly type: 'attempt_failed';
+  /** 1-based number of the attempt on this source. */
+  readonly attempt: number;
+  readonly code: StreamErrorCode;
+  readonly message: string;
+  /** The upstream HTTP status, when there was one. */
+  readonly status?: number;
+  /** What the stream does next: retry this source, move to the next one, or end with an error. */
+  readonly next: 'retry' | 'failover' | 'none';
 }
 
 /**

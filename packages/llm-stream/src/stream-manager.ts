@@ -2,13 +2,21 @@ import EventEmitter from 'eventemitter3';
 import type { ActiveStreamInfo } from './active-stream-info.js';
 import { type ManagedStream, ManagedStreamImpl, type StreamHooks } from './managed-stream.js';
 import type {
+  StreamAttemptFailedEvent,
   StreamCancelledEvent,
   StreamChunkEvent,
   StreamCompleteEvent,
   StreamErrorEvent,
   StreamFailoverEvent,
+  StreamReasoningEndEvent,
+  StreamReasoningEvent,
+  StreamRedactedReasoningEvent,
+  StreamRefusalEvent,
   StreamRetryEvent,
   StreamStartEvent,
+  StreamToolCallDeltaEvent,
+  StreamToolCallEvent,
+  StreamToolCallStartEvent,
 } from './stream-event.js';
 import {
   resolveStreamOptions,
@@ -24,6 +32,18 @@ export interface StreamManagerEvents {
   complete: (event: StreamCompleteEvent) => void;
   error: (event: StreamErrorEvent) => void;
   cancelled: (event: StreamCancelledEvent) => void;
+  reasoning: (event: StreamReasoningEvent) => void;
+  reasoning_end: (event: StreamReasoningEndEvent) => void;
+  redacted_reasoning: (event: StreamRedactedReasoningEvent) => void;
+  tool_call_start: (event: StreamToolCallStartEvent) => void;
+  tool_call_delta: (event: StreamToolCallDeltaEvent) => void;
+  tool_call: (event: StreamToolCallEvent) => void;
+  refusal: (event: StreamRefusalEvent) => void;
+  /**
+   * An attempt failed before the first token (retried, failed over or final) or the stream failed
+   * after it: one per failed attempt, so errors that a retry or failover hid can be counted.
+   */
+  attempt_failed: (event: StreamAttemptFailedEvent) => void;
   /** A retry of the same source before the first token. */
   retry: (event: StreamRetryEvent) => void;
   /** A move to the next source before the first token (labels change from `from_*` to the new ones). */
@@ -39,7 +59,7 @@ export interface StreamManagerOptions extends StreamDefaults {
 /**
  * Creates managed streams and keeps the registry of the live ones: list them with their progress,
  * get one, cancel one. A stream leaves the registry the moment it ends. Observe every stream
- * through `on('start' | 'chunk' | 'complete' | 'error' | 'cancelled' | 'retry' | 'failover')`.
+ * through `on(type)` for every event type, and `attempt_failed`, `retry` and `failover`.
  */
 export interface StreamManager {
   /** Starts a managed stream over one source or a failover list. Nothing is sent until it is read. */

@@ -10,7 +10,7 @@ import {
   resolveRetryOptions,
 } from './retry-options.js';
 import type { StreamGuard } from './stream-guard.js';
-import { turnClock } from './turn-clock.js';
+import type { StreamTimeLimits } from './stream-watchdog.js';
 
 /** A source with the guard (circuit breaker) that must grant it a permit before each attempt. */
 export interface StreamSourceEntry {
@@ -52,7 +52,24 @@ export interface StreamDefaults {
   readonly failover?: FailoverOptions;
   /** Token count of a text delta, used when the provider has not reported one. @default {@link estimateTokens} */
   readonly estimateTokens?: (text: string) => number;
-  /** Epoch milliseconds. @default Date.now (read once per event-loop turn for chunks that arrive together) */
+  /**
+   * Milliseconds an attempt may take to deliver its first content (text, reasoning, a tool call,
+   * a refusal); then it fails with `FIRST_TOKEN_TIMEOUT` and the next source takes over, like any
+   * failure before the first token. `false` turns it off. @default 60000
+   */
+  readonly firstTokenTimeoutMs?: number | false;
+  /**
+   * Milliseconds the stream may wait on the upstream for more content after the first; then it
+   * ends with `IDLE_TIMEOUT` and the usage so far. Time the reader spends not reading does not
+   * count. `false` turns it off. @default 60000
+   */
+  readonly idleTimeoutMs?: number | false;
+  /**
+   * Milliseconds the whole stream may take from its start, retries and failover included; then
+   * it ends with `DEADLINE_EXCEEDED` and the usage so far. `false` turns it off. @default 900000
+   */
+  readonly deadlineMs?: number | false;
+  /** Epoch milliseconds. @default Date.now */
   readonly clock?: () => number;
   /** Source of randomness for backoff jitter, in [0, 1). @default Math.random */
   readonly random?: () => number;
@@ -83,6 +100,7 @@ export interface ResolvedStreamOptions {
   readonly retry: ResolvedRetryOptions;
   readonly failover: ResolvedFailoverOptions;
   readonly estimateTokens: ((text: string) => number) | undefined;
+  readonly limits: StreamTimeLimits;
   readonly clock: () => number;
   readonly random: () => number;
   readonly expectedTokens: number | undefined;
@@ -122,7 +140,7 @@ export function resolveStreamOptions(
     throw new RangeError(`expectedTokens must be > 0, got ${expectedTokens}`);
   }
   const estimate = options.estimateTokens ?? defaults.estimateTokens;
-  const clock = options.clock ?? defaults.clock ?? turnClock;
+  const clock = options.clock ?? defaults.clock ?? now;
   const random = options.random ?? defaults.random ?? Math.random;
   for (const [name, value] of [
     ['estimateTokens', estimate],
@@ -147,11 +165,38 @@ export function resolveStreamOptions(
     retry: resolveRetryOptions(options.retry !== undefined ? options.retry : defaults.retry),
     failover: resolveFailoverOptions(options.failover ?? defaults.failover),
     estimateTokens: estimate,
+    limits: {
+      firstTokenTimeoutMs: resolveLimit(
+        'firstTokenTimeoutMs',
+        options.firstTokenTimeoutMs ?? defaults.firstTokenTimeoutMs,
+        60_000,
+      ),
+      idleTimeoutMs: resolveLimit(
+        'idleTimeoutMs',
+        options.idleTimeoutMs ?? defaults.idleTimeoutMs,
+        60_000,
+      ),
+      deadlineMs: resolveLimit('deadlineMs', options.deadlineMs ?? defaults.deadlineMs, 900_000),
+    },
     clock,
     random,
     expectedTokens,
     metadata: options.metadata ?? emptyMetadata,
   };
+}
+
+function now(): number {
+  return Date.now();
+}
+
+/** A time limit in milliseconds; `false` is no limit (Infinity). */
+function resolveLimit(name: string, value: number | false | undefined, fallback: number): number {
+  if (value === false) return Number.POSITIVE_INFINITY;
+  const limit = value ?? fallback;
+  if (typeof limit !== 'number' || !(limit > 0) || !Number.isFinite(limit)) {
+    throw new RangeError(`${name} must be a finite number > 0 or false, got ${String(limit)}`);
+  }
+  return limit;
 }
 
 function normalizeSources(sources: StreamSources): StreamSourceEntry[] {

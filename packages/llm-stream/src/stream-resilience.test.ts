@@ -173,7 +173,7 @@ describe('resilience before the first token', () => {
       }),
     ],
     ['an error without status that is not a connection failure', new Error('bug')],
-  ])('neither retries nor fails over on a caller error: %s', async (_name, error) => {
+  ])('neither retries nor fails over on a caller error: %s', async (name, error) => {
     const manager = createStreamManager({ buffer: false });
     const events: string[] = [];
     manager.on('retry', () => events.push('retry')).on('failover', () => events.push('failover'));
@@ -181,7 +181,8 @@ describe('resilience before the first token', () => {
     const second = scriptedSource(words(1));
     const end = (await collect(manager.stream([first, second]))).at(-1)!;
     expect([first.opens, second.opens, events]).toEqual([1, 0, []]);
-    expect(end).toMatchObject({ type: 'error', code: 'UPSTREAM_ERROR', retryable: false });
+    const code = name.startsWith('an error without status') ? 'UPSTREAM_ERROR' : 'INVALID_REQUEST';
+    expect(end).toMatchObject({ type: 'error', code, retryable: false });
     expect(end.type === 'error' && end.error.cause).toBe(error);
   });
 
@@ -230,13 +231,14 @@ describe('resilience before the first token', () => {
     );
   });
 
-  it('does not sleep out a Retry-After on a source whose real breaker a 429 just opened', async () => {
+  it('waits out a 429 Retry-After on the same source although its real breaker opened for that time', async () => {
     const breaker = createCircuitBreaker({ name: 'primary' });
     const manager = createStreamManager({ buffer: false, random: () => 0 });
-    const retries: StreamRetryEvent[] = [];
-    const failovers: StreamFailoverEvent[] = [];
-    manager.on('retry', (event) => retries.push(event));
-    manager.on('failover', (event) => failovers.push(event));
+    const steps: string[] = [];
+    manager.on('attempt_failed', (event) =>
+      steps.push(`${event.model}:${event.code}:${event.next}`),
+    );
+    manager.on('failover', (event) => steps.push(`failover:${event.model}`));
     const primary = scriptedSource(words(1), {
       model: 'primary',
       openFailures: [apiError(429, { 'retry-after': '30' })],
@@ -245,14 +247,51 @@ describe('resilience before the first token', () => {
     const reading = collect(
       manager.stream([{ source: primary, guard: breaker }, { source: secondary }]),
     );
-    // No timer is advanced: a wait of 30 s would leave the stream pending.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(breaker.state).toBe('OPEN');
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(primary.opens).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    const events = await reading;
+    expect(steps).toEqual(['primary:RATE_LIMITED:retry']);
+    expect(events.at(-1)).toMatchObject({ type: 'complete', model: 'primary' });
+    expect([primary.opens, secondary.opens]).toEqual([2, 0]);
+  });
+
+  it('fails over at once when the breaker stays open longer than the Retry-After', async () => {
+    let open = false;
+    const guard = {
+      tryAcquire: () =>
+        open
+          ? ({
+              ok: false,
+              error: Object.assign(new Error('open'), { code: 'CIRCUIT_OPEN' }),
+              retryAfterMs: 60_000,
+            } as const)
+          : {
+              ok: true as const,
+              success() {},
+              failure() {
+                open = true;
+              },
+              release() {},
+            },
+    };
+    const manager = createStreamManager({ buffer: false, random: () => 0 });
+    const steps: string[] = [];
+    manager.on('attempt_failed', (event) =>
+      steps.push(`${event.model}:${event.code}:${event.next}`),
+    );
+    const primary = scriptedSource(words(1), {
+      model: 'primary',
+      openFailures: [apiError(429, { 'retry-after': '2' })],
+    });
+    const secondary = scriptedSource(words(2), { model: 'secondary' });
+    const reading = collect(manager.stream([{ source: primary, guard }, { source: secondary }]));
+    // No timer is advanced: waiting for the breaker would leave the stream pending.
     await vi.advanceTimersByTimeAsync(0);
     const events = await reading;
-    expect(breaker.state).toBe('OPEN');
-    expect(retries).toEqual([]);
-    expect(failovers).toMatchObject([
-      { from_model: 'primary', model: 'secondary', code: 'RATE_LIMITED' },
-    ]);
+    expect(steps).toEqual(['primary:RATE_LIMITED:failover']);
     expect(events.at(-1)).toMatchObject({ type: 'complete', model: 'secondary' });
     expect(primary.opens).toBe(1);
   });
@@ -300,7 +339,8 @@ describe('resilience before the first token', () => {
     const stream = manager.stream(source);
     const reading = collect(stream);
     await vi.advanceTimersByTimeAsync(10);
-    expect(await timersLeft()).toBe(1);
+    // The backoff and the stream's deadline watchdog.
+    expect(await timersLeft()).toBe(2);
     manager.cancel(stream.id, 'gave up');
     expect(await timersLeft()).toBe(0);
     expect((await reading).at(-1)).toMatchObject({ type: 'cancelled', reason: 'gave up' });
@@ -409,5 +449,83 @@ describe('breaker permits', () => {
     open = false;
     const refused = await collect(manager.stream({ source: scriptedSource(words(1)), guard }));
     expect(refused.at(-1)).toMatchObject({ code: 'CIRCUIT_OPEN', retry_after_ms: 5 });
+  });
+});
+
+describe('attempt observability', () => {
+  it('emits attempt_failed for every failed attempt, also those a retry or failover hides', async () => {
+    const manager = createStreamManager({ buffer: false, retry: { baseDelayMs: 0 } });
+    const seen: string[] = [];
+    manager.on('attempt_failed', (event) =>
+      seen.push(`${event.model}#${event.attempt}:${event.code}:${event.status}:${event.next}`),
+    );
+    manager.on('retry', (event) => seen.push(`retry#${event.attempt}`));
+    manager.on('failover', (event) => seen.push(`failover:${event.model}`));
+    manager.on('complete', (event) => seen.push(`complete:${event.model}`));
+    const primary = scriptedSource(words(1), {
+      model: 'primary',
+      openFailures: [apiError(503), apiError(503), apiError(429)],
+    });
+    const secondary = scriptedSource(words(1), { model: 'secondary' });
+    await collect(manager.stream([primary, secondary]));
+    expect(seen).toEqual([
+      'primary#1:UPSTREAM_ERROR:503:retry',
+      'retry#2',
+      'primary#2:UPSTREAM_ERROR:503:retry',
+      'retry#3',
+      'primary#3:RATE_LIMITED:429:failover',
+      'failover:secondary',
+      'complete:secondary',
+    ]);
+  });
+
+  it('emits the last failed attempt with next none just before the error event', async () => {
+    const manager = createStreamManager({ buffer: false });
+    const seen: string[] = [];
+    manager.on('attempt_failed', (event) =>
+      seen.push(`attempt_failed:${event.code}:${event.next}`),
+    );
+    manager.on('error', (event) => seen.push(`error:${event.code}`));
+    const only = scriptedSource(words(1), { openFailures: [apiError(400)] });
+    await collect(manager.stream(only));
+    expect(seen).toEqual(['attempt_failed:INVALID_REQUEST:none', 'error:INVALID_REQUEST']);
+    expect(only.opens).toBe(1);
+  });
+
+  it('emits attempt_failed for a refused permit and for a failure after the first token', async () => {
+    const manager = createStreamManager({ buffer: false });
+    const seen: string[] = [];
+    manager.on('attempt_failed', (event) =>
+      seen.push(`${event.model}:${event.code}:${event.next}`),
+    );
+    const refused = recordingGuard(true);
+    const broken = scriptedSource([...words(2), { fail: apiError(500) }], { model: 'broken' });
+    const end = (
+      await collect(
+        manager.stream([
+          { source: scriptedSource(words(1), { model: 'guarded' }), guard: refused.guard },
+          broken,
+        ]),
+      )
+    ).at(-1)!;
+    expect(seen).toEqual(['guarded:CIRCUIT_OPEN:failover', 'broken:STREAM_INTERRUPTED:none']);
+    expect(end).toMatchObject({ type: 'error', code: 'STREAM_INTERRUPTED', status: 500 });
+  });
+});
+
+describe('provider usage validation', () => {
+  it('ignores counts that are not finite non-negative integers', async () => {
+    const source = scriptedSource([
+      ...words(4),
+      { type: 'usage', inputTokens: -3, outputTokens: Number.NaN },
+      { type: 'usage', inputTokens: 2.5, outputTokens: Number.POSITIVE_INFINITY },
+      { type: 'usage', reasoningTokens: -1, outputTokens: '7' as unknown as number },
+    ]);
+    const end = (await collect(createStreamManager({ buffer: false }).stream(source))).at(-1)!;
+    expect(end).toMatchObject({
+      type: 'complete',
+      usage: { input_tokens: 0, output_tokens: 4, estimated: true },
+    });
+    expect(end.type === 'complete' && 'reasoning_tokens' in end.usage).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import {
   RETRYABLE_CODES,
   toProviderError,
 } from './adapters/provider-error.js';
+import { parseRetryAfterMs } from './retry-after.js';
 
 /** What the stream needs to know about an error thrown by a provider SDK or adapter. */
 export interface UpstreamFailure {
@@ -87,28 +88,7 @@ function isConnectionOrTimeout(error: unknown): boolean {
 function readRetryAfterMs(record: Record<string, unknown>, now: number): number | undefined {
   const direct = numberOrUndefined(record.retryAfterMs);
   if (direct !== undefined) return Math.max(0, direct);
-  const headers = record.headers;
-  const afterMs = Number.parseFloat(header(headers, 'retry-after-ms') ?? '');
-  if (Number.isFinite(afterMs) && afterMs >= 0) return afterMs;
-  const after = header(headers, 'retry-after');
-  if (after === undefined) return undefined;
-  const seconds = Number(after);
-  if (after.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(after);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function header(headers: unknown, name: string): string | undefined {
-  if (typeof headers !== 'object' || headers === null) return undefined;
-  const withGet = headers as { get?: unknown };
-  if (typeof withGet.get === 'function') {
-    const value = (withGet.get as (key: string) => unknown).call(headers, name);
-    return typeof value === 'string' ? value : undefined;
-  }
-  const value = (headers as Record<string, unknown>)[name];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  return undefined;
+  return parseRetryAfterMs(record.headers, now);
 }
 
 function numberOrUndefined(value: unknown): number | undefined {

@@ -45,6 +45,12 @@ async function connect(url: string, options?: ConstructorParameters<typeof WebSo
   return { client, messages };
 }
 
+/** Waits (up to 10 s) until `condition()` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition() && waited < 10_000; waited += 5) await sleep(5);
+  expect(condition()).toBe(true);
+}
+
 describe('pipeWebSocket over a real ws connection', () => {
   it('sends one JSON message per event and leaves the socket open for the next stream', async () => {
     const up = await startHttpUpstream({ pieces: 8 });
@@ -54,7 +60,8 @@ describe('pipeWebSocket over a real ws connection', () => {
     const { client, messages } = await connect(server.url);
     const end = await server.piped[0]!;
     expect(end.type).toBe('complete');
-    await sleep(20);
+    // The server handed the last frame to the socket; the client receives it a moment later.
+    await until(() => messages.at(-1)?.type === 'complete');
     expect(messages[0]).toMatchObject({ type: 'start', provider: 'http' });
     expect(messages.at(-1)).toMatchObject({ type: 'complete', finish_reason: 'stop' });
     const chunks = messages.filter((message) => message.type === 'chunk');

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import type { Metrics } from './create-metrics.js';
+import type { Metrics } from './metrics.js';
 import {
   createClusterAggregatorSource,
   exposeRegistriesToPrimary,

@@ -118,6 +118,26 @@ describe('createMetrics', () => {
     ).toBe(1);
   });
 
+  it('counts retries and failovers by the model that failed, its error type guarded', async () => {
+    const metrics = createMetrics({ maxLabelValues: 2 });
+    metrics.recordAiRetry({ provider: 'openai', model: 'gpt-4o', errorType: 'rate_limited' });
+    metrics.recordAiRetry({ provider: 'openai', model: 'gpt-4o', errorType: 'rate_limited' });
+    metrics.recordAiFailover({ provider: 'openai', model: 'gpt-4o' });
+    metrics.recordAiFailover({ provider: 'openai', model: 'gpt-4o', errorType: 'upstream_error' });
+    const { registry, names } = metrics;
+    expect(
+      await sampleValue(registry, names.aiRetries, { ...gpt, error_type: 'rate_limited' }),
+    ).toBe(2);
+    expect(await sampleValue(registry, names.aiFailovers, { ...gpt, error_type: '_OTHER' })).toBe(
+      1,
+    );
+    // Past the budget of 2 error types, a new one is `other`.
+    expect(await sampleValue(registry, names.aiFailovers, { ...gpt, error_type: 'other' })).toBe(1);
+    expect(() => metrics.recordAiRetry({ provider: 3 as never, model: 'gpt-4o' })).toThrow(
+      new TypeError('provider must be a string, got number'),
+    );
+  });
+
   it('counts unpriced models under model="unknown", announces them once and adds no cost', async () => {
     const onUnknownModel = vi.fn();
     const metrics = createMetrics({ costCalculator: createCostCalculator({ onUnknownModel }) });

@@ -1,4 +1,4 @@
-import { type CostCalculator, createCostCalculator, type TokenUsage } from './cost-calculator.js';
+import { type CostCalculator, createCostCalculator } from './cost-calculator.js';
 import {
   assertSafeLabelName,
   createBoundedLabel,
@@ -7,6 +7,7 @@ import {
   OTHER_LABEL_VALUE,
   UNKNOWN_MODEL_LABEL_VALUE,
 } from './label-guard.js';
+import { checkBuckets, checkMs, checkText, checkTokens } from './metric-checks.js';
 import {
   DEFAULT_PREFIX,
   type HistogramMetricKey,
@@ -15,11 +16,20 @@ import {
   type MetricNames,
 } from './metric-definitions.js';
 import {
+  type AiRequestStatus,
+  attachInternals,
+  BREAKER_STATE_LABELS,
+  type CacheEvent,
+  type FailedAttempt,
+  type Metrics,
+  type MetricsInternals,
+  type StreamLabels,
+} from './metrics.js';
+import {
   createInstrument,
   createRegistry,
   type Instrument,
   isRegistry,
-  type MetricsSource,
   type Registry,
 } from './prom-client-backend.js';
 
@@ -58,169 +68,6 @@ export interface CreateMetricsOptions {
   readonly defaultLabels?: Readonly<Record<string, string>>;
 }
 
-/** The result of an AI request, as {@link Metrics.recordAiRequest} counts it. */
-export type AiRequestStatus = 'success' | 'error' | 'cancelled';
-
-/** One AI request (one model call), streamed or not. */
-export interface AiRequest {
-  /**
-   * OpenTelemetry `gen_ai.provider.name`: `openai`, `anthropic`, `gcp.gemini`, … The short names
-   * `gemini`, `google`, `vertex`, `bedrock` and `azure` are mapped to the convention's values.
-   */
-  readonly provider: string;
-  /** The requested model id. Labelled through the allowlist; priced through the cost calculator. */
-  readonly model: string;
-  /** OpenTelemetry `gen_ai.operation.name`: `chat`, `embeddings`, `text_completion`, … @default 'chat' */
-  readonly operation?: string;
-  /** Wall time from sending the request to its last byte; omit when unknown (no duration is recorded). */
-  readonly durationMs?: number;
-  /** @default 'error' when `errorType` is set, otherwise 'success' */
-  readonly status?: AiRequestStatus;
-  /** Low-cardinality error class (`rate_limited`, `timeout`, `500`, …), for failed requests. */
-  readonly errorType?: string;
-  /** Billed token counts; omit when the provider did not report them. */
-  readonly usage?: TokenUsage;
-  /** Time to the first streamed chunk, for streaming requests. */
-  readonly timeToFirstChunkMs?: number;
-  /** What the request was for (`summarize`, `chat`, …), for cost by task. @default 'default' */
-  readonly taskType?: string;
-}
-
-/** Identifies the series of one stream. */
-export interface StreamLabels {
-  /** OpenTelemetry `gen_ai.provider.name` (short names are mapped, as for {@link AiRequest.provider}). */
-  readonly provider: string;
-  /** The requested model id, labelled through the allowlist. */
-  readonly model: string;
-  /** @default 'chat' */
-  readonly operation?: string;
-}
-
-/** One streamed output chunk. */
-export interface StreamChunk extends StreamLabels {
-  /** Time since the previous chunk; omit for the first chunk of a stream. */
-  readonly sincePreviousChunkMs?: number;
-}
-
-/** The end of one stream. */
-export interface StreamEnd extends StreamLabels {
-  /** How the stream ended; `cancelled` is counted in `breakwater_streams_cancelled_total`. */
-  readonly outcome: 'complete' | 'error' | 'cancelled';
-  /** Why a cancelled stream was cancelled (`client_disconnected`, `timeout`, …). @default 'unspecified' */
-  readonly reason?: string;
-}
-
-/** One HTTP request served. */
-export interface HttpRequest {
-  /** The HTTP method; methods outside the standard nine are labelled `other`. */
-  readonly method: string;
-  /** The route template (`/v1/chat/:id`), never the raw path. */
-  readonly route: string;
-  /** The response status; values outside 100–599 are labelled `other`. */
-  readonly statusCode: number;
-  /** Time from receiving the request to sending the response, in milliseconds. */
-  readonly durationMs: number;
-}
-
-/** One database (or Redis) operation. */
-export interface DbOperation {
-  /** `redis`, `postgresql`, … */
-  readonly system: string;
-  /** `get`, `evalsha`, `select`, … */
-  readonly operation: string;
-  /** Duration of the operation in milliseconds. */
-  readonly durationMs: number;
-  /** @default 'success' */
-  readonly status?: 'success' | 'error';
-}
-
-/** Response-cache events, as the response cache emits them. */
-export type CacheEvent = 'hit' | 'miss' | 'set' | 'evict';
-
-/** The five circuit-breaker states, as label values of `breakwater_circuit_breaker_state`. */
-export const BREAKER_STATE_LABELS = [
-  'closed',
-  'open',
-  'half_open',
-  'forced_open',
-  'disabled',
-] as const;
-
-/** The metric set on one registry, with typed recorders that apply the cardinality guards. */
-export interface Metrics extends MetricsSource {
-  /** The registry the metrics live on. */
-  readonly registry: Registry;
-  /** Exposition name of every metric, with this instance's prefix. */
-  readonly names: MetricNames;
-  /** The calculator behind `breakwater_ai_cost_usd_total`. */
-  readonly costCalculator: CostCalculator;
-  /** The exposition text of the registry. */
-  metrics(): Promise<string>;
-  /**
-   * Records one AI request: its count, duration, token usage, time to first chunk and cost.
-   * Returns its cost in US dollars, or `undefined` when it had no usage or no price.
-   */
-  recordAiRequest(request: AiRequest): number | undefined;
-  /** A stream started: `breakwater_streams_active` goes up. */
-  recordStreamStart(stream: StreamLabels): void;
-  /** A chunk was delivered: counts it and records the time since the previous chunk. */
-  recordStreamChunk(chunk: StreamChunk): void;
-  /** A stream ended: `breakwater_streams_active` goes down; cancellations are counted. */
-  recordStreamEnd(stream: StreamEnd): void;
-  /** A response-cache event. `cache` names the cache. @default cache 'response' */
-  recordCacheEvent(event: CacheEvent, cache?: string): void;
-  /** An HTTP request was served. */
-  recordHttpRequest(request: HttpRequest): void;
-  /** A database operation finished. */
-  recordDbOperation(operation: DbOperation): void;
-  /** A WebSocket connection opened. */
-  recordWebSocketOpen(): void;
-  /** A WebSocket connection closed. */
-  recordWebSocketClose(): void;
-  /** WebSocket messages received (`inbound`) or sent (`outbound`). @default count 1 */
-  recordWebSocketMessage(direction: 'inbound' | 'outbound', count?: number): void;
-  /** A breaker's current state (for breakers not bound with `instrumentBreakers`, e.g. opossum). */
-  recordBreakerState(breaker: string, state: string): void;
-  /** A breaker changed state: counts the transition and sets the state gauge. */
-  recordBreakerTransition(transition: { breaker: string; from: string; to: string }): void;
-  /** A call through a breaker ended or was rejected. */
-  recordBreakerCall(breaker: string, result: 'success' | 'failure' | 'rejected' | 'ignored'): void;
-  /** A rate-limit decision. `shadow` denials were allowed through in shadow mode. */
-  recordRateLimitDecision(decision: {
-    tier: string;
-    allowed: boolean;
-    reason: string;
-    shadow?: boolean;
-  }): void;
-}
-
-/** What the instrument* bindings need beyond the public recorders. */
-export interface MetricsInternals {
-  readonly countBreakerTransition: (breaker: string, from: string, to: string) => void;
-  readonly countBreakerSlowCall: (breaker: string) => void;
-  readonly countNearLimit: (tier: string) => void;
-  readonly setFallbackEngaged: (source: object, engaged: boolean) => void;
-  /** Adds a scrape-time source of breaker states; returns its removal. */
-  readonly addBreakerStates: (list: () => Iterable<{ name: string; state: string }>) => () => void;
-  /** Adds a scrape-time source of a cache's key count; returns its removal. */
-  readonly addCacheSize: (cache: string, size: () => number) => () => void;
-  /** Maps a raw model id to its label. */
-  readonly modelLabel: (model: string) => string;
-}
-
-// A registered symbol, so instrument* of one copy of the package accepts Metrics of another.
-const INTERNALS = Symbol.for('breakwater.metrics.MetricsInternals');
-
-/** The internals of a `Metrics` made by {@link createMetrics}; a TypeError for anything else. */
-export function metricsInternals(metrics: Metrics): MetricsInternals {
-  const internals =
-    typeof metrics === 'object' && metrics !== null
-      ? (metrics as unknown as Record<symbol, MetricsInternals | undefined>)[INTERNALS]
-      : undefined;
-  if (!internals) throw new TypeError('metrics must be created by createMetrics()');
-  return internals;
-}
-
 /** Common provider names mapped to their OpenTelemetry `gen_ai.provider.name` values. */
 const PROVIDER_ALIASES = new Map([
   ['gemini', 'gcp.gemini'],
@@ -244,44 +91,6 @@ const HTTP_METHODS = new Set([
   'TRACE',
   'PATCH',
 ]);
-
-function checkBuckets(key: string, buckets: readonly number[]): readonly number[] {
-  if (!Array.isArray(buckets) || buckets.length === 0) {
-    throw new TypeError(`buckets.${key} must be a non-empty array of numbers`);
-  }
-  let previous = -Infinity;
-  for (const bound of buckets) {
-    if (typeof bound !== 'number' || !Number.isFinite(bound)) {
-      throw new RangeError(`buckets.${key} must hold finite numbers, got ${String(bound)}`);
-    }
-    if (bound <= previous) {
-      throw new RangeError(
-        `buckets.${key} must be strictly increasing, got ${bound} after ${previous}`,
-      );
-    }
-    previous = bound;
-  }
-  return buckets;
-}
-
-function checkMs(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkText(name: string, value: string): void {
-  if (typeof value !== 'string') {
-    throw new TypeError(`${name} must be a string, got ${typeof value}`);
-  }
-}
-
-function checkTokens(name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
-  }
-}
 
 type Labels = Record<string, string>;
 type CounterLike = { inc(labels: Labels, value?: number): void; reset(): void };
@@ -399,6 +208,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const dbSystemLabel = bounded();
   const dbOperationLabel = bounded();
   const breakerStateLabel = bounded();
+  const limiterLabel = bounded();
 
   const breakerStates = new Map<string, string>();
   const breakerSources = new Set<() => Iterable<{ name: string; state: string }>>();
@@ -483,6 +293,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const breakerTransitions = counter('breakerTransitions');
   const breakerCalls = counter('breakerCalls');
   const breakerSlowCalls = counter('breakerSlowCalls');
+  const aiRetries = counter('aiRetries');
+  const aiFailovers = counter('aiFailovers');
+  const concurrencyInFlight = gauge('concurrencyInFlight');
+  const concurrencyWait = histogram('concurrencyWait');
+  const concurrencyRejections = counter('concurrencyRejections');
+  const concurrencyStoreErrors = counter('concurrencyStoreErrors');
   const rateLimitDecisions = counter('rateLimitDecisions');
   const rateLimitNearLimit = counter('rateLimitNearLimit');
   const fallbackActive = gauge('rateLimitFallbackActive');
@@ -514,6 +330,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       gen_ai_provider_name: providerLabel(stream.provider),
       gen_ai_request_model: modelLabel(stream.model),
     });
+  }
+
+  function failedAttemptLabels(attempt: FailedAttempt): Labels {
+    const labels = genAiLabels(attempt.provider, attempt.model, attempt.operation);
+    labels.error_type = errorTypeLabel(attempt.errorType ?? '_OTHER');
+    return labels;
   }
 
   function countBreakerTransition(breaker: string, from: string, to: string): void {
@@ -587,6 +409,14 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
         );
       }
       return cost;
+    },
+
+    recordAiRetry(attempt) {
+      aiRetries.inc(failedAttemptLabels(attempt));
+    },
+
+    recordAiFailover(attempt) {
+      aiFailovers.inc(failedAttemptLabels(attempt));
     },
 
     recordStreamStart(stream) {
@@ -734,8 +564,20 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       };
     },
     modelLabel,
+    concurrencyAcquired(limiter, waitedMs) {
+      const labels = withDefaults({ limiter: limiterLabel(limiter) });
+      concurrencyInFlight.inc(labels);
+      concurrencyWait.observe(labels, checkMs('waitedMs', waitedMs) / 1000);
+    },
+    concurrencyReleased: (limiter) =>
+      concurrencyInFlight.dec(withDefaults({ limiter: limiterLabel(limiter) })),
+    concurrencyRejected: (limiter, reason) =>
+      concurrencyRejections.inc(
+        withDefaults({ limiter: limiterLabel(limiter), reason: reasonLabel(reason) }),
+      ),
+    concurrencyStoreError: (limiter) =>
+      concurrencyStoreErrors.inc(withDefaults({ limiter: limiterLabel(limiter) })),
   };
-  // Not enumerable: a spread or JSON copy of the object is not a Metrics.
-  Object.defineProperty(metrics, INTERNALS, { value: internals });
+  attachInternals(metrics, internals);
   return metrics;
 }

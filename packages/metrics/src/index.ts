@@ -7,20 +7,7 @@ export {
   type TokenUsage,
   type UnknownModelEvent,
 } from './cost-calculator.js';
-export {
-  type AiRequest,
-  type AiRequestStatus,
-  BREAKER_STATE_LABELS,
-  type CacheEvent,
-  type CreateMetricsOptions,
-  createMetrics,
-  type DbOperation,
-  type HttpRequest,
-  type Metrics,
-  type StreamChunk,
-  type StreamEnd,
-  type StreamLabels,
-} from './create-metrics.js';
+export { type CreateMetricsOptions, createMetrics } from './create-metrics.js';
 export {
   type BreakerEventSource,
   type BreakerRegistrySource,
@@ -38,6 +25,13 @@ export {
   type ResponseCacheSource,
 } from './instrument-cache.js';
 export {
+  type ConcurrencyLimiterSource,
+  type InstrumentConcurrencyOptions,
+  instrumentConcurrency,
+  type MetricsConcurrencyAcquiredEvent,
+  type MetricsConcurrencyRejectedEvent,
+} from './instrument-concurrency.js';
+export {
   instrumentRateLimiter,
   type MetricsRateLimitDecisionEvent,
   type MetricsRateLimitNearLimitEvent,
@@ -47,11 +41,14 @@ export {
 export {
   type InstrumentStreamsOptions,
   instrumentStreams,
+  type MetricsStreamAttemptFailedEvent,
   type MetricsStreamCancelledEvent,
   type MetricsStreamChunkEvent,
   type MetricsStreamCompleteEvent,
   type MetricsStreamErrorEvent,
   type MetricsStreamEventBase,
+  type MetricsStreamFailoverEvent,
+  type MetricsStreamRetryEvent,
   type StreamManagerSource,
   type StreamUsageLike,
 } from './instrument-streams.js';
@@ -61,6 +58,7 @@ export {
   UNKNOWN_MODEL_LABEL_VALUE,
 } from './label-guard.js';
 export {
+  CONCURRENCY_WAIT_BUCKETS,
   DB_DURATION_BUCKETS,
   DEFAULT_PREFIX,
   GEN_AI_DURATION_BUCKETS,
@@ -75,6 +73,19 @@ export {
   type MetricNames,
   type MetricType,
 } from './metric-definitions.js';
+export {
+  type AiRequest,
+  type AiRequestStatus,
+  BREAKER_STATE_LABELS,
+  type CacheEvent,
+  type DbOperation,
+  type FailedAttempt,
+  type HttpRequest,
+  type Metrics,
+  type StreamChunk,
+  type StreamEnd,
+  type StreamLabels,
+} from './metrics.js';
 export {
   createFastifyMetricsHandler,
   createFetchMetricsHandler,

@@ -22,16 +22,16 @@ class FakeBreakerRegistry extends EventEmitter<{
     return [...this.states].map(([name, state]) => ({
       name,
       state,
-      failure_count: 0,
-      success_count: 0,
-      opened_at: null,
-      retry_after_ms: 0,
+      failureCount: 0,
+      successCount: 0,
+      openedAt: null,
+      retryAfterMs: 0,
       metrics: {
-        total_calls: 0,
-        total_successes: 0,
-        total_failures: 0,
-        total_rejections: 0,
-        success_rate: 1,
+        totalCalls: 0,
+        totalSuccesses: 0,
+        totalFailures: 0,
+        totalRejections: 0,
+        successRate: 1,
       },
     }));
   }

@@ -1,4 +1,4 @@
-import { type Metrics, metricsInternals } from './create-metrics.js';
+import { type Metrics, metricsInternals } from './metrics.js';
 
 /** `stateChange` payload of a breaker registry (`@breakwater/circuit-breaker`). */
 export interface MetricsBreakerStateChangeEvent {

@@ -1,4 +1,4 @@
-import { type Metrics, metricsInternals } from './create-metrics.js';
+import { type Metrics, metricsInternals } from './metrics.js';
 
 /** Response-cache events counted by {@link instrumentCache}. */
 export type ResponseCacheEventName = 'hit' | 'miss' | 'set' | 'evict';

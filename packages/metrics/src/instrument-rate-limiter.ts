@@ -1,4 +1,4 @@
-import { type Metrics, metricsInternals } from './create-metrics.js';
+import { type Metrics, metricsInternals } from './metrics.js';
 
 /** The decision fields {@link instrumentRateLimiter} reads (a `RateLimitDecision` fits). */
 export interface RateLimitDecisionLike {

@@ -53,6 +53,34 @@ class FakeStreamManager extends EventEmitter<{
     },
   ) => void;
   cancelled: (event: Base & { type: 'cancelled'; reason: string; usage: Usage }) => void;
+  attempt_failed: (
+    event: Base & {
+      type: 'attempt_failed';
+      attempt: number;
+      code: string;
+      message: string;
+      status?: number;
+      next: 'retry' | 'failover' | 'none';
+    },
+  ) => void;
+  retry: (
+    event: Base & {
+      type: 'retry';
+      attempt: number;
+      delay_ms: number;
+      code: string;
+      message: string;
+    },
+  ) => void;
+  failover: (
+    event: Base & {
+      type: 'failover';
+      from_model: string;
+      from_provider: string;
+      code: string;
+      message: string;
+    },
+  ) => void;
 }> {
   start(base: Base) {
     this.emit('start', { ...base, type: 'start', timestamp: 0 });
@@ -127,7 +155,16 @@ describe('instrumentStreams', () => {
     expect(await sampleValue(registry, names.aiCost, labels)).toBeCloseTo(0.0045, 12);
 
     stop();
-    for (const event of ['start', 'chunk', 'complete', 'error', 'cancelled'] as const) {
+    for (const event of [
+      'start',
+      'chunk',
+      'complete',
+      'error',
+      'cancelled',
+      'attempt_failed',
+      'retry',
+      'failover',
+    ] as const) {
       expect(manager.listenerCount(event)).toBe(0);
     }
     manager.start({ ...stream, stream_id: 's2' });
@@ -238,6 +275,119 @@ describe('instrumentStreams', () => {
       await sampleValue(registry, names.streamsActive, { gen_ai_request_model: 'gpt-4o' }),
     ).toBe(0);
     expect(() => instrumentStreams(metrics, manager, { clock: 5 as never })).toThrow(TypeError);
+  });
+});
+
+describe('instrumentStreams attempts', () => {
+  const broken = { model: 'broken', provider: 'openai' };
+  const working = { model: 'working', provider: 'anthropic' };
+  const failed = (
+    manager: FakeStreamManager,
+    stream_id: string,
+    attempt: number,
+    code: string,
+    next: 'retry' | 'failover' | 'none',
+  ) =>
+    manager.emit('attempt_failed', {
+      stream_id,
+      ...broken,
+      type: 'attempt_failed',
+      attempt,
+      code,
+      message: code,
+      next,
+    });
+
+  it('counts every failed attempt by model and code, also those a retry and a failover hide', async () => {
+    const metrics = createMetrics({
+      allowModels: ['broken', 'working'],
+      costCalculator: createCostCalculator({ onUnknownModel: () => {} }),
+    });
+    const manager = new FakeStreamManager();
+    instrumentStreams(metrics, manager);
+    manager.start({ stream_id: 's1', ...broken });
+    failed(manager, 's1', 1, 'UPSTREAM_ERROR', 'retry');
+    manager.emit('retry', {
+      stream_id: 's1',
+      ...broken,
+      type: 'retry',
+      attempt: 2,
+      delay_ms: 100,
+      code: 'UPSTREAM_ERROR',
+      message: '503',
+    });
+    failed(manager, 's1', 2, 'FIRST_TOKEN_TIMEOUT', 'failover');
+    manager.emit('failover', {
+      stream_id: 's1',
+      ...working,
+      type: 'failover',
+      from_model: 'broken',
+      from_provider: 'openai',
+      code: 'FIRST_TOKEN_TIMEOUT',
+      message: 'no first token within 5000 ms',
+    });
+    manager.emit('complete', {
+      stream_id: 's1',
+      ...working,
+      type: 'complete',
+      total_tokens: 2,
+      usage: usage(10, 2),
+      ttft_ms: 40,
+      duration_ms: 90,
+      tokens_per_second: 10,
+      finish_reason: 'stop',
+    });
+
+    const { registry, names } = metrics;
+    const brokenLabels = {
+      gen_ai_operation_name: 'chat',
+      gen_ai_provider_name: 'openai',
+      gen_ai_request_model: 'broken',
+    };
+    const request = (labels: Record<string, string>) =>
+      sampleValue(registry, names.aiRequests, labels);
+    expect(await request({ ...brokenLabels, error_type: 'upstream_error' })).toBe(1);
+    expect(await request({ ...brokenLabels, error_type: 'first_token_timeout' })).toBe(1);
+    expect(await request({ gen_ai_request_model: 'working', status: 'success' })).toBe(1);
+    expect(
+      await sampleValue(registry, names.aiRetries, {
+        ...brokenLabels,
+        error_type: 'upstream_error',
+      }),
+    ).toBe(1);
+    expect(
+      await sampleValue(registry, names.aiFailovers, {
+        ...brokenLabels,
+        error_type: 'first_token_timeout',
+      }),
+    ).toBe(1);
+  });
+
+  it('counts the last failed attempt once, through the error event that follows it', async () => {
+    const metrics = createMetrics({
+      allowModels: ['broken'],
+      costCalculator: createCostCalculator({ onUnknownModel: () => {} }),
+    });
+    const manager = new FakeStreamManager();
+    instrumentStreams(metrics, manager);
+    manager.start({ stream_id: 's1', ...broken });
+    failed(manager, 's1', 1, 'IDLE_TIMEOUT', 'none');
+    manager.emit('error', {
+      stream_id: 's1',
+      ...broken,
+      type: 'error',
+      code: 'IDLE_TIMEOUT',
+      message: 'no chunk for 30000 ms',
+      retryable: true,
+      usage: usage(10, 3, true),
+    });
+    expect(
+      await sampleValue(metrics.registry, metrics.names.aiRequests, {
+        gen_ai_request_model: 'broken',
+        status: 'error',
+        error_type: 'idle_timeout',
+      }),
+    ).toBe(1);
   });
 });
 

@@ -1,4 +1,4 @@
-import { type Metrics, metricsInternals, type StreamLabels } from './create-metrics.js';
+import { type Metrics, metricsInternals, type StreamLabels } from './metrics.js';
 
 /** Token usage as the stream manager reports it. */
 export interface StreamUsageLike {
@@ -61,6 +61,35 @@ export interface MetricsStreamCancelledEvent extends MetricsStreamEventBase {
 }
 
 /**
+ * `attempt_failed` payload of a stream manager: one failed attempt, including one that a retry
+ * or a failover hides from the caller.
+ */
+export interface MetricsStreamAttemptFailedEvent extends MetricsStreamEventBase {
+  /** 1-based number of the attempt on this model. */
+  readonly attempt: number;
+  /** Stable error code (`UPSTREAM_ERROR`, `FIRST_TOKEN_TIMEOUT`, …), used in lower case as `error_type`. */
+  readonly code: string;
+  /** What the stream does next: retry the same model, fail over to the next one, or end with `error`. */
+  readonly next: 'retry' | 'failover' | 'none';
+}
+
+/** `retry` payload of a stream manager: the same model is tried again before its first token. */
+export interface MetricsStreamRetryEvent extends MetricsStreamEventBase {
+  /** Error code of the attempt the retry replaces. */
+  readonly code: string;
+}
+
+/** `failover` payload of a stream manager: `model` and `provider` name the next source. */
+export interface MetricsStreamFailoverEvent extends MetricsStreamEventBase {
+  /** The model left behind. */
+  readonly from_model: string;
+  /** The provider left behind. */
+  readonly from_provider: string;
+  /** Error code of the attempt that made the stream move on. */
+  readonly code: string;
+}
+
+/**
  * What {@link instrumentStreams} needs from a stream manager: its manager-level events.
  * The stream manager of `@breakwater/llm-stream` fits.
  */
@@ -80,6 +109,12 @@ export interface StreamManagerSource {
   on(event: 'error', listener: (event: MetricsStreamErrorEvent) => void): unknown;
   /** Subscribes to cancelled streams. */
   on(event: 'cancelled', listener: (event: MetricsStreamCancelledEvent) => void): unknown;
+  /** Subscribes to failed attempts. */
+  on(event: 'attempt_failed', listener: (event: MetricsStreamAttemptFailedEvent) => void): unknown;
+  /** Subscribes to retries. */
+  on(event: 'retry', listener: (event: MetricsStreamRetryEvent) => void): unknown;
+  /** Subscribes to failovers. */
+  on(event: 'failover', listener: (event: MetricsStreamFailoverEvent) => void): unknown;
   /** Unsubscribes from the start of a stream. */
   off(event: 'start', listener: (event: MetricsStreamEventBase) => void): unknown;
   /** Unsubscribes from delivered chunks. */
@@ -90,6 +125,12 @@ export interface StreamManagerSource {
   off(event: 'error', listener: (event: MetricsStreamErrorEvent) => void): unknown;
   /** Unsubscribes from cancelled streams. */
   off(event: 'cancelled', listener: (event: MetricsStreamCancelledEvent) => void): unknown;
+  /** Unsubscribes from failed attempts. */
+  off(event: 'attempt_failed', listener: (event: MetricsStreamAttemptFailedEvent) => void): unknown;
+  /** Unsubscribes from retries. */
+  off(event: 'retry', listener: (event: MetricsStreamRetryEvent) => void): unknown;
+  /** Unsubscribes from failovers. */
+  off(event: 'failover', listener: (event: MetricsStreamFailoverEvent) => void): unknown;
 }
 
 /** Options for {@link instrumentStreams}. */
@@ -123,6 +164,11 @@ interface OpenStream {
   lastChunkSeconds: number | undefined;
 }
 
+// Codes arrive as RATE_LIMITED; labels are snake_case, as in error_type="rate_limited".
+function errorTypeOf(code: string | undefined): string {
+  return typeof code === 'string' && code !== '' ? code.toLowerCase() : '_OTHER';
+}
+
 function count(value: number | null | undefined): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
@@ -131,7 +177,9 @@ function count(value: number | null | undefined): number | undefined {
  * Binds a stream manager to the metric set: active, cancelled and chunk counts, time per
  * output chunk, and on each stream's end one AI request (duration, tokens, time to first
  * chunk, cost) with status success, error (`error_type` = the error code in lower case) or
- * cancelled.
+ * cancelled. Every attempt that failed before a retry or a failover counts as one more AI
+ * request with status error (labelled with the model that failed), and the retry or failover
+ * itself is counted in `breakwater_ai_retries_total` / `breakwater_ai_failovers_total`.
  * Cost and tokens are labelled by `task_type` (see {@link InstrumentStreamsOptions.taskType}).
  * Streams that started before the subscription count as requests without a duration.
  * Returns a function that unsubscribes; streams still open then leave the active gauge.
@@ -245,9 +293,7 @@ export function instrumentStreams(
       operation,
       durationMs: stream ? Math.max(0, clock() - stream.startedAt) : undefined,
       status: 'error',
-      // Codes arrive as RATE_LIMITED; labels are snake_case, as in error_type="rate_limited".
-      errorType:
-        typeof event.code === 'string' && event.code !== '' ? event.code.toLowerCase() : '_OTHER',
+      errorType: errorTypeOf(event.code),
       usage: usageOf(event.usage),
       taskType: stream?.taskType ?? taskTypeOf(event),
     });
@@ -268,11 +314,42 @@ export function instrumentStreams(
     });
   };
 
+  const onAttemptFailed = (event: MetricsStreamAttemptFailedEvent) => {
+    // The last attempt (next: 'none') is counted by the `error` event that follows it.
+    if (event.next === 'none') return;
+    metrics.recordAiRequest({
+      provider: event.provider,
+      model: event.model,
+      operation,
+      status: 'error',
+      errorType: errorTypeOf(event.code),
+    });
+  };
+
+  const onRetry = (event: MetricsStreamRetryEvent) =>
+    metrics.recordAiRetry({
+      provider: event.provider,
+      model: event.model,
+      operation,
+      errorType: errorTypeOf(event.code),
+    });
+
+  const onFailover = (event: MetricsStreamFailoverEvent) =>
+    metrics.recordAiFailover({
+      provider: event.from_provider,
+      model: event.from_model,
+      operation,
+      errorType: errorTypeOf(event.code),
+    });
+
   manager.on('start', onStart);
   manager.on('chunk', onChunk);
   manager.on('complete', onComplete);
   manager.on('error', onError);
   manager.on('cancelled', onCancelled);
+  manager.on('attempt_failed', onAttemptFailed);
+  manager.on('retry', onRetry);
+  manager.on('failover', onFailover);
 
   let subscribed = true;
   return () => {
@@ -283,6 +360,9 @@ export function instrumentStreams(
     manager.off('complete', onComplete);
     manager.off('error', onError);
     manager.off('cancelled', onCancelled);
+    manager.off('attempt_failed', onAttemptFailed);
+    manager.off('retry', onRetry);
+    manager.off('failover', onFailover);
     for (const stream of open.values()) {
       metrics.recordStreamEnd({ ...stream.labels, outcome: 'complete' });
     }

@@ -24,6 +24,11 @@ export const DB_DURATION_BUCKETS: readonly number[] = Object.freeze([
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ]);
 
+/** Bucket boundaries for concurrency-slot waits in seconds (1 ms to 30 s). */
+export const CONCURRENCY_WAIT_BUCKETS: readonly number[] = Object.freeze([
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]);
+
 /** The Prometheus metric types this package emits. */
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
@@ -115,7 +120,27 @@ const definitions = [
     type: 'counter',
     labelNames: [...GEN_AI_LABELS, 'status', 'error_type'],
     unit: '1',
-    help: 'AI requests by model and status (success, error, cancelled); error_type is set on errors only.',
+    help: 'AI requests (model calls) by model and status (success, error, cancelled); every failed attempt counts as an error, also one a retry or failover hid; error_type is set on errors only.',
+    aggregator: 'sum',
+    semconv: false,
+  },
+  {
+    key: 'aiRetries',
+    name: 'breakwater_ai_retries_total',
+    type: 'counter',
+    labelNames: [...GEN_AI_LABELS, 'error_type'],
+    unit: '1',
+    help: 'Retries of the same model before its first token, by the error of the attempt they replace.',
+    aggregator: 'sum',
+    semconv: false,
+  },
+  {
+    key: 'aiFailovers',
+    name: 'breakwater_ai_failovers_total',
+    type: 'counter',
+    labelNames: [...GEN_AI_LABELS, 'error_type'],
+    unit: '1',
+    help: 'Moves from a model to the next one before the first token; the labels name the model left behind and why.',
     aggregator: 'sum',
     semconv: false,
   },
@@ -277,6 +302,47 @@ const definitions = [
     unit: '1',
     help: '1 while the rate limiter runs on its fallback because its store is unavailable; max over cluster workers.',
     aggregator: 'max',
+    semconv: false,
+  },
+  {
+    key: 'concurrencyInFlight',
+    name: 'breakwater_concurrency_in_flight',
+    type: 'gauge',
+    labelNames: ['limiter'],
+    unit: '1',
+    help: 'Concurrency slots held (requests in flight) across all keys of a concurrency limiter.',
+    aggregator: 'sum',
+    semconv: false,
+  },
+  {
+    key: 'concurrencyWait',
+    name: 'breakwater_concurrency_wait_seconds',
+    type: 'histogram',
+    labelNames: ['limiter'],
+    unit: 'seconds',
+    help: 'Time a request waited for a concurrency slot before it got one (0 when a slot was free).',
+    aggregator: 'sum',
+    buckets: CONCURRENCY_WAIT_BUCKETS,
+    semconv: false,
+  },
+  {
+    key: 'concurrencyRejections',
+    name: 'breakwater_concurrency_rejections_total',
+    type: 'counter',
+    labelNames: ['limiter', 'reason'],
+    unit: '1',
+    help: 'Requests refused a concurrency slot, by reason (limit, queue_full, timeout, aborted).',
+    aggregator: 'sum',
+    semconv: false,
+  },
+  {
+    key: 'concurrencyStoreErrors',
+    name: 'breakwater_concurrency_store_errors_total',
+    type: 'counter',
+    labelNames: ['limiter'],
+    unit: '1',
+    help: "Failures of a concurrency limiter's store.",
+    aggregator: 'sum',
     semconv: false,
   },
   {

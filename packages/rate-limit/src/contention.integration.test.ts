@@ -89,15 +89,15 @@ describe('exactness under contention: 4 processes × 200 concurrent calls on one
         // All-or-nothing across processes: the non-binding windows were charged exactly 300.
         expect(requests.policies.map((policy) => policy.remaining)).toEqual([0, 700, 9_700]);
         const tokens = await limiter.getQuota('tok', 'TOK');
-        expect(tokens.current_usage).toMatchObject({
-          tokens_today: 25_000,
-          tokens_reserved: 0,
-          tokens_remaining: 0,
+        expect(tokens.usage).toMatchObject({
+          tokensToday: 25_000,
+          tokensReserved: 0,
+          tokensRemaining: 0,
         });
         const mixed = await limiter.getQuota('mix', 'MIX');
         const committed = results.reduce((sum, result) => sum + result[mode].committed, 0);
         expect(committed).toBeGreaterThan(0);
-        expect(mixed.current_usage).toMatchObject({ tokens_today: committed, tokens_reserved: 0 });
+        expect(mixed.usage).toMatchObject({ tokensToday: committed, tokensReserved: 0 });
       }
     } finally {
       client.disconnect();

@@ -8,6 +8,12 @@ interface Pending {
 /**
  * Puts a deadline on promises without a timer per call: every call shares one timeout, so
  * deadlines arrive in order and one timer, armed for the oldest pending call, serves them all.
+ *
+ * A timer that fires late means the event loop was blocked: replies may be waiting unread in
+ * the socket. Before failing anything, the queue then lets the loop run once more for as long
+ * as it was late (at most one timeout), so a reply that arrived wins over a late timer. A
+ * call therefore settles within `timeoutMs` plus the time the loop spent blocked, plus that
+ * grace.
  */
 export class DeadlineQueue {
   readonly #timeoutMs: number;
@@ -15,14 +21,18 @@ export class DeadlineQueue {
   #queue: Pending[] = [];
   #head = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the timer is due. */
+  #dueAt = 0;
+  /** Whether the current timer is the grace after a late one. */
+  #grace = false;
 
-  constructor(timeoutMs: number, clock: () => number) {
+  constructor(timeoutMs: number, clock: () => number = Date.now) {
     this.#timeoutMs = timeoutMs;
     this.#clock = clock;
   }
 
   /** `promise`, or a rejection with {@link StoreTimeoutError} once the timeout elapses first. */
-  wrap<T>(promise: Promise<T>): Promise<T> {
+  wrap<T>(promise: PromiseLike<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = { deadline: this.#clock() + this.#timeoutMs, reject };
       this.#queue.push(pending);
@@ -43,13 +53,23 @@ export class DeadlineQueue {
   }
 
   #arm(delayMs: number): void {
-    this.#timer = setTimeout(() => this.#sweep(), Math.max(1, delayMs));
+    const delay = Math.max(1, delayMs);
+    this.#dueAt = this.#clock() + delay;
+    this.#timer = setTimeout(() => this.#sweep(), delay);
     this.#timer.unref?.();
   }
 
   #sweep(): void {
     this.#timer = undefined;
     const now = this.#clock();
+    const late = now - this.#dueAt;
+    if (late > 1 && !this.#grace) {
+      // Timers run before I/O in a loop turn: read what arrived during the stall first.
+      this.#grace = true;
+      this.#arm(Math.min(late, this.#timeoutMs));
+      return;
+    }
+    this.#grace = false;
     const queue = this.#queue;
     let head = this.#head;
     while (head < queue.length) {

@@ -67,7 +67,7 @@ describe('fallback store with a real Redis that goes away', () => {
     expect(store.engaged).toBe(true);
     // Local decisions use ENTERPRISE limits divided by 2 instances: 500 per minute.
     const local = await limiter.getQuota('user:0');
-    expect(local.limits.requests_per_minute).toBe(500);
+    expect(local.limits.requestsPerMinute).toBe(500);
 
     await server.start();
     const deadline = Date.now() + 20_000;

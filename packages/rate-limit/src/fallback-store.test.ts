@@ -52,13 +52,14 @@ describe('createFallbackStore', () => {
     const pending = [limiter.limit('k'), limiter.limit('k')];
     await vi.advanceTimersByTimeAsync(100);
     const decisions = await Promise.all(pending);
-    // Local limits are divided by the 2 instances: 5 per hour here.
-    expect(decisions.map((decision) => decision.remaining)).toEqual([4, 3]);
+    // Local limits are divided by the 2 instances: 5 per hour here, starting from the primary's
+    // last answer (1 of 10 used: 1 of 5).
+    expect(decisions.map((decision) => decision.remaining)).toEqual([3, 2]);
     expect(events).toEqual(['engaged']);
     expect(isStoreTimeoutError(errors[0])).toBe(true);
     expect(store.engaged).toBe(true);
     const callsWhenEngaged = state.calls;
-    expect((await limiter.limit('k')).remaining).toBe(2);
+    expect((await limiter.limit('k')).remaining).toBe(1);
     expect(state.calls).toBe(callsWhenEngaged);
   });
 

@@ -1,45 +1,48 @@
+import { LRUCache } from 'lru-cache';
 import { DeadlineQueue } from './deadline-queue.js';
-import { createMemoryStore, type MemoryStore } from './memory-store.js';
+import { createMemoryStore, type MemoryStore, memoryStoreInternals } from './memory-store.js';
+import type { PolicyDecision } from './rate-limit-decision.js';
 import type {
   RateLimitStore,
-  StoreOperation,
   StoreReply,
+  StoreRequest,
   StoreStatusEvent,
 } from './rate-limit-store.js';
 import { StoreNotReadyError } from './store-not-ready-error.js';
-import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
+import { PROBE_PLAN } from './tier-plan.js';
 
 /** Options for {@link createFallbackStore}. */
 export interface FallbackStoreOptions {
   /** The store to use while it answers, usually a Redis store. */
   readonly primary: RateLimitStore;
   /**
-   * How long a primary call may take before the decision is made locally instead.
+   * How long a primary call may take before the decision is made locally instead. Time the
+   * event loop spends blocked elsewhere does not count: a timer that fires late first lets
+   * replies that arrived meanwhile be read.
    * @default 250
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /**
    * The local store used while the primary is down.
    * @default createMemoryStore({ max: 10_000 })
    */
-  readonly fallback?: MemoryStore;
+  readonly fallback?: MemoryStore | undefined;
   /**
    * Expected number of instances sharing the primary: while on the fallback, each instance
    * allows `limit / instances` (at least 1) so the fleet as a whole stays near the limit.
    * @default 1
    */
-  readonly instances?: number;
+  readonly instances?: number | undefined;
   /**
    * Least time between two recovery probes of the primary while on the fallback.
    * @default 1_000
    */
-  readonly probeIntervalMs?: number;
+  readonly probeIntervalMs?: number | undefined;
   /**
-   * Clock in epoch milliseconds (timeouts and probe spacing). Read fresh on purpose: a reading
-   * cached for the turn could start a deadline early and fall back for no reason.
+   * Clock in epoch milliseconds (timeouts, probe spacing, and the default local store).
    * @default Date.now
    */
-  readonly clock?: () => number;
+  readonly clock?: (() => number) | undefined;
 }
 
 /** A {@link RateLimitStore} that falls back to a bounded local store while its primary fails. */
@@ -62,7 +65,9 @@ function positiveInteger(name: string, value: number): number {
  * Wraps a primary store: when it errors, times out or reports it is not ready, decisions
  * continue on a bounded local store (and a `fallback-engaged` status is announced); a
  * background probe, at most once per `probeIntervalMs`, switches back once the primary
- * answers again (`fallback-recovered`). Counts made locally are not copied back.
+ * answers again for the subject that failed (`fallback-recovered`). Local counters start from
+ * the last state the primary reported for each recently seen subject, so a subject Redis had
+ * exhausted stays exhausted; counts made locally are not copied back.
  */
 export function createFallbackStore(options: FallbackStoreOptions): FallbackStore {
   const primary = options.primary;
@@ -72,21 +77,28 @@ export function createFallbackStore(options: FallbackStoreOptions): FallbackStor
   const instances = positiveInteger('instances', options.instances ?? 1);
   const probeIntervalMs = positiveInteger('probeIntervalMs', options.probeIntervalMs ?? 1_000);
   const clock = options.clock ?? Date.now;
-  // The local store's windows may use the per-turn clock: a decision, not a deadline.
-  const fallback = options.fallback ?? createMemoryStore({ max: 10_000, clock: options.clock });
+  const fallback = options.fallback ?? createMemoryStore({ max: 10_000, clock });
+  const seeding = memoryStoreInternals(fallback);
+  // What the primary last said about each recently seen subject, bounded like the fallback.
+  const lastKnown = new LRUCache<string, LastKnown>({ max: fallback.max });
   const deadlines = new DeadlineQueue(timeoutMs, clock);
   const listeners = new Set<(event: StoreStatusEvent) => void>();
   let engaged = false;
   let probing = false;
   let nextProbeAt = 0;
+  // A subject whose primary call failed: the probe asks for its slot, not a healthy one.
+  let probeSubject = '__probe__';
 
   function announce(event: StoreStatusEvent): void {
     for (const listener of listeners) listener(event);
   }
 
-  function engage(error: unknown): void {
+  function engage(error: unknown, subject: string): void {
+    probeSubject = subject;
     if (engaged) return;
     engaged = true;
+    // Local counts from an earlier outage are stale: start again from what the primary said.
+    fallback.clear();
     nextProbeAt = clock() + probeIntervalMs;
     announce({ type: 'fallback-engaged', error });
   }
@@ -95,9 +107,19 @@ export function createFallbackStore(options: FallbackStoreOptions): FallbackStor
     if (probing || clock() < nextProbeAt || primary.isReady?.() === false) return;
     probing = true;
     nextProbeAt = clock() + probeIntervalMs;
+    const subject = probeSubject;
     const check = primary.probe
-      ? primary.probe()
-      : Promise.resolve(primary.execute('__probe__', PROBE_PLAN, 2, 1, 0, ''));
+      ? primary.probe(subject)
+      : Promise.resolve(
+          primary.execute({
+            subject,
+            plan: PROBE_PLAN,
+            operation: 'peek',
+            cost: 1,
+            tokens: 0,
+            holdId: '',
+          }),
+        );
     deadlines.wrap<unknown>(check).then(
       () => {
         probing = false;
@@ -111,15 +133,32 @@ export function createFallbackStore(options: FallbackStoreOptions): FallbackStor
     );
   }
 
-  function local(
-    subject: string,
-    plan: TierPlan,
-    operation: StoreOperation,
-    cost: number,
-    tokens: number,
-    holdId: string,
-  ): StoreReply {
-    return fallback.execute(subject, plan.scaled(instances), operation, cost, tokens, holdId);
+  function local(request: StoreRequest): StoreReply {
+    const plan = request.plan.scaled(instances);
+    const known = lastKnown.get(request.subject);
+    if (known !== undefined && seeding !== undefined) {
+      lastKnown.delete(request.subject);
+      if (known.layout === plan.layout)
+        seeding.seed(
+          request.subject,
+          plan,
+          known.policies.map((policy, index) => {
+            // The subject's used share of each window, in this instance's divided limit.
+            const limit = plan.windows[index]?.limit ?? 0;
+            return Math.min(
+              limit,
+              Math.ceil(((policy.limit - policy.remaining) * limit) / policy.limit),
+            );
+          }),
+        );
+    }
+    return fallback.execute({ ...request, plan });
+  }
+
+  function remember(request: StoreRequest, reply: StoreReply): StoreReply {
+    if (request.plan !== PROBE_PLAN)
+      lastKnown.set(request.subject, { layout: request.plan.layout, policies: reply.policies });
+    return reply;
   }
 
   return {
@@ -128,32 +167,35 @@ export function createFallbackStore(options: FallbackStoreOptions): FallbackStor
     get engaged() {
       return engaged;
     },
-    execute(subject, plan, operation, cost, tokens, holdId) {
+    execute(request) {
       if (engaged) {
         probe();
-        return local(subject, plan, operation, cost, tokens, holdId);
+        return local(request);
       }
       if (primary.isReady?.() === false) {
-        engage(new StoreNotReadyError());
-        return local(subject, plan, operation, cost, tokens, holdId);
+        engage(new StoreNotReadyError(), request.subject);
+        return local(request);
       }
       let result: StoreReply | Promise<StoreReply>;
       try {
-        result = primary.execute(subject, plan, operation, cost, tokens, holdId);
+        result = primary.execute(request);
       } catch (error) {
-        engage(error);
-        return local(subject, plan, operation, cost, tokens, holdId);
+        engage(error, request.subject);
+        return local(request);
       }
-      if (!isPromiseLike(result)) return result;
-      return deadlines.wrap(Promise.resolve(result)).then(undefined, (error: unknown) => {
-        engage(error);
-        // Copied: the local reply is a reused buffer and this one is read a tick later.
-        return Array.from(local(subject, plan, operation, cost, tokens, holdId));
-      });
+      if (!isPromiseLike(result)) return remember(request, result);
+      return deadlines.wrap(result).then(
+        (reply) => remember(request, reply),
+        (error: unknown) => {
+          engage(error, request.subject);
+          return local(request);
+        },
+      );
     },
-    async reset(subject) {
+    async reset(subject, resetOptions) {
       fallback.reset(subject);
-      await primary.reset(subject);
+      lastKnown.delete(subject);
+      await deadlines.wrap(Promise.resolve(primary.reset(subject, resetOptions)));
     },
     onStatusChange(listener) {
       listeners.add(listener);
@@ -162,6 +204,11 @@ export function createFallbackStore(options: FallbackStoreOptions): FallbackStor
       };
     },
   };
+}
+
+interface LastKnown {
+  readonly layout: string;
+  readonly policies: readonly PolicyDecision[];
 }
 
 function isPromiseLike(

@@ -32,7 +32,7 @@ describe('createMemoryStore', () => {
 });
 
 describe('createMemoryStore: default clock', () => {
-  it('follows fake timers at once: setSystemTime applies to the next decision', () => {
+  it('reads Date.now on every decision: setSystemTime applies to the next one', async () => {
     const T0 = 1_800_000_000_000;
     vi.useFakeTimers({ toFake: ['Date'], now: T0 });
     try {
@@ -42,18 +42,12 @@ describe('createMemoryStore: default clock', () => {
           T: { windows: [{ name: 'm', limit: 1, windowMs: 60_000, algorithm: 'fixed-window' }] },
         },
       });
-      expect(limiter.limitSync('k').allowed).toBe(true);
-      expect(limiter.limitSync('k')).toMatchObject({ allowed: false, resetAt: T0 + 60_000 });
+      expect((await limiter.limit('k')).allowed).toBe(true);
+      expect(await limiter.limit('k')).toMatchObject({ allowed: false, resetAt: T0 + 60_000 });
       vi.setSystemTime(T0 + 60_000);
-      expect(limiter.limitSync('k')).toMatchObject({ allowed: true, resetAt: T0 + 120_000 });
+      expect(await limiter.limit('k')).toMatchObject({ allowed: true, resetAt: T0 + 120_000 });
     } finally {
       vi.useRealTimers();
     }
-  });
-
-  it('answers synchronously through executeSync, the same function as execute', () => {
-    const store = createMemoryStore();
-    expect(store.executeSync).toBe(store.execute);
-    expect(createRateLimiter({ store }).limitSync('k').allowed).toBe(true);
   });
 });

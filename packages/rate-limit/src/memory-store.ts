@@ -1,13 +1,16 @@
 import { LRUCache } from 'lru-cache';
-import { type MemoryEvaluator, memoryEvaluator } from './memory-evaluator.js';
-import {
-  type RateLimitStore,
-  REPLY_HEADER,
-  type StoreCall,
-  type StoreOperation,
-} from './rate-limit-store.js';
+import type { PolicyDecision } from './rate-limit-decision.js';
+import type { HoldOutcome, RateLimitStore, StoreReply, StoreRequest } from './rate-limit-store.js';
 import type { TierPlan } from './tier-plan.js';
-import { turnClock } from './turn-clock.js';
+import {
+  charge,
+  counterWithUsage,
+  emptyCounter,
+  resetAt,
+  retryAfter,
+  usedAt,
+  type WindowCounter,
+} from './window-counter.js';
 
 /** Options for {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -16,22 +19,20 @@ export interface MemoryStoreOptions {
    * however many distinct keys arrive (an evicted subject starts again with empty windows).
    * @default 100_000
    */
-  readonly max?: number;
+  readonly max?: number | undefined;
   /**
    * Clock in epoch milliseconds.
-   * @default `Date.now()` read at most once per event-loop turn (and every 32 reads within one):
-   * a decision may use a time up to one turn old
+   * @default Date.now
    */
-  readonly clock?: () => number;
+  readonly clock?: (() => number) | undefined;
 }
 
 /** A {@link RateLimitStore} in process memory, bounded by an LRU. */
 export interface MemoryStore extends RateLimitStore {
   readonly local: true;
-  /** Synchronous: the reply is a buffer reused by the next call, so read it right away. */
-  execute(...call: StoreCall): Float64Array;
-  /** The same function as {@link MemoryStore.execute}: this store always answers synchronously. */
-  executeSync(...call: StoreCall): Float64Array;
+  /** Synchronous: the memory store never returns a promise. */
+  execute(request: StoreRequest): StoreReply;
+  reset(subject: string): void;
   /** Subjects currently kept. */
   readonly size: number;
   /** Most subjects kept. */
@@ -43,187 +44,210 @@ export interface MemoryStore extends RateLimitStore {
 interface Hold {
   readonly amount: number;
   readonly expiresAt: number;
+  /** A settled hold stays as a marker until it expires, so settling it again changes nothing. */
+  readonly settled: boolean;
 }
 
-interface Entry {
+interface Subject {
+  /** Tier layout of `counters`. */
   layout: string;
-  /** Per window: index, current, previous (a token bucket keeps its arrival time in `current`). */
-  state: Float64Array;
+  counters: WindowCounter[];
+  /** Counters of other layouts (a subject whose tier changed shape keeps both). */
+  others: Map<string, WindowCounter[]> | undefined;
+  /** Tokens held by open holds. */
   held: number;
   /** Earliest hold expiry, 0 when there is no hold. */
   nextExpiry: number;
   holds: Map<string, Hold> | undefined;
-  /** States of other layouts (a subject whose tier changed to a differently shaped one). */
-  others: Map<string, Float64Array> | undefined;
-  /** Insertion epoch of the entry's last move to the LRU's recent end. */
-  epoch: number;
 }
 
-function emptyState(count: number): Float64Array {
-  const state = new Float64Array(count * 3);
-  for (let index = 0; index < state.length; index += 3) state[index] = Number.NaN;
-  return state;
+/** What the fallback store needs beyond the public memory store. */
+export interface MemoryStoreInternals {
+  /**
+   * Gives `subject` counters that read `used` units per window of `plan`, unless it already
+   * has counters for that tier layout.
+   */
+  seed(subject: string, plan: TierPlan, used: readonly number[]): void;
+}
+
+const internals = new WeakMap<MemoryStore, MemoryStoreInternals>();
+
+/** The internals of a store made by {@link createMemoryStore}. @internal */
+export function memoryStoreInternals(store: MemoryStore): MemoryStoreInternals | undefined {
+  return internals.get(store);
 }
 
 /**
- * Creates a store that keeps counters in process memory. Decisions are synchronous inside;
- * the same algorithm runs as a Lua script in {@link createRedisStore}.
+ * Creates a store that keeps counters in process memory; it runs the same algorithm as the
+ * Lua script of {@link createRedisStore}.
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const max = options.max ?? 100_000;
   if (!Number.isSafeInteger(max) || max < 1)
     throw new RangeError(`max must be an integer ≥ 1, got ${max}`);
-  const clock = options.clock ?? turnClock;
+  const clock = options.clock ?? Date.now;
   if (typeof clock !== 'function') throw new TypeError('clock must be a function');
-  // Evicted entries are reused for new subjects, so a flood of distinct keys allocates nothing.
-  const spare: Entry[] = [];
-  // The LRU bounds the subjects and picks which to evict; hits are read from a plain Map,
-  // which costs less per lookup, and every removal from the LRU is mirrored there.
-  const index = new Map<string, Entry>();
-  const entries = new LRUCache<string, Entry>({
-    max,
-    dispose(entry, subject, reason) {
-      index.delete(subject);
-      if (reason === 'evict' && spare.length < 64) spare.push(entry);
-    },
-  });
-  // An entry moves to the LRU's recent end at most once per epoch of max/2 insertions: an
-  // entry used in every epoch can never be evicted, and most hits skip the move.
-  const epochSize = Math.max(1, Math.floor(max / 2));
-  let inserted = 0;
-  let epoch = 0;
-  // One reply buffer reused by every call (tiers have at most 16 windows).
-  const reply = new Float64Array(REPLY_HEADER + 3 * 16);
-  // The evaluator of the plan used last: most calls use the same plan as the one before.
-  let lastPlan: TierPlan | undefined;
-  let lastEvaluator: MemoryEvaluator | undefined;
+  const subjects = new LRUCache<string, Subject>({ max });
 
-  function stateFor(entry: Entry, plan: TierPlan): Float64Array {
-    if (entry.layout === plan.layout) return entry.state;
-    entry.others ??= new Map();
-    let state = entry.others.get(plan.layout);
-    if (!state) {
-      state = emptyState(plan.count);
-      entry.others.set(plan.layout, state);
-    }
-    return state;
+  function newSubject(plan: TierPlan): Subject {
+    const counters = plan.windows.map(emptyCounter);
+    return {
+      layout: plan.layout,
+      counters,
+      others: undefined,
+      held: 0,
+      nextExpiry: 0,
+      holds: undefined,
+    };
   }
 
-  function purge(entry: Entry, now: number): void {
+  function countersOf(subject: Subject, plan: TierPlan): WindowCounter[] {
+    if (subject.layout === plan.layout) return subject.counters;
+    subject.others ??= new Map();
+    let counters = subject.others.get(plan.layout);
+    if (counters === undefined) {
+      counters = plan.windows.map(emptyCounter);
+      subject.others.set(plan.layout, counters);
+    }
+    return counters;
+  }
+
+  function purgeExpiredHolds(subject: Subject, now: number): void {
     let next = 0;
-    for (const [id, hold] of entry.holds ?? []) {
+    for (const [id, hold] of subject.holds ?? []) {
       if (hold.expiresAt <= now) {
-        entry.holds?.delete(id);
-        entry.held -= hold.amount;
+        subject.holds?.delete(id);
+        subject.held -= hold.amount;
       } else if (next === 0 || hold.expiresAt < next) next = hold.expiresAt;
     }
-    entry.nextExpiry = next;
-    if (next === 0 || entry.held < 0) entry.held = 0;
+    subject.nextExpiry = next;
+    if (next === 0 || subject.held < 0) subject.held = 0;
   }
 
-  function execute(
-    subject: string,
-    plan: TierPlan,
-    operation: StoreOperation,
-    cost: number,
-    tokens: number,
-    holdId: string,
-  ): Float64Array {
+  function addHold(subject: Subject, id: string, hold: Hold): void {
+    subject.holds ??= new Map();
+    subject.holds.set(id, hold);
+    if (subject.nextExpiry === 0 || hold.expiresAt < subject.nextExpiry)
+      subject.nextExpiry = hold.expiresAt;
+  }
+
+  /** Drops a hold once; a second settle of the same hold finds the marker and charges nothing. */
+  function settleHold(subject: Subject, request: StoreRequest, now: number): HoldOutcome {
+    const found = subject.holds?.get(request.holdId);
+    if (found?.settled === true) return 'already-settled';
+    if (found !== undefined) subject.held = Math.max(0, subject.held - found.amount);
+    const expiresAt = now + request.plan.reservationTtlMs;
+    addHold(subject, request.holdId, { amount: 0, expiresAt, settled: true });
+    return found === undefined ? 'expired' : 'settled';
+  }
+
+  function execute(request: StoreRequest): StoreReply {
+    const { plan, operation, cost, holdId } = request;
     const now = clock();
-    const count = plan.count;
-    let entry = index.get(subject);
-    if (entry !== undefined && entry.epoch !== epoch && operation !== 2) {
-      entries.get(subject);
-      entry.epoch = epoch;
-    }
-    if (entry === undefined) {
-      const reused = operation === 2 ? undefined : spare.pop();
-      if (reused !== undefined && reused.state.length === count * 3) {
-        const state = reused.state;
-        for (let slot = 0; slot < state.length; slot += 3) {
-          state[slot] = Number.NaN;
-          state[slot + 1] = 0;
-          state[slot + 2] = 0;
-        }
-        reused.layout = plan.layout;
-        reused.held = 0;
-        reused.nextExpiry = 0;
-        reused.holds = undefined;
-        reused.others = undefined;
-        reused.epoch = epoch;
-        entry = reused;
-      } else
-        entry = {
-          layout: plan.layout,
-          state: emptyState(count),
-          held: 0,
-          nextExpiry: 0,
-          holds: undefined,
-          others: undefined,
-          epoch,
-        };
+    let subject =
+      operation === 'peek' ? subjects.peek(request.subject) : subjects.get(request.subject);
+    if (subject === undefined) {
+      subject = newSubject(plan);
       // A peek must not make unknown subjects take room.
-      if (operation !== 2) {
-        entries.set(subject, entry);
-        index.set(subject, entry);
-        if (++inserted >= epochSize) {
-          inserted = 0;
-          epoch++;
-        }
+      if (operation !== 'peek') subjects.set(request.subject, subject);
+    }
+    const counters = countersOf(subject, plan);
+    if (subject.nextExpiry > 0 && subject.nextExpiry <= now) purgeExpiredHolds(subject, now);
+    let tokens = request.tokens;
+    let hold: HoldOutcome = 'settled';
+    if (operation === 'settle' && holdId !== '') {
+      hold = settleHold(subject, request, now);
+      if (hold === 'already-settled') tokens = 0;
+    }
+    const consume = operation === 'consume';
+    const held = subject.held;
+    const requestNeed = consume ? cost : 1;
+    const tokenNeed = held + (consume && tokens > 1 ? tokens : 1);
+    const windows = plan.windows;
+    const used: number[] = new Array(windows.length);
+    let allowed = true;
+    for (let index = 0; index < windows.length; index++) {
+      const window = windows[index]!;
+      const counter = counters[index]!;
+      const isTokens = window.unit === 'tokens';
+      used[index] = usedAt(window, counter, now);
+      if (isTokens && operation === 'settle') {
+        // Usage already happened: it is charged whatever the remaining quota.
+        charge(window, counter, tokens, now);
+        used[index] = used[index]! + tokens;
       }
+      if (used[index]! + (isTokens ? tokenNeed : requestNeed) > window.limit) allowed = false;
     }
-    const state = stateFor(entry, plan);
-    if (entry.nextExpiry > 0 && entry.nextExpiry <= now) purge(entry, now);
-    let settled = 0;
-    if (operation === 1 && holdId !== '') {
-      const hold = entry.holds?.get(holdId);
-      if (hold !== undefined) {
-        entry.holds?.delete(holdId);
-        entry.held -= hold.amount;
-        if (entry.held < 0) entry.held = 0;
-        settled = 1;
+    const consumed = consume && allowed;
+    const holding = consumed && tokens > 0 && holdId !== '';
+    const heldAfter = holding ? held + tokens : held;
+    if (holding) {
+      subject.held = heldAfter;
+      addHold(subject, holdId, {
+        amount: tokens,
+        expiresAt: now + plan.reservationTtlMs,
+        settled: false,
+      });
+    }
+    const policies: PolicyDecision[] = new Array(windows.length);
+    for (let index = 0; index < windows.length; index++) {
+      const window = windows[index]!;
+      const counter = counters[index]!;
+      const isTokens = window.unit === 'tokens';
+      if (consumed && cost > 0 && !isTokens) {
+        charge(window, counter, cost, now);
+        used[index] = used[index]! + cost;
       }
+      const need = isTokens ? tokenNeed : requestNeed;
+      // A window with room reports no wait, even inside a denial by another window.
+      const retry =
+        !consumed && used[index]! + need > window.limit
+          ? retryAfter(window, counter, need, now)
+          : 0;
+      policies[index] = {
+        name: window.name,
+        unit: window.unit,
+        limit: window.limit,
+        remaining: Math.max(
+          0,
+          Math.floor(window.limit - used[index]! - (isTokens ? heldAfter : 0)),
+        ),
+        windowMs: window.windowMs,
+        resetAt: resetAt(window, counter, retry, now),
+        allowed: retry === 0,
+        retryAfterMs: retry,
+      };
     }
-    const holding = operation === 0 && tokens > 0 && holdId !== '';
-    if (plan !== lastPlan) {
-      lastPlan = plan;
-      lastEvaluator = memoryEvaluator(plan);
-    }
-    const allowed = (lastEvaluator as MemoryEvaluator)(
-      state,
-      now,
-      operation,
-      cost,
-      tokens,
-      entry.held,
-      holding,
-      reply,
-    );
-    reply[3] = settled;
-    if (allowed === 1 && holding) {
-      const expiresAt = now + plan.reservationTtlMs;
-      entry.holds ??= new Map();
-      entry.holds.set(holdId, { amount: tokens, expiresAt });
-      entry.held += tokens;
-      if (entry.nextExpiry === 0 || expiresAt < entry.nextExpiry) entry.nextExpiry = expiresAt;
-    }
-    return reply;
+    return { allowed, now, heldTokens: heldAfter, hold, policies };
   }
 
-  return {
+  const store: MemoryStore = {
     local: true,
     execute,
-    executeSync: execute,
     reset(subject) {
-      entries.delete(subject);
+      subjects.delete(subject);
     },
     clear() {
-      entries.clear();
-      index.clear();
+      subjects.clear();
     },
     get size() {
-      return entries.size;
+      return subjects.size;
     },
     max,
   };
+  internals.set(store, {
+    seed(subject, plan, used) {
+      const now = clock();
+      const counters = plan.windows.map((window, index) =>
+        counterWithUsage(window, used[index] ?? 0, now),
+      );
+      const state = subjects.get(subject);
+      if (state === undefined) subjects.set(subject, { ...newSubject(plan), counters });
+      else if (state.layout !== plan.layout && !state.others?.has(plan.layout)) {
+        state.others ??= new Map();
+        state.others.set(plan.layout, counters);
+      }
+    },
+  });
+  return store;
 }

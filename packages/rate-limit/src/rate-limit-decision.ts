@@ -14,6 +14,8 @@ export interface PolicyDecision {
   readonly resetAt: number;
   /** Whether this window alone would admit the request. */
   readonly allowed: boolean;
+  /** 0 when the window has room; otherwise how long until it admits the same request. */
+  readonly retryAfterMs: number;
 }
 
 /** Why a decision came out as it did. */

@@ -1,47 +1,62 @@
+import type { PolicyDecision } from './rate-limit-decision.js';
 import type { TierPlan } from './tier-plan.js';
 
 /**
- * What a store is asked to do, atomically, across every window of a plan:
- * - `0` consume: admit `cost` requests and hold `tokens` tokens only if every window has room;
- * - `1` settle: drop the hold `holdId` (which held `cost` tokens) and charge `tokens` actual tokens;
- * - `2` peek: report the windows without changing them.
+ * What a store is asked to do, atomically, across every window of a tier:
+ * - `consume`: admit `cost` requests and hold `tokens` tokens, only if every window has room;
+ * - `settle`: drop the hold `holdId` (which held `cost` tokens) and charge `tokens` actual
+ *   tokens, once: settling the same hold again changes nothing;
+ * - `peek`: report the windows without changing them.
  */
-export type StoreOperation = 0 | 1 | 2;
+export type StoreOperation = 'consume' | 'settle' | 'peek';
 
-/** {@link StoreOperation} codes by name. */
-export const STORE_OPERATION = { consume: 0, settle: 1, peek: 2 } as const;
+/** One store operation, by name. */
+export interface StoreRequest {
+  /** The subject's key (a user id, an API key…). */
+  readonly subject: string;
+  /** The tier, compiled. */
+  readonly plan: TierPlan;
+  readonly operation: StoreOperation;
+  /** Request units to consume; for `settle`, the tokens the hold held. */
+  readonly cost: number;
+  /** Tokens to hold (`consume`) or to charge (`settle`). */
+  readonly tokens: number;
+  /** The hold's id; '' when the operation makes or settles no hold. */
+  readonly holdId: string;
+}
 
-/**
- * A store's answer, a flat list of numbers (no objects, so Redis replies need no transform):
- *
- * `[allowed (1|0), now (store clock, epoch ms), heldTokens, holdSettled (1|0), divisor,`
- * then per window: `remaining, resetAt, retryAfterMs (0 when the window has room)]`, where
- * `divisor` is the plan's (a fallback store decides on limits divided by its instance count).
- *
- * A synchronous reply may be a buffer the store reuses: read it before the next store call.
- */
-export type StoreReply = ArrayLike<number>;
+/** How a `settle` found its hold. */
+export type HoldOutcome =
+  /** The hold was there and is now dropped. */
+  | 'settled'
+  /** The hold had expired (or never existed): the tokens were still charged. */
+  | 'expired'
+  /** The hold was settled before: nothing was charged this time. */
+  | 'already-settled';
 
-/** Index of the first window triple in a {@link StoreReply}. */
-export const REPLY_HEADER = 5;
+/** A store's answer. */
+export interface StoreReply {
+  /** Whether the operation was admitted (and applied). */
+  readonly allowed: boolean;
+  /** The store's clock when it decided (epoch ms): the Redis server's for Redis. */
+  readonly now: number;
+  /** Tokens the subject's open holds keep after the operation. */
+  readonly heldTokens: number;
+  /** What a `settle` found; `'settled'` for the other operations. */
+  readonly hold: HoldOutcome;
+  /** Every window after the operation, in the tier's order. */
+  readonly policies: readonly PolicyDecision[];
+}
 
 /** Status announced by stores that switch between a primary and a fallback. */
 export type StoreStatusEvent =
   | { readonly type: 'fallback-engaged'; readonly error: unknown }
   | { readonly type: 'fallback-recovered' };
 
-/**
- * The arguments of one store operation: the subject's key, the tier's compiled plan, what to
- * do, the request cost, the tokens to hold or settle, and the hold's id.
- */
-export type StoreCall = [
-  subject: string,
-  plan: TierPlan,
-  operation: StoreOperation,
-  cost: number,
-  tokens: number,
-  holdId: string,
-];
+/** Options of {@link RateLimitStore.reset}. */
+export interface StoreResetOptions {
+  readonly signal?: AbortSignal | undefined;
+}
 
 /**
  * Counter storage for a rate limiter. `createMemoryStore`, `createRedisStore` and
@@ -49,18 +64,13 @@ export type StoreCall = [
  */
 export interface RateLimitStore {
   /**
-   * Runs one operation atomically over every window of `plan` for `subject`.
-   * Must never consume anything in any window when the answer is a denial.
+   * Runs one operation atomically over every window of the request's tier. Consumes nothing
+   * anywhere when the answer is a denial. A remote store settles within its command timeout
+   * and rejects with a typed error (`StoreTimeoutError`, `StoreUnavailableError`).
    */
-  execute(...call: StoreCall): StoreReply | Promise<StoreReply>;
-  /**
-   * The same operation as {@link RateLimitStore.execute}, on a store that always answers
-   * synchronously (the memory store). Its presence is what lets `limiter.limitSync()` decide
-   * without a promise; a store that may answer later (Redis, a fallback wrapper) leaves it out.
-   */
-  executeSync?(...call: StoreCall): StoreReply;
+  execute(request: StoreRequest): StoreReply | Promise<StoreReply>;
   /** Forgets every window and hold of `subject`. */
-  reset(subject: string): void | Promise<void>;
+  reset(subject: string, options?: StoreResetOptions): void | Promise<void>;
   /**
    * True when the store answers synchronously from process memory, so a local cache of
    * blocked keys would save nothing.
@@ -71,8 +81,11 @@ export interface RateLimitStore {
    * store skips a primary that says no instead of queueing calls behind a reconnect.
    */
   isReady?(): boolean;
-  /** Checks that the store answers (a fallback store's recovery probe). */
-  probe?(): Promise<void>;
+  /**
+   * Checks that the store answers for `subject` (the slot its keys live on, for Redis Cluster);
+   * a fallback store's recovery probe.
+   */
+  probe?(subject: string): Promise<void>;
   /** Subscribes to fallback switches; returns the unsubscribe function. */
   onStatusChange?(listener: (event: StoreStatusEvent) => void): () => void;
 }

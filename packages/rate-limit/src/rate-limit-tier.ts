@@ -15,18 +15,27 @@ export interface RateLimitWindow {
    * What the window counts: requests (weighted by cost) or AI tokens (reserved, then committed).
    * @default 'requests'
    */
-  readonly unit?: 'requests' | 'tokens';
+  readonly unit?: 'requests' | 'tokens' | undefined;
   /**
    * How the window counts; see {@link WindowAlgorithm}.
    * @default the limiter's `algorithm` option ('sliding-window')
    */
-  readonly algorithm?: WindowAlgorithm;
+  readonly algorithm?: WindowAlgorithm | undefined;
 }
 
 /** A tier: every window one decision checks at once, all-or-nothing. */
 export interface RateLimitTier {
   /** Request windows and token windows, in the order decisions report them. */
   readonly windows: readonly RateLimitWindow[];
+  /**
+   * What `reserve()` does with an estimate larger than the tier's smallest token limit:
+   * `'cap'` holds the whole limit instead (so a generous default estimate never refuses a
+   * small tier; the actual usage is still charged at commit, so one request can spend more
+   * than was left), `'deny'` refuses the reservation (one request never holds more than the
+   * budget, and spends more only by exceeding its own estimate).
+   * @default 'cap'
+   */
+  readonly oversizedEstimate?: 'cap' | 'deny' | undefined;
 }
 
 /** Built-in tier names; any other string names a custom tier. */

@@ -1,4 +1,5 @@
 import type { RateLimitDecision } from './rate-limit-decision.js';
+import type { HoldOutcome } from './rate-limit-store.js';
 
 /** Payload of `allowed` and `denied`. */
 export interface RateLimitDecisionEvent {
@@ -31,7 +32,10 @@ export interface FallbackEngagedEvent {
 export interface StoreErrorEvent {
   readonly key: string;
   readonly tier: string;
-  /** What the store threw; the decision followed `failMode`. */
+  /**
+   * What failed: a `StoreTimeoutError`, `StoreUnavailableError` (the client's error is its
+   * `cause`) or `StoreNotReadyError` from the Redis store; a decision then followed `failMode`.
+   */
   readonly error: unknown;
 }
 
@@ -57,8 +61,8 @@ export interface ReservationSettledEvent {
   readonly reservedTokens: number;
   /** Tokens charged (0 for a release). */
   readonly actualTokens: number;
-  /** True when the hold had already expired before it was settled. */
-  readonly holdExpired: boolean;
+  /** What the store found: the hold, an expired hold, or an earlier settle of it. */
+  readonly hold: HoldOutcome;
 }
 
 /**

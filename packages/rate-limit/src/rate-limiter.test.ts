@@ -1,24 +1,16 @@
-import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAsyncStore } from './__fixtures__/async-store.js';
-import { createSyncStore } from './__fixtures__/sync-store.js';
-import { createFallbackStore } from './fallback-store.js';
 import { createMemoryStore } from './memory-store.js';
-import type { RateLimitDecision } from './rate-limit-decision.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { RateLimitTier } from './rate-limit-tier.js';
-import { createRateLimiter, type LimitSyncOptions } from './rate-limiter.js';
+import { createRateLimiter } from './rate-limiter.js';
 import type {
   NearLimitEvent,
   RateLimitDecisionEvent,
   ReservationDecidedEvent,
 } from './rate-limiter-events.js';
-import {
-  isStoreNotSynchronousError,
-  StoreNotSynchronousError,
-} from './store-not-synchronous-error.js';
 import { TIER_PRESETS } from './tier-presets.js';
-import { isUnknownTierError, UnknownTierError } from './unknown-tier-error.js';
+import { isUnknownTierError } from './unknown-tier-error.js';
 
 const T0 = 1_800_000_000_000; // a multiple of one minute
 
@@ -405,214 +397,27 @@ describe('createRateLimiter: events, shadow mode and caches', () => {
     });
     expect(state.calls).toBe(1);
     expect(settled).toEqual([
-      { key: 'k', tier: 'T', reservedTokens: 0, actualTokens: 700, holdExpired: false },
+      { key: 'k', tier: 'T', reservedTokens: 0, actualTokens: 700, hold: 'settled' },
     ]);
   });
 });
 
-describe('createRateLimiter: limitSync', () => {
-  const TIERS: Record<string, RateLimitTier> = {
-    T: {
-      windows: [
-        { name: 'minute', limit: 3, windowMs: 60_000 },
-        { name: 'hour', limit: 5, windowMs: 3_600_000, algorithm: 'fixed-window' },
-        { name: 'tokens', limit: 50, windowMs: 86_400_000, unit: 'tokens' },
-      ],
-    },
-    BUCKET: { windows: [{ name: 'burst', limit: 2, windowMs: 10_000, algorithm: 'token-bucket' }] },
-  };
-
-  /** The same store without `executeSync`, so `limit()` takes its general, promise-aware path. */
-  function withoutSync(store: RateLimitStore): RateLimitStore {
-    return {
-      local: store.local,
-      execute: (...args) => store.execute(...args),
-      reset: (subject) => store.reset(subject),
-    };
-  }
-
-  it('decides exactly as limit(): same decisions, errors and events for the same calls', async () => {
-    const key = fc.constantFrom('a', 'b');
-    const call = fc.record({
-      kind: fc.constant('limit' as const),
-      key,
-      tier: fc.option(fc.constantFrom('T', 'BUCKET', 'GONE'), { nil: undefined }),
-      cost: fc.option(fc.constantFrom(0, 1, 2, 3, -1), { nil: undefined }),
-      endpoint: fc.option(fc.constantFrom('/chat', '/other'), { nil: undefined }),
-    });
-    const hold = fc.record({
-      kind: fc.constant('hold' as const),
-      key,
-      estimate: fc.integer({ min: 1, max: 60 }),
-    });
-    const wait = fc.record({
-      kind: fc.constant('wait' as const),
-      ms: fc.integer({ min: 0, max: 40_000 }),
-    });
-    await fc.assert(
-      fc.asyncProperty(
-        fc.boolean(),
-        fc.constantFrom('memory', 'synchronous remote'),
-        fc.array(fc.oneof(call, call, call, hold, wait), { minLength: 1, maxLength: 40 }),
-        async (shadow, storeKind, steps) => {
-          let now = T0;
-          const clock = () => now;
-          const limiterOf = (sync: boolean) => {
-            // A remote store keeps the blocked-key cache in front of it; memory does not.
-            const store =
-              storeKind === 'memory' ? createMemoryStore({ clock }) : createSyncStore(clock).store;
-            const limiter = createRateLimiter({
-              store: sync ? store : withoutSync(store),
-              tiers: TIERS,
-              defaultTier: 'T',
-              endpointCosts: { '/chat': 2 },
-              nearLimitRatio: 0.6,
-              shadow,
-              clock,
-            });
-            const events: unknown[] = [];
-            for (const name of ['allowed', 'denied', 'near-limit', 'store-error'] as const)
-              limiter.on(name, (event) => events.push([name, event]));
-            return { limiter, events };
-          };
-          // limit() on a store without executeSync, limitSync(), limit() on the same kind of store.
-          const reference = limiterOf(false);
-          const sync = limiterOf(true);
-          const promised = limiterOf(true);
-          for (const step of steps) {
-            if (step.kind === 'wait') {
-              now += step.ms;
-              continue;
-            }
-            if (step.kind === 'hold') {
-              const options = { estimate: step.estimate, cost: 0 };
-              const expected = (await reference.limiter.reserve(step.key, options)).decision;
-              expect((await sync.limiter.reserve(step.key, options)).decision).toEqual(expected);
-              expect((await promised.limiter.reserve(step.key, options)).decision).toEqual(
-                expected,
-              );
-              continue;
-            }
-            const options: LimitSyncOptions = {};
-            if (step.tier !== undefined) Object.assign(options, { tier: step.tier });
-            if (step.cost !== undefined) Object.assign(options, { cost: step.cost });
-            if (step.endpoint !== undefined) Object.assign(options, { endpoint: step.endpoint });
-            const settle = (pending: Promise<RateLimitDecision>) =>
-              pending.then(
-                (decision) => ({ decision }),
-                (error: unknown) => ({ error }),
-              );
-            const expected = await settle(reference.limiter.limit(step.key, options));
-            let actual: { decision: RateLimitDecision } | { error: unknown };
-            try {
-              actual = { decision: sync.limiter.limitSync(step.key, options) };
-            } catch (error) {
-              actual = { error };
-            }
-            expect(actual).toEqual(expected);
-            if ('error' in expected)
-              expect(Object.getPrototypeOf((actual as { error: unknown }).error)).toBe(
-                Object.getPrototypeOf(expected.error),
-              );
-            expect(await settle(promised.limiter.limit(step.key, options))).toEqual(expected);
-          }
-          expect(sync.events).toEqual(reference.events);
-          expect(promised.events).toEqual(reference.events);
-        },
-      ),
-      { numRuns: 100 },
-    );
-  });
-
-  it('answers blocked keys from the cache and fails open or closed like limit()', () => {
-    let now = T0;
-    const clock = () => now;
-    const { store, state } = createSyncStore(clock);
-    const tiers = {
-      T: {
-        windows: [{ name: 'm', limit: 1, windowMs: 60_000, algorithm: 'fixed-window' as const }],
-      },
-    };
-    const limiter = createRateLimiter({ store, tiers, clock });
-    const errors: unknown[] = [];
-    limiter.on('store-error', (event) => errors.push(event.error));
-    expect(limiter.limitSync('k').allowed).toBe(true);
-    expect(limiter.limitSync('k')).toMatchObject({ allowed: false, reason: 'limit-exceeded' });
-    now += 10_000;
-    expect(limiter.limitSync('k')).toMatchObject({
-      allowed: false,
-      reason: 'cached-block',
-      retryAfterMs: 50_000,
-    });
-    expect(state.calls).toBe(2);
-    state.failWith = new Error('disk on fire');
-    expect(limiter.limitSync('other')).toMatchObject({
-      allowed: true,
-      reason: 'store-unavailable',
-      policies: [],
-    });
-    expect(errors).toEqual([state.failWith]);
-    const closed = createRateLimiter({ store, tiers, clock, failMode: 'closed' });
-    expect(closed.limitSync('other')).toMatchObject({
-      allowed: false,
-      reason: 'store-unavailable',
-      retryAfterMs: 1_000,
-    });
-  });
-
-  it('throws broken calls instead of rejecting them', () => {
-    const limiter = createRateLimiter();
-    expect(() => limiter.limitSync('k', { tier: 'GOLD' })).toThrow(UnknownTierError);
-    expect(() => limiter.limitSync('k', { cost: -1 })).toThrow(
-      'cost must be a finite number ≥ 0, got -1',
-    );
-    expect(() => limiter.limitSync(42 as unknown as string)).toThrow(
-      'key must be a string, got number',
-    );
-  });
-
-  it('throws StoreNotSynchronousError on stores that may answer later, before deciding', async () => {
-    const { store, state } = createAsyncStore();
-    const fallback = createFallbackStore({ primary: store });
-    for (const limiter of [createRateLimiter({ store }), createRateLimiter({ store: fallback })]) {
-      const error = (() => {
-        try {
-          limiter.limitSync('k');
-        } catch (thrown) {
-          return thrown;
-        }
-        return undefined;
-      })();
-      expect(error).toBeInstanceOf(StoreNotSynchronousError);
-      expect(isStoreNotSynchronousError(error)).toBe(true);
-      expect(error).toMatchObject({
-        code: 'RATE_LIMIT_STORE_NOT_SYNCHRONOUS',
-        name: 'StoreNotSynchronousError',
-      });
-      expect(state.calls).toBe(0);
-      // limit() still works on the same limiter.
-      expect((await limiter.limit('k')).allowed).toBe(true);
-      state.calls = 0;
-    }
-    expect(isStoreNotSynchronousError(new Error('nope'))).toBe(false);
-  });
-
+describe('createRateLimiter: store calls', () => {
   it('limit() goes through execute(), so a wrapper that overrides it sees every request', async () => {
     const memory = createMemoryStore();
     let seen = 0;
-    // A spread copy keeps the memory store's executeSync; limit() must still use the wrapper.
     const wrapped: RateLimitStore = {
       ...memory,
-      execute: (...call) => {
+      execute: (request) => {
         seen += 1;
-        return memory.execute(...call);
+        return memory.execute(request);
       },
     };
     const limiter = createRateLimiter({ store: wrapped });
     await limiter.limit('k');
     await limiter.limit('k');
     expect(seen).toBe(2);
-    expect((await limiter.getQuota('k', 'FREE')).current_usage.requests_this_minute).toBe(2);
+    expect((await limiter.getQuota('k', 'FREE')).usage.requestsThisMinute).toBe(2);
   });
 
   it('limit() on a synchronous store rejects, never throws, when a listener throws', async () => {
@@ -623,6 +428,5 @@ describe('createRateLimiter: limitSync', () => {
     });
     const pending = limiter.limit('k');
     await expect(pending).rejects.toBe(boom);
-    expect(() => limiter.limitSync('k')).toThrow(boom);
   });
 });

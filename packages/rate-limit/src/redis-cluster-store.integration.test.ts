@@ -1,5 +1,6 @@
 import { useRedisCluster } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
+import { describeRemoteStoreFaults } from './__fixtures__/remote-store-faults.js';
 import { describeStoreContract } from './__fixtures__/store-contract.js';
 import { clusterSlot } from './cluster-slot.js';
 import { createRateLimiter } from './rate-limiter.js';
@@ -12,6 +13,11 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
   describeStoreContract('RedisStore (Cluster)', {
     store: () => createRedisStore({ client: cluster.client, prefix: `${cluster.prefix}rl` }),
     key: (name) => `${name}:${++sequence}`,
+  });
+
+  describeRemoteStoreFaults('RedisStore (Cluster)', {
+    client: () => cluster.client,
+    prefix: () => `${cluster.prefix}f${++sequence}`,
   });
 
   it('computes the same hash slots as the cluster', async () => {

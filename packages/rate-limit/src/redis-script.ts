@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TierPlan } from './tier-plan.js';
-import { numberLiteral, windowLiterals } from './window-literals.js';
+import { ALGORITHM_CODE, type TierPlan } from './tier-plan.js';
 
 /** A Lua script and its SHA1, for EVALSHA. */
 export interface TierScript {
@@ -25,6 +24,20 @@ function scriptOf(source: string): TierScript {
 /** Library functions as upvalues: cheaper than a global and a field lookup on every use. */
 const PRELUDE =
   'local floor, ceil, max, pack, unpack = math.floor, math.ceil, math.max, struct.pack, struct.unpack';
+
+/** Fields of a reply before its windows: allowed, now, held tokens, hold outcome. */
+export const REPLY_HEADER = 4;
+
+/** Operation codes the script reads from ARGV. */
+export const OPERATION_CODE = { consume: 0, settle: 1, peek: 2 } as const;
+
+/** Hold outcome codes the script answers with, in the order of their codes. */
+export const HOLD_OUTCOMES = ['settled', 'expired', 'already-settled'] as const;
+
+/** A number as Lua source (plans hold safe integers, which print exactly). */
+function numberLiteral(value: number): string {
+  return String(value);
+}
 
 /** Keys one decision passes: the hash, and the holds sorted set when the tier counts tokens. */
 export function keysPerDecision(plan: TierPlan): 1 | 2 {
@@ -110,7 +123,7 @@ export function tierBatchScript(plan: TierPlan, reply: ScriptReply = 'packed'): 
 function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   const lines: string[] = [];
   const out = (line: string) => lines.push(line);
-  const count = plan.count;
+  const count = plan.windows.length;
   const windows = Array.from({ length: count }, (_, window) => window + 1);
   // Field m: held tokens, earliest hold expiry, when the TTL was last pushed back. Field
   // <layout>: index, current and previous of every window. Both packed doubles (Lua struct).
@@ -132,7 +145,8 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
     out('if nextExpiry > 0 and nextExpiry <= now then');
     out("  local expired = redis.call('ZRANGEBYSCORE', K2, '-inf', now)");
     out('  for j = 1, #expired do');
-    out("    held = held - tonumber(string.match(expired[j], '^[^:]+'))");
+    out("    local amount = tonumber(string.match(expired[j], '^(%d+):'))");
+    out('    if amount then held = held - amount end');
     out('  end');
     out("  redis.call('ZREMRANGEBYSCORE', K2, '-inf', now)");
     out("  local first = redis.call('ZRANGE', K2, 0, 0, 'WITHSCORES')");
@@ -141,15 +155,28 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
     out('  dirty = true');
     out('end');
   }
+  // A settle drops its hold once and leaves a marker ('s' .. member) until the hold's TTL, so a
+  // retried settle (after an abort or a timeout) charges nothing: 0 settled, 1 expired, 2 again.
   out('local settled = 0');
   if (plan.hasTokens) {
     out("if op == 1 and member ~= '' then");
+    out("  local marker = 's' .. member");
     out("  if redis.call('ZREM', K2, member) == 1 then");
     out('    held = held - cost');
     out('    if held < 0 then held = 0 end');
+    out("  elseif redis.call('ZSCORE', K2, marker) then");
+    out('    settled = 2');
+    out('    tokens = 0');
+    out('  else');
     out('    settled = 1');
-    out('    dirty = true');
     out('  end');
+    out('  if settled ~= 2 then');
+    out(`    local markerExpiry = now + ${numberLiteral(plan.reservationTtlMs)}`);
+    out("    redis.call('ZADD', K2, markerExpiry, marker)");
+    out(`    redis.call('PEXPIRE', K2, ${numberLiteral(plan.reservationTtlMs)})`);
+    out('    if nextExpiry == 0 or markerExpiry < nextExpiry then nextExpiry = markerExpiry end');
+    out('  end');
+    out('  dirty = true');
     out('end');
   }
   out('local requestNeed = 1');
@@ -160,7 +187,13 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   out('end');
   out('local allowed = 1');
 
-  const literals = windowLiterals(plan);
+  const literals = plan.windows.map((window, index) => ({
+    n: index + 1,
+    kind: ALGORITHM_CODE[window.algorithm],
+    length: numberLiteral(window.windowMs),
+    limit: numberLiteral(window.limit),
+    isTokens: window.unit === 'tokens',
+  }));
   literals.forEach(({ n, kind, length, limit, isTokens }) => {
     if (kind === 2) {
       out(`local x${n} = 0`);
@@ -237,7 +270,7 @@ function buildBody(plan: TierPlan, replyKind: ScriptReply): string {
   out(`  if refresh then redis.call('PEXPIRE', K1, ${numberLiteral(plan.keyTtlMs)}) end`);
   out('end');
 
-  const reply: string[] = ['allowed', 'now', 'heldAfter', 'settled', '1'];
+  const reply: string[] = ['allowed', 'now', 'heldAfter', 'settled'];
   out('local retry, room');
   literals.forEach(({ n, kind, length, limit, isTokens }) => {
     const need = isTokens ? 'tokenNeed' : 'requestNeed';

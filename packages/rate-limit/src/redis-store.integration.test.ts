@@ -1,14 +1,14 @@
 import { useRedis } from '@breakwater/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describeRemoteStoreFaults } from './__fixtures__/remote-store-faults.js';
 import { describeStoreContract } from './__fixtures__/store-contract.js';
 import { createMemoryStore } from './memory-store.js';
-import { REPLY_HEADER } from './rate-limit-store.js';
+import type { StoreRequest } from './rate-limit-store.js';
 import type { RateLimitTier } from './rate-limit-tier.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { tierScript } from './redis-script.js';
 import { createRedisStore, createRedisStoreInternal } from './redis-store.js';
-import { StoreNotSynchronousError } from './store-not-synchronous-error.js';
 import { TierPlan } from './tier-plan.js';
 import { TIER_PRESETS } from './tier-presets.js';
 
@@ -19,6 +19,11 @@ describe('RedisStore on one Redis server', () => {
   describeStoreContract('RedisStore', {
     store: () => createRedisStore({ client: redis.client, prefix: `${redis.prefix}rl` }),
     key: (name) => `${name}:${++sequence}`,
+  });
+
+  describeRemoteStoreFaults('RedisStore', {
+    client: () => redis.client,
+    prefix: () => `${redis.prefix}f${++sequence}`,
   });
 
   afterEach(() => {
@@ -33,14 +38,6 @@ describe('RedisStore on one Redis server', () => {
     expect(keys).toEqual([`{${redis.prefix}rl:user:42}`, `{${redis.prefix}rl:user:42}:h`]);
     expect(store.keyOf('user:42')).toBe(`{${redis.prefix}rl:user:42}`);
     expect(await redis.client.pttl(keys[0] as string)).toBeGreaterThan(2 * 86_400_000);
-  });
-
-  it('refuses limitSync() before sending anything: Redis answers later', async () => {
-    const store = createRedisStore({ client: redis.client, prefix: `${redis.prefix}rl` });
-    const limiter = createRateLimiter({ store });
-    expect(() => limiter.limitSync('sync')).toThrow(StoreNotSynchronousError);
-    expect(await redis.client.keys(`*${redis.prefix}rl:sync*`)).toEqual([]);
-    expect((await limiter.limit('sync')).remaining).toBe(9);
   });
 
   it('reloads the script after SCRIPT FLUSH (NOSCRIPT)', async () => {
@@ -165,10 +162,10 @@ describe('RedisStore on one Redis server', () => {
       });
       expect(remaining(other)).toEqual([2, 100]);
       expect(over).toMatchObject({ allowed: false, reason: 'limit-exceeded', remaining: 2 });
-      expect(await held.commit(50)).toMatchObject({ holdExpired: false });
-      expect((await limiter.getQuota('a')).current_usage).toMatchObject({
-        requests_today: 3,
-        tokens_today: 50,
+      expect(await held.commit(50)).toMatchObject({ hold: 'settled' });
+      expect((await limiter.getQuota('a')).usage).toMatchObject({
+        requestsToday: 3,
+        tokensToday: 50,
       });
     }
   });
@@ -250,30 +247,39 @@ describe('RedisStore on one Redis server', () => {
           );
           run++;
           const holds: Array<{ id: string; tokens: number }> = [];
+          const settled: Array<{ id: string; tokens: number }> = [];
           let holdSequence = 0;
           for (const current of steps) {
-            let args: [0 | 1 | 2, number, number, string];
             if (current.kind === 'wait') {
               now += current.ms;
               continue;
             }
-            if (current.kind === 'limit') args = [0, current.cost, 0, ''];
+            let request: StoreRequest;
+            const base = { subject: 's', plan, tokens: 0, holdId: '' };
+            if (current.kind === 'limit')
+              request = { ...base, operation: 'consume', cost: current.cost };
             else if (current.kind === 'reserve') {
               const tokens = Math.min(current.tokens, plan.maxReservation);
-              const id = tokens > 0 ? `h${++holdSequence}` : '';
-              args = [0, current.cost, tokens, id];
+              const holdId = tokens > 0 ? `h${++holdSequence}` : '';
+              request = { ...base, operation: 'consume', cost: current.cost, tokens, holdId };
             } else if (current.kind === 'settle') {
-              const hold = holds.shift();
-              args = [1, hold?.tokens ?? 0, current.actual, hold?.id ?? ''];
-            } else args = [2, 1, 0, ''];
-            const fromMemory = Array.from(memory.execute('s', plan, ...args)).slice(
-              0,
-              REPLY_HEADER + 3 * plan.count,
-            );
-            const fromRedis = Array.from(await redisStore.execute('s', plan, ...args));
+              // Now and then the same hold twice: the second settle must change nothing.
+              const again = current.actual % 3 === 0 ? settled[0] : undefined;
+              const hold = again ?? holds.shift();
+              if (hold !== undefined && again === undefined) settled.unshift(hold);
+              request = {
+                ...base,
+                operation: 'settle',
+                cost: hold?.tokens ?? 0,
+                tokens: current.actual,
+                holdId: hold?.id ?? '',
+              };
+            } else request = { ...base, operation: 'peek', cost: 1 };
+            const fromMemory = memory.execute(request);
+            const fromRedis = await redisStore.execute(request);
             expect(fromRedis).toEqual(fromMemory);
-            if (current.kind === 'reserve' && fromMemory[0] === 1 && args[3] !== '')
-              holds.push({ id: args[3], tokens: args[2] });
+            if (current.kind === 'reserve' && fromMemory.allowed && request.holdId !== '')
+              holds.push({ id: request.holdId, tokens: request.tokens });
           }
         },
       ),

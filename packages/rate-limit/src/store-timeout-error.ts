@@ -1,6 +1,6 @@
 const brand = Symbol.for('breakwater.rate-limit.StoreTimeoutError');
 
-/** Why a fallback store left its primary: the primary did not answer within `timeoutMs`. */
+/** A store call did not settle within its timeout (the Redis store's `commandTimeoutMs`, the fallback store's `timeoutMs`). */
 export class StoreTimeoutError extends Error {
   /** Stable code for logs and HTTP mapping. */
   readonly code = 'RATE_LIMIT_STORE_TIMEOUT' as const;

@@ -1,8 +1,7 @@
-import { compileDecisionBuilder, type DecisionBuilder } from './decision-builder.js';
-import type { RateLimitTier, RateLimitWindow } from './rate-limit-tier.js';
+import type { RateLimitTier } from './rate-limit-tier.js';
 import { WINDOW_ALGORITHMS, type WindowAlgorithm } from './window-algorithm.js';
 
-/** Numeric code of each {@link WindowAlgorithm}, as stores see it. */
+/** Numeric code of each {@link WindowAlgorithm} in store field names and the Lua script. */
 export const ALGORITHM_CODE = {
   'sliding-window': 0,
   'fixed-window': 1,
@@ -17,80 +16,70 @@ export interface TierPlanSettings {
   readonly reservationTtlMs: number;
 }
 
+/** One window of a plan: its definition with the defaults filled in. */
+export interface WindowPlan {
+  readonly name: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly unit: 'requests' | 'tokens';
+  readonly algorithm: WindowAlgorithm;
+}
+
 /**
- * A tier compiled once for fast decisions: flat typed arrays instead of objects, and the
- * Redis script arguments prebuilt. Stores read it; nothing in it changes after construction.
+ * A tier checked once and prepared for stores: windows with defaults filled in and the
+ * numbers every store needs. Nothing in it changes after construction.
  */
 export class TierPlan {
   /** Tier name. */
   readonly tier: string;
-  /** Window definitions, in decision order, with defaults filled in. */
-  readonly windows: readonly Required<RateLimitWindow>[];
-  /** Number of windows. */
-  readonly count: number;
-  /** Per window: algorithm code (0 sliding, 1 fixed, 2 token bucket). */
-  readonly kinds: Uint8Array;
-  /** Per window: 1 when the window counts AI tokens. */
-  readonly tokenUnits: Uint8Array;
-  /** Per window: quota. */
-  readonly limits: Float64Array;
-  /** Per window: length in milliseconds. */
-  readonly windowMs: Float64Array;
-  /** Per window: the store field prefix (unit, algorithm and length; never the limit). */
-  readonly fields: readonly string[];
+  /** Windows in decision order. */
+  readonly windows: readonly WindowPlan[];
   /** Tiers with the same layout share counters, so a subject keeps its usage across upgrades. */
   readonly layout: string;
   /** Whether any window counts tokens. */
   readonly hasTokens: boolean;
-  /** Largest reservation any token window can hold (the smallest token limit). */
+  /** The smallest token limit (0 without a token window). */
+  readonly smallestTokenLimit: number;
+  /** Largest hold `reserve()` asks for: the smallest token limit, or no cap with `'deny'`. */
   readonly maxReservation: number;
   /** How long an unsettled reservation holds its tokens. */
   readonly reservationTtlMs: number;
   /** TTL of a subject's Redis hash: twice what its state needs after a write. */
   readonly keyTtlMs: number;
-  /** The divisor this plan's limits were divided by (1 for the tier itself). */
-  readonly divisor: number;
   #scaled: Map<number, TierPlan> | undefined;
-  #buildDecision: DecisionBuilder | undefined;
 
   constructor(tier: string, definition: RateLimitTier, settings: TierPlanSettings, divisor = 1) {
     this.tier = tier;
-    this.divisor = divisor;
-    const windows = definition.windows.map((window) => ({
+    this.windows = definition.windows.map((window) => ({
       name: window.name,
       limit: divisor === 1 ? window.limit : Math.max(1, Math.floor(window.limit / divisor)),
       windowMs: window.windowMs,
-      unit: window.unit ?? ('requests' as const),
+      unit: window.unit ?? 'requests',
       algorithm: window.algorithm ?? settings.algorithm,
     }));
-    this.windows = windows;
-    this.count = windows.length;
-    this.kinds = Uint8Array.from(windows, (window) => ALGORITHM_CODE[window.algorithm]);
-    this.tokenUnits = Uint8Array.from(windows, (window) => (window.unit === 'tokens' ? 1 : 0));
-    this.limits = Float64Array.from(windows, (window) => window.limit);
-    this.windowMs = Float64Array.from(windows, (window) => window.windowMs);
-    this.fields = windows.map(
-      (window) =>
-        `${window.unit === 'tokens' ? 't' : 'r'}${ALGORITHM_CODE[window.algorithm]}${window.windowMs.toString(36)}:`,
-    );
-    this.layout = this.fields.join('');
-    const tokenLimits = windows.filter((window) => window.unit === 'tokens').map((w) => w.limit);
+    // One field per window: unit, algorithm and length (never the limit, so tiers share it).
+    this.layout = this.windows
+      .map(
+        (window) =>
+          `${window.unit === 'tokens' ? 't' : 'r'}${ALGORITHM_CODE[window.algorithm]}${window.windowMs.toString(36)}:`,
+      )
+      .join('');
+    const tokenLimits = this.windows.filter((w) => w.unit === 'tokens').map((w) => w.limit);
     this.hasTokens = tokenLimits.length > 0;
-    this.maxReservation = this.hasTokens ? Math.min(...tokenLimits) : 0;
+    this.smallestTokenLimit = this.hasTokens ? Math.min(...tokenLimits) : 0;
+    this.maxReservation =
+      definition.oversizedEstimate === 'deny' ? Number.MAX_SAFE_INTEGER : this.smallestTokenLimit;
     this.reservationTtlMs = settings.reservationTtlMs;
     // Sliding windows read the previous window too, and holds must outlive their own TTL; the
     // Redis script pushes the TTL back once half of it has passed, hence twice that.
-    const longest = Math.max(...windows.map((window) => window.windowMs * 2));
+    const longest = Math.max(...this.windows.map((window) => window.windowMs * 2));
     this.keyTtlMs = 2 * (Math.max(longest, this.hasTokens ? settings.reservationTtlMs : 0) + 1_000);
   }
 
-  /** Turns a store reply for this plan into a decision; compiled on first use. */
-  get buildDecision(): DecisionBuilder {
-    this.#buildDecision ??= compileDecisionBuilder(this);
-    return this.#buildDecision;
-  }
-
-  /** This plan with every limit divided by `divisor` (at least 1), cached. */
+  /**
+   * This plan with every limit divided by `divisor` (at least 1), cached: what one of
+   * `divisor` instances allows on its own while the shared store is down.
+   */
   scaled(divisor: number): TierPlan {
     if (divisor === 1) return this;
     this.#scaled ??= new Map();
@@ -144,6 +133,11 @@ export function validateTier(name: string, tier: RateLimitTier): void {
       );
     fields.add(field);
   }
+  const oversized = tier.oversizedEstimate;
+  if (oversized !== undefined && oversized !== 'cap' && oversized !== 'deny')
+    throw new TypeError(
+      `tier "${name}": oversizedEstimate must be 'cap' or 'deny', got ${String(oversized)}`,
+    );
 }
 
 /** A one-window plan for health probes: a peek on it touches nothing. */

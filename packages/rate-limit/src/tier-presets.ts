@@ -7,13 +7,13 @@ const DAY_MS = 86_400_000;
 /** The limits one preset tier is built from. */
 export interface TierLimits {
   /** Requests per minute. */
-  readonly requestsPerMinute?: number;
+  readonly requestsPerMinute?: number | undefined;
   /** Requests per hour. */
-  readonly requestsPerHour?: number;
+  readonly requestsPerHour?: number | undefined;
   /** Requests per day. */
-  readonly requestsPerDay?: number;
+  readonly requestsPerDay?: number | undefined;
   /** AI tokens per day. */
-  readonly tokensPerDay?: number;
+  readonly tokensPerDay?: number | undefined;
 }
 
 /**

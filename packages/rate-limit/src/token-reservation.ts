@@ -1,4 +1,7 @@
 import type { PolicyDecision, RateLimitDecision } from './rate-limit-decision.js';
+import type { HoldOutcome } from './rate-limit-store.js';
+
+export type { HoldOutcome };
 
 /** What settling a {@link TokenReservation} did. */
 export interface ReservationSettlement {
@@ -7,17 +10,20 @@ export interface ReservationSettlement {
   /** Tokens charged: the actual usage for a commit, 0 for a release. */
   readonly actualTokens: number;
   /**
-   * True when the hold had already expired (or its store lost it): a commit still charged the
-   * actual tokens, a release had nothing left to free.
+   * What the store found: `'settled'` (the hold was dropped now), `'expired'` (the hold had
+   * expired or its store lost it: a commit still charged the actual tokens, a release had
+   * nothing left to free), or `'already-settled'` (an earlier commit or release of this
+   * reservation reached the store, e.g. one whose signal aborted after sending it: nothing
+   * was charged this time).
    */
-  readonly holdExpired: boolean;
+  readonly hold: HoldOutcome;
   /** The windows after settling (empty when nothing had to be stored). */
   readonly policies: readonly PolicyDecision[];
 }
 
 /** Options of {@link TokenReservation.commit} and {@link TokenReservation.release}. */
 export interface SettleOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -45,9 +51,15 @@ export interface TokenReservation {
   /**
    * Drops the hold and charges the actual usage, even beyond the estimate or the limit (the
    * difference is charged, never lost). For a cancelled stream, commit the partial usage.
-   * Rejects with ReservationSettledError when called twice.
+   * `actualTokens` must be an integer from 0 to `Number.MAX_SAFE_INTEGER`, else it rejects with
+   * `InvalidUsageError` and nothing changes. It is safe to retry after a rejection (an abort, a
+   * store timeout): the store applies one settle per reservation, so a retry never charges
+   * twice. Rejects with `ReservationSettledError` once a commit or release has succeeded.
    */
   commit(actualTokens: number, options?: SettleOptions): Promise<ReservationSettlement>;
-  /** Drops the hold without charging anything. A no-op once settled. */
+  /**
+   * Drops the hold without charging anything. A no-op once settled, and after a commit that
+   * reached the store.
+   */
   release(options?: SettleOptions): Promise<ReservationSettlement>;
 }

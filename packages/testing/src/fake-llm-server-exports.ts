@@ -3,6 +3,7 @@ export {
   type FakeLlmApi,
   type FakeLlmFinishReason,
   type FakeLlmHttpError,
+  type FakeLlmPart,
   type FakeLlmRequest,
   type FakeLlmResponseState,
   type FakeLlmScenario,

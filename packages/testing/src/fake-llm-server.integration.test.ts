@@ -262,6 +262,60 @@ describe('fake LLM server', () => {
     );
   });
 
+  it('rejects a scenario with both chunks and parts', () => {
+    expect(() => server.enqueue({ chunks: ['a'], parts: [{ type: 'text', text: 'a' }] })).toThrow(
+      new TypeError('a scenario has chunks or parts, not both'),
+    );
+  });
+
+  it('adds scripted headers to a 200 answer, streamed or not', async () => {
+    const headers = { 'x-ratelimit-remaining-requests': '42' };
+    server.enqueue({ headers }, { headers });
+    const streamed = await post(
+      `${server.openaiBaseURL}/chat/completions`,
+      { model: 'gpt-4o', messages: [], stream: true },
+      openaiAuth,
+    );
+    expect(streamed.headers.get('x-ratelimit-remaining-requests')).toBe('42');
+    await streamed.text();
+    const whole = await post(
+      `${server.openaiBaseURL}/chat/completions`,
+      { model: 'gpt-4o', messages: [] },
+      openaiAuth,
+    );
+    expect(whole.headers.get('x-ratelimit-remaining-requests')).toBe('42');
+  });
+
+  it('splits a tool call into its fragments and numbers parallel calls by index (OpenAI chat)', async () => {
+    server.enqueue({
+      parts: [
+        { type: 'tool-call', id: 'call_a', name: 'f', arguments: '{"x":12345}', fragments: 4 },
+        { type: 'tool-call', id: 'call_b', name: 'g', arguments: '{}' },
+      ],
+      finishReason: 'tool_calls',
+    });
+    const response = await post(
+      `${server.openaiBaseURL}/chat/completions`,
+      { model: 'gpt-4o', messages: [], stream: true },
+      openaiAuth,
+    );
+    const chunks = sseEvents(await response.text())
+      .slice(0, -1)
+      .map((frame) => JSON.parse(frame.data));
+    const calls = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
+    expect(calls[0]).toEqual({
+      index: 0,
+      id: 'call_a',
+      type: 'function',
+      function: { name: 'f', arguments: '' },
+    });
+    const fragments = calls.filter((call) => call.index === 0).slice(1);
+    expect(fragments).toHaveLength(4);
+    expect(fragments.map((call) => call.function.arguments).join('')).toBe('{"x":12345}');
+    expect(calls.filter((call) => call.index === 1)[0]).toMatchObject({ id: 'call_b' });
+    expect(chunks.at(-1).choices[0].finish_reason).toBe('tool_calls');
+  });
+
   it('times out waiting for requests that never come', async () => {
     await expect(server.waitForRequests(1, 20)).rejects.toThrow('0 of 1 requests after 20 ms');
   });

@@ -8,26 +8,24 @@ import {
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  anthropicHttpError,
-  anthropicJson,
-  anthropicStream,
-  type FakeLlmApi,
-  type FakeLlmFinishReason,
-  type FakeLlmStreamErrorKind,
-  type FakeLlmUsage,
-  geminiHttpError,
-  geminiJson,
-  geminiStream,
-  openaiChatJson,
-  openaiChatStream,
-  openaiHttpError,
-  openaiResponsesJson,
-  openaiResponsesStream,
-  type WireAnswer,
-  type WireHttpError,
-  type WireStream,
-} from './fake-llm-server-wire.js';
+  type FakeLlmHttpError,
+  type FakeLlmScenario,
+  stepsOf,
+  validateScenario,
+} from './fake-llm-scenario.js';
+import type { FakeLlmApi, WireAnswer, WireHttpError, WireStream } from './fake-llm-server-wire.js';
+import { anthropicHttpError, anthropicJson, anthropicStream } from './fake-llm-wire-anthropic.js';
+import { geminiHttpError, geminiJson, geminiStream } from './fake-llm-wire-gemini.js';
+import { openaiChatJson, openaiChatStream, openaiHttpError } from './fake-llm-wire-openai-chat.js';
+import { openaiResponsesJson, openaiResponsesStream } from './fake-llm-wire-openai-responses.js';
 
+export {
+  DEFAULT_CHUNKS,
+  type FakeLlmHttpError,
+  type FakeLlmPart,
+  type FakeLlmScenario,
+  type FakeLlmStreamError,
+} from './fake-llm-scenario.js';
 export type {
   FakeLlmApi,
   FakeLlmFinishReason,
@@ -35,69 +33,6 @@ export type {
   FakeLlmUsage,
 } from './fake-llm-server-wire.js';
 
-/** An HTTP error the fake provider answers with, before any byte of the body. */
-export interface FakeLlmHttpError {
-  /** HTTP status: 400, 401, 404, 429, 500, 503, 529 (Anthropic overloaded), ... */
-  readonly status: number;
-  /** Error message in the body. @default the provider's usual message for `status` */
-  readonly message?: string;
-  /** Sent as `retry-after` (and, for Gemini, as a `RetryInfo.retryDelay` detail). */
-  readonly retryAfterSeconds?: number;
-  /** Sent as `retry-after-ms`. */
-  readonly retryAfterMs?: number;
-  /** Sent as `x-should-retry` (OpenAI and Anthropic send it to steer their SDKs' retries). */
-  readonly shouldRetry?: boolean;
-  /** More response headers. */
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-/** A provider error event sent in the middle of a stream; the response ends after it. */
-export interface FakeLlmStreamError {
-  /** Text chunks sent before the error event. */
-  readonly afterChunks: number;
-  /** @default 'overloaded' */
-  readonly kind?: FakeLlmStreamErrorKind;
-  /** @default the provider's usual message for `kind` */
-  readonly message?: string;
-  /** How the Responses API reports it: a `response.failed` event or an `error` event. @default 'response.failed' */
-  readonly responsesEvent?: 'response.failed' | 'error';
-}
-
-/**
- * What the fake provider answers to one request. Everything is optional: the default is
- * a 200 that streams {@link DEFAULT_CHUNKS} at full speed and ends normally. The same
- * scenario renders in the wire format of whichever API the request hit.
- */
-export interface FakeLlmScenario {
-  /** Text pieces, one provider chunk each, in order. @default DEFAULT_CHUNKS */
-  readonly chunks?: readonly string[];
-  /** Token usage the provider reports. @default { inputTokens: 10, outputTokens: chunks.length } */
-  readonly usage?: FakeLlmUsage;
-  /** Why the model stopped, in neutral words; each API renders its own value. @default 'stop' */
-  readonly finishReason?: FakeLlmFinishReason;
-  /** Milliseconds before the status line and headers are sent. @default 0 */
-  readonly headersDelayMs?: number;
-  /** Milliseconds between the headers and the first text chunk (time to first token); a JSON answer waits this long before its headers. @default 0 */
-  readonly firstChunkDelayMs?: number;
-  /** Milliseconds between text chunks (streaming only). @default 0 */
-  readonly chunkDelayMs?: number;
-  /** Answer with this HTTP error instead. */
-  readonly httpError?: FakeLlmHttpError;
-  /** Streaming only: send a provider error event after some chunks, then end the response. */
-  readonly streamError?: FakeLlmStreamError;
-  /** Streaming only: destroy the socket after this many text chunks, a network failure mid-stream. */
-  readonly disconnectAfterChunks?: number;
-  /** Streaming only: end the response cleanly after this many text chunks, without the provider's terminal events. */
-  readonly truncateAfterChunks?: number;
-  /** Streaming only: after this many text chunks, stop writing and keep the response open until the client leaves. */
-  readonly hangAfterChunks?: number;
-  /** Anthropic: also send a `ping` event after every this many text chunks. One always follows `content_block_start`. */
-  readonly pingEveryChunks?: number;
-  /** Gemini: answer with `promptFeedback.blockReason` (e.g. `'SAFETY'`) and no candidates. */
-  readonly geminiBlockReason?: string;
-}
-
-/** Picks the scenario for one request, e.g. by `request.model` or `request.api`. */
 export type FakeLlmScenarioFactory = (request: FakeLlmRequest) => FakeLlmScenario;
 
 /** How a recorded response ended. */
@@ -125,7 +60,7 @@ export interface FakeLlmRequest {
   readonly body: Readonly<Record<string, unknown>>;
   readonly model: string;
   readonly stream: boolean;
-  /** Text chunks written so far. */
+  /** Steps (text chunks and part deltas) written so far. */
   readonly chunksSent: number;
   readonly state: FakeLlmResponseState;
   /** Settles with the final state once the response is over, however it ended. */
@@ -155,16 +90,6 @@ export interface FakeLlmServer extends AsyncDisposable {
   /** Closes open responses and the server. */
   close(): Promise<void>;
 }
-
-/** The text a scenario streams when it does not say. */
-export const DEFAULT_CHUNKS: readonly string[] = [
-  'Hello',
-  ' from',
-  ' the',
-  ' fake',
-  ' server',
-  '.',
-];
 
 type MutableRequest = { -readonly [K in keyof FakeLlmRequest]: FakeLlmRequest[K] };
 
@@ -256,29 +181,6 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
   if (text === '') return {};
   const parsed: unknown = JSON.parse(text);
   return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-}
-
-function validateScenario(scenario: FakeLlmScenario) {
-  for (const key of [
-    'headersDelayMs',
-    'firstChunkDelayMs',
-    'chunkDelayMs',
-    'disconnectAfterChunks',
-    'truncateAfterChunks',
-    'hangAfterChunks',
-    'pingEveryChunks',
-  ] as const) {
-    const value = scenario[key];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-      throw new RangeError(`${key} must be a finite number ≥ 0, got ${value}`);
-    }
-  }
-  if (
-    scenario.httpError &&
-    !(scenario.httpError.status >= 400 && scenario.httpError.status < 600)
-  ) {
-    throw new RangeError(`httpError.status must be 400-599, got ${scenario.httpError.status}`);
-  }
 }
 
 /**
@@ -394,12 +296,13 @@ export async function startFakeLlmServer(
       return;
     }
 
-    const chunks = scenario.geminiBlockReason ? [] : (scenario.chunks ?? DEFAULT_CHUNKS);
+    const steps = scenario.geminiBlockReason ? [] : stepsOf(scenario);
     const reply: WireAnswer = {
       requestIndex: record.index,
       model: record.model,
-      chunks,
-      usage: scenario.usage ?? { inputTokens: 10, outputTokens: chunks.length },
+      steps,
+      text: steps.map((step) => (step.kind === 'text' ? step.text : '')).join(''),
+      usage: scenario.usage ?? { inputTokens: 10, outputTokens: steps.length },
       finishReason: scenario.finishReason ?? 'stop',
       includeUsage:
         (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true,
@@ -410,13 +313,13 @@ export async function startFakeLlmServer(
       if (scenario.firstChunkDelayMs) {
         await sleep(scenario.firstChunkDelayMs, undefined, { signal });
       }
-      response.writeHead(200, { 'content-type': 'application/json' });
+      response.writeHead(200, { 'content-type': 'application/json', ...scenario.headers });
       response.end(jsonFor(record, reply));
       return;
     }
 
     const wire = streamFor(record, reply, target.format);
-    response.writeHead(200, wire.headers);
+    response.writeHead(200, { ...wire.headers, ...scenario.headers });
     response.flushHeaders();
     const write = async (frames: readonly string[]) => {
       for (const frame of frames) {
@@ -426,7 +329,7 @@ export async function startFakeLlmServer(
     };
 
     await write(wire.start());
-    for (let index = 0; index <= chunks.length; index++) {
+    for (let index = 0; index <= steps.length; index++) {
       if (scenario.streamError?.afterChunks === index) {
         const {
           kind = 'overloaded',
@@ -450,10 +353,10 @@ export async function startFakeLlmServer(
         if (!signal.aborted) await once(signal, 'abort');
         return;
       }
-      if (index === chunks.length) break;
+      if (index === steps.length) break;
       const delay = index === 0 ? scenario.firstChunkDelayMs : scenario.chunkDelayMs;
       if (delay) await sleep(delay, undefined, { signal });
-      await write(wire.chunk(chunks[index]!, index));
+      await write(wire.step(steps[index]!, index));
       record.chunksSent = index + 1;
       if (scenario.pingEveryChunks && (index + 1) % scenario.pingEveryChunks === 0) {
         await write(wire.ping());

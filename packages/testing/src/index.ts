@@ -1,4 +1,3 @@
-export { countBeforeExit, readAcrossIdleWait } from './clock-probes.js';
 export * from './fake-llm-server-exports.js';
 export { freePort, isPortFree } from './free-port.js';
 export { type RedisClusterHandle, startRedisCluster } from './redis-cluster.js';
@@ -9,5 +8,4 @@ export {
   type StartRedisServerOptions,
   startRedisServer,
 } from './redis-server.js';
-export { describeTurnClock, type TurnClockUnderTest } from './turn-clock-suite.js';
 export { type RedisTestContext, useRedis, useRedisCluster } from './use-redis.js';

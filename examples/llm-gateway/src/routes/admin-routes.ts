@@ -1,5 +1,6 @@
 import { createFastifyMetricsHandler } from '@breakwater/metrics';
 import type { FastifyPluginAsync } from 'fastify';
+import { breakerJson } from '../breaker-json.js';
 import { problem, sendProblem } from '../problem.js';
 import { emptyQuery, nameParam } from '../schemas.js';
 
@@ -54,7 +55,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     '/api/circuit-breakers',
     { config: { auth: 'user-or-admin' }, schema: { querystring: emptyQuery } },
     async () => {
-      const list = breakers.list();
+      const list = breakers.list().map(breakerJson);
       return { circuit_breakers: list, count: list.length };
     },
   );
@@ -75,7 +76,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
           }),
         );
       }
-      return breakers.get(request.params.name).snapshot();
+      return breakerJson(breakers.get(request.params.name).snapshot());
     },
   );
 
@@ -101,7 +102,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
           }),
         );
       }
-      return breakers.get(request.params.name).snapshot();
+      return breakerJson(breakers.get(request.params.name).snapshot());
     },
   );
 

@@ -11,10 +11,12 @@ export interface AdapterOptions {
    */
   readonly maxTokens?: number;
   /**
-   * Prompt length in characters, the basis of the input-token estimate when the provider reports no usage.
-   * @default the characters of prompt text in the request (messages, system, instructions, input, contents)
+   * Input tokens of the request, used until the provider reports its own count (so a stream
+   * cancelled before OpenAI's final usage chunk still bills its prompt). Pass an exact count from
+   * your tokenizer when you have one.
+   * @default an estimate from the request's prompt text (messages, system, instructions, input, contents) plus the chat format's per-message tokens
    */
-  readonly promptChars?: number;
+  readonly promptTokens?: number;
 }
 
 /** Validates {@link AdapterOptions} with precise messages. */
@@ -27,7 +29,7 @@ export function checkAdapterOptions(name: string, options: AdapterOptions): void
       `${name}: provider must be a non-empty string, got ${String(options.provider)}`,
     );
   }
-  for (const key of ['maxTokens', 'promptChars'] as const) {
+  for (const key of ['maxTokens', 'promptTokens'] as const) {
     const value = options[key];
     const minimum = key === 'maxTokens' ? 1 : 0;
     if (value !== undefined && !(Number.isInteger(value) && value >= minimum)) {

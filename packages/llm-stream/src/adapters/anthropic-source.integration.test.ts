@@ -110,7 +110,8 @@ describe('anthropicSource', () => {
   it('takes maxTokens from max_tokens and counts the system prompt', () => {
     const source = anthropicSource(client(), params);
     expect(source.maxTokens).toBe(512);
-    expect(source.promptChars).toBe('Be brief.'.length + 'Say hello'.length);
+    // The system prompt and one message weigh 4.5 tokens, plus 3 for the message and 3 before the reply.
+    expect(source.promptTokens).toBe(5 + 3 + 3);
     expect(source.provider).toBe('anthropic');
   });
 

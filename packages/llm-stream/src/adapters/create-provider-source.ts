@@ -1,3 +1,4 @@
+import { tokenWeight } from '../estimate-tokens.js';
 import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
 import { ProviderError, toProviderError } from './provider-error.js';
 
@@ -14,7 +15,7 @@ export interface ProviderSourceSpec<Chunk> {
   readonly provider: string;
   readonly model: string;
   readonly maxTokens: number | undefined;
-  readonly promptChars: number | undefined;
+  readonly promptTokens: number | undefined;
   /** Sends the request with `signal`; resolves once the provider accepted it (HTTP 200). */
   start(signal: AbortSignal): PromiseLike<AsyncIterable<Chunk> | Iterable<Chunk>>;
   translator(): ChunkTranslator<Chunk>;
@@ -34,7 +35,7 @@ export function createProviderSource<Chunk>(spec: ProviderSourceSpec<Chunk>): Pr
     provider: spec.provider,
     model: spec.model,
     ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
-    ...(spec.promptChars === undefined ? {} : { promptChars: spec.promptChars }),
+    ...(spec.promptTokens === undefined ? {} : { promptTokens: spec.promptTokens }),
     async open(signal: AbortSignal): Promise<AsyncIterable<ProviderEvent>> {
       signal.throwIfAborted();
       // The request gets its own controller so that a consumer that stops reading can close
@@ -274,18 +275,33 @@ class ProviderEventIterator<Chunk> implements AsyncIterator<ProviderEvent> {
 export class UsageReporter {
   #input: number | undefined;
   #output: number | undefined;
+  #reasoning: number | undefined;
 
-  /** Appends a `usage` event to `out` when `input` or `output` differs from the last report. */
-  report(input: number | undefined, output: number | undefined, out: ProviderEvent[]): void {
+  /** Appends a `usage` event to `out` when a count differs from the last report. */
+  report(
+    input: number | null | undefined,
+    output: number | null | undefined,
+    out: ProviderEvent[],
+    reasoning?: number | null,
+  ): void {
     const nextInput = input ?? this.#input;
     const nextOutput = output ?? this.#output;
-    if (nextInput === this.#input && nextOutput === this.#output) return;
+    const nextReasoning = reasoning ?? this.#reasoning;
+    if (
+      nextInput === this.#input &&
+      nextOutput === this.#output &&
+      nextReasoning === this.#reasoning
+    ) {
+      return;
+    }
     this.#input = nextInput;
     this.#output = nextOutput;
+    this.#reasoning = nextReasoning;
     out.push({
       type: 'usage',
       ...(nextInput === undefined ? {} : { inputTokens: nextInput }),
       ...(nextOutput === undefined ? {} : { outputTokens: nextOutput }),
+      ...(nextReasoning === undefined ? {} : { reasoningTokens: nextReasoning }),
     });
   }
 }
@@ -310,23 +326,35 @@ const TEXT_KEYS = new Set([
   'messages',
 ]);
 
-/**
- * Characters of prompt text in a request body: strings under the keys that hold text in
- * the OpenAI, Anthropic and Gemini request shapes (`messages[].content`, `system`,
- * `contents[].parts[].text`, `input`, `instructions`); images and tool schemas do not count.
- */
-export function countPromptChars(value: unknown, depth = 0): number {
-  if (typeof value === 'string') return value.length;
+/** Token weight of the prompt text in a request body (see {@link estimatePromptTokens}). */
+function promptWeight(value: unknown, depth: number): number {
+  if (typeof value === 'string') return tokenWeight(value);
   if (depth > 8 || typeof value !== 'object' || value === null) return 0;
   let total = 0;
   if (Array.isArray(value)) {
-    for (const item of value) total += countPromptChars(item, depth + 1);
+    for (const item of value) total += promptWeight(item, depth + 1);
     return total;
   }
   for (const [key, item] of Object.entries(value)) {
-    if (TEXT_KEYS.has(key)) total += countPromptChars(item, depth + 1);
+    if (TEXT_KEYS.has(key)) total += promptWeight(item, depth + 1);
   }
   return total;
+}
+
+/** Tokens a chat format adds around each message (role markers) and before the reply. */
+const TOKENS_PER_MESSAGE = 3;
+const TOKENS_BEFORE_REPLY = 3;
+
+/**
+ * Estimated input tokens of a request, counted from the prompt the caller passed: the text under
+ * the keys that hold it in the OpenAI, Anthropic and Gemini request shapes (`messages[].content`,
+ * `system`, `contents[].parts[].text`, `input`, `instructions`; images and tool schemas do not
+ * count), weighed like {@link estimateTokens}, plus the few tokens the chat format adds per
+ * message. `messages` is the request's message list (a string prompt is one message).
+ */
+export function estimatePromptTokens(request: Record<string, unknown>, messages: unknown): number {
+  const count = Array.isArray(messages) ? messages.length : messages === undefined ? 0 : 1;
+  return Math.ceil(promptWeight(request, 0)) + TOKENS_PER_MESSAGE * count + TOKENS_BEFORE_REPLY;
 }
 
 /** A positive integer, or undefined for anything else (null, 0, missing). */

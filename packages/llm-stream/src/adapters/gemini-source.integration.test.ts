@@ -116,13 +116,14 @@ describe('geminiSource', () => {
       contents: [{ role: 'user', parts: [{ text: 'abc' }, { text: 'de' }] }],
       config: { systemInstruction: 'xyz' },
     });
-    expect(source.promptChars).toBe(8);
+    // 'abc', 'de' and 'xyz' weigh 2 tokens, plus 3 for the one content and 3 before the reply.
+    expect(source.promptTokens).toBe(2 + 3 + 3);
   });
 
   it('checks its arguments', () => {
     expect(() => geminiSource({ models: {} } as unknown as GoogleGenAI, params)).toThrow(
       new TypeError('geminiSource: client.models.generateContentStream must be a function'),
     );
-    expect(() => geminiSource(client(), params, { promptChars: -1 })).toThrow(RangeError);
+    expect(() => geminiSource(client(), params, { promptTokens: -1 })).toThrow(RangeError);
   });
 });

@@ -2,8 +2,8 @@ import type { ProviderStreamSource } from '../provider-event.js';
 import { type AdapterOptions, checkAdapterRequest } from './adapter-options.js';
 import {
   type ChunkTranslator,
-  countPromptChars,
   createProviderSource,
+  estimatePromptTokens,
   incompleteStream,
   positiveInteger,
   UsageReporter,
@@ -15,7 +15,16 @@ import { ProviderError } from './provider-error.js';
 export interface GeminiChunk {
   readonly candidates?: ReadonlyArray<{
     readonly content?: {
-      readonly parts?: ReadonlyArray<{ readonly text?: string; readonly thought?: boolean }>;
+      readonly parts?: ReadonlyArray<{
+        readonly text?: string;
+        readonly thought?: boolean;
+        readonly thoughtSignature?: string;
+        readonly functionCall?: {
+          readonly id?: string;
+          readonly name?: string;
+          readonly args?: Record<string, unknown>;
+        };
+      }>;
     };
     readonly finishReason?: string;
   }>;
@@ -57,17 +66,48 @@ export type GeminiParams<Client extends GeminiClient> = RequestOf<
 export type GeminiSourceOptions = AdapterOptions;
 
 /**
- * Events of one Gemini stream: text parts of candidate 0 (thought summaries skipped),
+ * Events of one Gemini stream, from candidate 0: text parts, thought parts as reasoning (a
+ * `thoughtSignature` ends the reasoning block), `functionCall` parts as whole tool calls (with
+ * their `thoughtSignature`; Gemini ids them only sometimes, so a missing id becomes `call_<n>`),
  * the cumulative `usageMetadata` of every chunk, and the last `finishReason`.
  */
 function geminiTranslator(provider: string): ChunkTranslator<GeminiChunk> {
   const usage = new UsageReporter();
   let finishReason: string | undefined;
+  let calls = 0;
   return {
     read(chunk, out) {
       const candidate = chunk.candidates?.[0];
       for (const part of candidate?.content?.parts ?? []) {
-        if (part.text && part.thought !== true) out.push({ type: 'text', text: part.text });
+        const call = part.functionCall;
+        if (call !== undefined) {
+          const index = calls++;
+          out.push(
+            {
+              type: 'tool-call-start',
+              index,
+              id: call.id || `call_${index}`,
+              name: call.name ?? '',
+            },
+            { type: 'tool-call-delta', index, argumentsDelta: JSON.stringify(call.args ?? {}) },
+            part.thoughtSignature === undefined
+              ? { type: 'tool-call-end', index }
+              : { type: 'tool-call-end', index, signature: part.thoughtSignature },
+          );
+          continue;
+        }
+        if (part.thought === true) {
+          if (part.text) out.push({ type: 'reasoning', text: part.text });
+          if (part.thoughtSignature !== undefined) {
+            out.push({ type: 'reasoning-end', signature: part.thoughtSignature });
+          }
+          continue;
+        }
+        // A signature on an answer part belongs to the thinking before it.
+        if (part.thoughtSignature !== undefined) {
+          out.push({ type: 'reasoning-end', signature: part.thoughtSignature });
+        }
+        if (part.text) out.push({ type: 'text', text: part.text });
       }
       if (candidate?.finishReason) finishReason = candidate.finishReason;
       const metadata = chunk.usageMetadata;
@@ -80,7 +120,7 @@ function geminiTranslator(provider: string): ChunkTranslator<GeminiChunk> {
           metadata.promptTokenCount === undefined
             ? undefined
             : metadata.promptTokenCount + (metadata.toolUsePromptTokenCount ?? 0);
-        usage.report(input, output, out);
+        usage.report(input, output, out, metadata.thoughtsTokenCount);
       }
       const blockReason = chunk.promptFeedback?.blockReason;
       // A blocked prompt is an HTTP 200 with no candidates: nothing will be generated.
@@ -109,6 +149,7 @@ function geminiTranslator(provider: string): ChunkTranslator<GeminiChunk> {
 /**
  * A stream source over Google Gemini with your existing `@google/genai` client:
  * `client.models.generateContentStream({ ...params, config: { ...params.config, abortSignal } })`.
+ * Thought parts become reasoning (with their `thoughtSignature`), `functionCall` parts tool calls.
  * Usage comes from the cumulative `usageMetadata` (output counts thoughts too); the finish
  * reason is the raw `finishReason` (`STOP`, `MAX_TOKENS`, `SAFETY`, ...). HTTP errors reject
  * `open()`; error chunks in the stream and blocked prompts are thrown by the iterator, as
@@ -137,12 +178,12 @@ export function geminiSource<Client extends GeminiClient>(
     provider,
     model,
     maxTokens: options.maxTokens ?? positiveInteger(request.config?.maxOutputTokens),
-    promptChars:
-      options.promptChars ??
-      countPromptChars({
-        contents: request.contents,
-        system: request.config?.systemInstruction,
-      }),
+    promptTokens:
+      options.promptTokens ??
+      estimatePromptTokens(
+        { contents: request.contents, system: request.config?.systemInstruction },
+        request.contents,
+      ),
     start: (signal) =>
       client.models.generateContentStream({
         ...request,

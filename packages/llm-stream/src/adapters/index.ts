@@ -17,6 +17,7 @@ export {
   geminiSource,
 } from './gemini-source.js';
 export {
+  type IterableItem,
   type IterableSourceOptions,
   iterableSource,
   type TextIterableInput,

@@ -33,13 +33,13 @@ describe('iterableSource', () => {
     const source = iterableSource(['a'], {
       finishReason: 'end_turn',
       maxTokens: 10,
-      promptChars: 4,
+      promptTokens: 4,
     });
     expect(source).toMatchObject({
       provider: 'custom',
       model: 'unknown',
       maxTokens: 10,
-      promptChars: 4,
+      promptTokens: 4,
     });
     expect((await collect(source)).at(-1)).toEqual({ type: 'finish', reason: 'end_turn' });
   });
@@ -153,11 +153,30 @@ describe('iterableSource', () => {
     expect((error as Error).cause).toBe(cause);
   });
 
-  it('throws a TypeError when the iterable yields something other than a string', async () => {
+  it('throws a TypeError when the iterable yields something other than a string or an event', async () => {
     const source = iterableSource(() => [42 as unknown as string]);
     await expect(collect(source)).rejects.toThrow(
-      new TypeError('iterableSource: the iterable must yield strings, got number'),
+      new TypeError(
+        'iterableSource: the iterable must yield strings or provider events, got number',
+      ),
     );
+  });
+
+  it('passes typed parts on, and a yielded finish replaces the default one', async () => {
+    const source = iterableSource(() => [
+      { type: 'reasoning' as const, text: 'hmm' },
+      'Hi',
+      { type: 'tool-call-start' as const, index: 0, id: 'c1', name: 'f' },
+      { type: 'tool-call-end' as const, index: 0 },
+      { type: 'finish' as const, reason: 'tool_calls' },
+    ]);
+    expect(await collect(source)).toEqual([
+      { type: 'reasoning', text: 'hmm' },
+      { type: 'text', text: 'Hi' },
+      { type: 'tool-call-start', index: 0, id: 'c1', name: 'f' },
+      { type: 'tool-call-end', index: 0 },
+      { type: 'finish', reason: 'tool_calls' },
+    ]);
   });
 
   it('serves overlapping next() calls in order', async () => {

@@ -1,17 +1,20 @@
-import type { ProviderStreamSource } from '../provider-event.js';
+import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
 import { type AdapterOptions, checkAdapterOptions } from './adapter-options.js';
 import { type ChunkTranslator, createProviderSource } from './create-provider-source.js';
 
-/** Text pieces, or a function that starts producing them for one attempt. */
+/** What the iterable may yield: text, or typed parts (reasoning, tool calls, usage, finish). */
+export type IterableItem = string | ProviderEvent;
+
+/** Text pieces (or typed parts), or a function that starts producing them for one attempt. */
 export type TextIterableInput =
-  | AsyncIterable<string>
-  | Iterable<string>
+  | AsyncIterable<IterableItem>
+  | Iterable<IterableItem>
   | ((
       signal: AbortSignal,
     ) =>
-      | AsyncIterable<string>
-      | Iterable<string>
-      | PromiseLike<AsyncIterable<string> | Iterable<string>>);
+      | AsyncIterable<IterableItem>
+      | Iterable<IterableItem>
+      | PromiseLike<AsyncIterable<IterableItem> | Iterable<IterableItem>>);
 
 /** Options of {@link iterableSource}. */
 export interface IterableSourceOptions extends AdapterOptions {
@@ -19,27 +22,35 @@ export interface IterableSourceOptions extends AdapterOptions {
   readonly provider?: string;
   /** Model name on the source and its events. @default 'unknown' */
   readonly model?: string;
-  /** Finish reason reported when the iterable ends. @default 'stop' */
+  /** Finish reason reported when the iterable ends without yielding a `finish` event. @default 'stop' */
   readonly finishReason?: string;
 }
 
-function textTranslator(finishReason: string): ChunkTranslator<string> {
+function itemTranslator(finishReason: string): ChunkTranslator<IterableItem> {
+  let finished = false;
   return {
-    read(text, out) {
-      if (typeof text !== 'string') {
-        throw new TypeError(`iterableSource: the iterable must yield strings, got ${typeof text}`);
+    read(item, out) {
+      if (typeof item === 'string') {
+        if (item !== '') out.push({ type: 'text', text: item });
+        return undefined;
       }
-      if (text !== '') out.push({ type: 'text', text });
+      if (typeof item !== 'object' || item === null || typeof item.type !== 'string') {
+        throw new TypeError(
+          `iterableSource: the iterable must yield strings or provider events, got ${typeof item}`,
+        );
+      }
+      if (item.type === 'finish') finished = true;
+      out.push(item);
       return undefined;
     },
     end(out) {
-      out.push({ type: 'finish', reason: finishReason });
+      if (!finished) out.push({ type: 'finish', reason: finishReason });
       return undefined;
     },
   };
 }
 
-function isSingleUse(iterable: AsyncIterable<string> | Iterable<string>): boolean {
+function isSingleUse(iterable: AsyncIterable<IterableItem> | Iterable<IterableItem>): boolean {
   // Generators are their own iterators and can be walked once.
   const iterator =
     Symbol.asyncIterator in iterable
@@ -49,10 +60,11 @@ function isSingleUse(iterable: AsyncIterable<string> | Iterable<string>): boolea
 }
 
 /**
- * A stream source over any `AsyncIterable<string>` (or `Iterable<string>`): a LangChain
- * `.stream()`, a Vercel AI SDK `textStream`, a `ReadableStream` of text, your own
- * generator. Each string becomes a `text` event (empty ones are dropped), then a `finish`
- * event. No provider usage is known, so the stream estimates tokens. Pass a function
+ * A stream source over any `AsyncIterable` (or `Iterable`) of strings or {@link ProviderEvent}s:
+ * a LangChain `.stream()`, a `ReadableStream` of text, your own generator. Each string becomes a
+ * `text` event (empty ones are dropped); an object is passed on as a typed part (reasoning, tool
+ * calls, usage, finish); a `finish` event is added at the end unless one was yielded. Without
+ * `usage` events the stream estimates tokens. Pass a function
  * `(signal) => iterable` so retries and failover can start the text again and so your
  * producer sees the abort; a plain generator can be opened only once.
  *
@@ -83,11 +95,11 @@ export function iterableSource(
   const finishReason = options.finishReason ?? 'stop';
   const singleUse = !isFactory && isSingleUse(input);
   let opened = false;
-  return createProviderSource<string>({
+  return createProviderSource<IterableItem>({
     provider: options.provider ?? 'custom',
     model: options.model ?? 'unknown',
     maxTokens: options.maxTokens,
-    promptChars: options.promptChars,
+    promptTokens: options.promptTokens,
     start: async (signal) => {
       if (isFactory) return input(signal);
       if (singleUse && opened) {
@@ -98,6 +110,6 @@ export function iterableSource(
       opened = true;
       return input;
     },
-    translator: () => textTranslator(finishReason),
+    translator: () => itemTranslator(finishReason),
   });
 }

@@ -29,7 +29,7 @@ describe('openaiChatSource', () => {
       { type: 'text', text: 'Hi' },
       { type: 'text', text: ' there' },
       { type: 'text', text: '!' },
-      { type: 'usage', inputTokens: 21, outputTokens: 3 },
+      { type: 'usage', inputTokens: 21, outputTokens: 3, reasoningTokens: 0 },
       { type: 'finish', reason: 'stop' },
     ]);
   });
@@ -57,7 +57,12 @@ describe('openaiChatSource', () => {
       usage: { inputTokens: 1200, outputTokens: 1, cachedInputTokens: 1024 },
     });
     const events = await collect(openaiChatSource(client(), params));
-    expect(events).toContainEqual({ type: 'usage', inputTokens: 1200, outputTokens: 1 });
+    expect(events).toContainEqual({
+      type: 'usage',
+      inputTokens: 1200,
+      outputTokens: 1,
+      reasoningTokens: 0,
+    });
   });
 
   it('passes the raw finish_reason through (length when max tokens cut the answer)', async () => {
@@ -73,9 +78,9 @@ describe('openaiChatSource', () => {
     expect(openaiChatSource(client(), { ...params, max_tokens: 200 }).maxTokens).toBe(200);
     expect(openaiChatSource(client(), params).maxTokens).toBeUndefined();
     expect(openaiChatSource(client(), params, { maxTokens: 50 }).maxTokens).toBe(50);
-    expect(openaiChatSource(client(), params).promptChars).toBe(
-      'Be brief.'.length + 'Say hello'.length,
-    );
+    // 'Be brief.' and 'Say hello' weigh 4.5 tokens, plus 3 per message and 3 before the reply.
+    expect(openaiChatSource(client(), params).promptTokens).toBe(5 + 2 * 3 + 3);
+    expect(openaiChatSource(client(), params, { promptTokens: 7 }).promptTokens).toBe(7);
   });
 
   it('names the provider as told, e.g. for Azure or an OpenAI-compatible server', () => {

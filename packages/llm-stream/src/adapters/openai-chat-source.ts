@@ -2,8 +2,8 @@ import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
 import { type AdapterOptions, checkAdapterRequest } from './adapter-options.js';
 import {
   type ChunkTranslator,
-  countPromptChars,
   createProviderSource,
+  estimatePromptTokens,
   incompleteStream,
   positiveInteger,
   UsageReporter,
@@ -17,12 +17,22 @@ export interface OpenAIChatChunk {
     readonly delta?: {
       readonly content?: string | null;
       readonly refusal?: string | null;
+      /** Reasoning text from OpenAI-compatible servers (DeepSeek, vLLM, LiteLLM). */
+      readonly reasoning_content?: string | null;
+      /** Reasoning text from vLLM ≥ 0.11 and OpenRouter. */
+      readonly reasoning?: string | null;
+      readonly tool_calls?: ReadonlyArray<{
+        readonly index?: number;
+        readonly id?: string | null;
+        readonly function?: { readonly name?: string | null; readonly arguments?: string | null };
+      }> | null;
     } | null;
     readonly finish_reason?: string | null;
   }> | null;
   readonly usage?: {
     readonly prompt_tokens?: number;
     readonly completion_tokens?: number;
+    readonly completion_tokens_details?: { readonly reasoning_tokens?: number } | null;
   } | null;
 }
 
@@ -73,22 +83,54 @@ export interface OpenAIChatSourceOptions extends AdapterOptions {
   readonly requestOptions?: OpenAIRequestOptions;
 }
 
-/** Events of one Chat Completions stream: text from choice 0, the final usage chunk, the finish reason. */
+/**
+ * Events of one Chat Completions stream, from choice 0: text, refusals, reasoning
+ * (`reasoning_content` or `reasoning`, as compatible servers send it), tool calls keyed by their
+ * `index` (the first fragment of a call carries its id and name; parallel calls have their own
+ * index), the final usage chunk, and the finish reason (which also ends the open calls).
+ */
 function chatTranslator(provider: string): ChunkTranslator<OpenAIChatChunk> {
   const usage = new UsageReporter();
   let finishReason: string | undefined;
+  const openCalls: number[] = [];
+  const started = new Set<number>();
   return {
     read(chunk, out: ProviderEvent[]) {
       for (const choice of chunk.choices ?? []) {
         if ((choice.index ?? 0) !== 0) continue;
         const delta = choice.delta;
+        const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+        if (reasoning) out.push({ type: 'reasoning', text: reasoning });
         if (delta?.content) out.push({ type: 'text', text: delta.content });
-        if (delta?.refusal) out.push({ type: 'text', text: delta.refusal });
-        if (choice.finish_reason) finishReason = choice.finish_reason;
+        if (delta?.refusal) out.push({ type: 'refusal', text: delta.refusal });
+        for (const call of delta?.tool_calls ?? []) {
+          const index = call.index ?? 0;
+          if (!started.has(index)) {
+            started.add(index);
+            openCalls.push(index);
+            out.push({
+              type: 'tool-call-start',
+              index,
+              id: call.id || `call_${index}`,
+              name: call.function?.name ?? '',
+            });
+          }
+          const fragment = call.function?.arguments;
+          if (fragment) out.push({ type: 'tool-call-delta', index, argumentsDelta: fragment });
+        }
+        if (choice.finish_reason) {
+          finishReason = choice.finish_reason;
+          for (const index of openCalls.splice(0)) out.push({ type: 'tool-call-end', index });
+        }
       }
       // With include_usage, the last chunk has `choices: []` and the totals for the request.
       if (chunk.usage) {
-        usage.report(chunk.usage.prompt_tokens, chunk.usage.completion_tokens, out);
+        usage.report(
+          chunk.usage.prompt_tokens,
+          chunk.usage.completion_tokens,
+          out,
+          chunk.usage.completion_tokens_details?.reasoning_tokens,
+        );
       }
       return undefined;
     },
@@ -103,8 +145,10 @@ function chatTranslator(provider: string): ChunkTranslator<OpenAIChatChunk> {
 /**
  * A stream source over OpenAI Chat Completions with your existing client:
  * `client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal })`.
- * Usage comes from the final usage chunk; the finish reason is the raw `finish_reason`
- * (`stop`, `length`, `tool_calls`, `content_filter`); only choice 0 is streamed.
+ * Text, refusals, reasoning (`reasoning_content` from compatible servers) and tool calls (by
+ * `index`, so parallel calls stay apart) become typed parts; usage comes from the final usage
+ * chunk (reasoning tokens from `completion_tokens_details`); the finish reason is the raw
+ * `finish_reason`; only choice 0 is streamed.
  * HTTP errors reject `open()`, errors in the stream are thrown by the iterator, both as
  * {@link ProviderError}.
  *
@@ -133,7 +177,9 @@ export function openaiChatSource<Client extends OpenAIChatClient>(
       options.maxTokens ??
       positiveInteger(request.max_completion_tokens) ??
       positiveInteger(request.max_tokens),
-    promptChars: options.promptChars ?? countPromptChars(request.messages),
+    promptTokens:
+      options.promptTokens ??
+      estimatePromptTokens({ messages: request.messages }, request.messages),
     start: (signal) =>
       client.chat.completions.create(
         {

@@ -21,7 +21,7 @@ describe('openaiResponsesSource', () => {
     expect(await collect(openaiResponsesSource(client(), params))).toEqual([
       { type: 'text', text: 'Hi' },
       { type: 'text', text: '!' },
-      { type: 'usage', inputTokens: 30, outputTokens: 2 },
+      { type: 'usage', inputTokens: 30, outputTokens: 2, reasoningTokens: 0 },
       { type: 'finish', reason: 'completed' },
     ]);
     expect(server.requests[0]!.api).toBe('openai.responses');
@@ -38,7 +38,7 @@ describe('openaiResponsesSource', () => {
       openaiResponsesSource(client(), { ...params, max_output_tokens: 16 }),
     );
     expect(events.slice(-2)).toEqual([
-      { type: 'usage', inputTokens: 5, outputTokens: 16 },
+      { type: 'usage', inputTokens: 5, outputTokens: 16, reasoningTokens: 0 },
       { type: 'finish', reason: 'max_output_tokens' },
     ]);
   });
@@ -74,12 +74,13 @@ describe('openaiResponsesSource', () => {
   it('takes maxTokens from max_output_tokens and counts instructions and input', () => {
     const source = openaiResponsesSource(client(), { ...params, max_output_tokens: 128 });
     expect(source.maxTokens).toBe(128);
-    expect(source.promptChars).toBe('Be brief.'.length + 'Say hello'.length);
+    // Instructions and a string input (one message) weigh 4.5 tokens, plus 3 + 3.
+    expect(source.promptTokens).toBe(5 + 3 + 3);
     const items = openaiResponsesSource(client(), {
       model: 'gpt-4.1-mini',
       input: [{ role: 'user', content: [{ type: 'input_text', text: 'abc' }] }],
     });
-    expect(items.promptChars).toBe(3);
+    expect(items.promptTokens).toBe(1 + 3 + 3);
   });
 
   it('checks its arguments', () => {

@@ -2,8 +2,8 @@ import type { ProviderEvent, ProviderStreamSource } from '../provider-event.js';
 import { type AdapterOptions, checkAdapterRequest } from './adapter-options.js';
 import {
   type ChunkTranslator,
-  countPromptChars,
   createProviderSource,
+  estimatePromptTokens,
   incompleteStream,
   positiveInteger,
   UsageReporter,
@@ -53,14 +53,28 @@ export interface OpenAIResponsesSourceOptions extends AdapterOptions {
 }
 
 interface ResponseLike {
-  readonly usage?: { readonly input_tokens?: number; readonly output_tokens?: number } | null;
+  readonly usage?: {
+    readonly input_tokens?: number;
+    readonly output_tokens?: number;
+    readonly output_tokens_details?: { readonly reasoning_tokens?: number } | null;
+  } | null;
   readonly error?: { readonly code?: string | null; readonly message?: string | null } | null;
   readonly incomplete_details?: { readonly reason?: string | null } | null;
+}
+
+interface ItemFields {
+  readonly type?: string;
+  readonly id?: string;
+  readonly call_id?: string;
+  readonly name?: string;
+  readonly encrypted_content?: string | null;
 }
 
 interface EventFields {
   readonly type: string;
   readonly delta?: unknown;
+  readonly item?: ItemFields;
+  readonly item_id?: string;
   readonly response?: ResponseLike;
   readonly code?: unknown;
   readonly message?: unknown;
@@ -79,25 +93,84 @@ function failure(
   });
 }
 
-/** Events of one Responses stream: output text deltas, then usage and the status at the end. */
+/**
+ * Events of one Responses stream: output text and refusal deltas, reasoning (summary or text)
+ * deltas ended with the item (its `encrypted_content` as the signature, when requested), function
+ * calls keyed by their item (the call's `call_id` is its id), then usage and the status at the end.
+ */
 function responsesTranslator(provider: string): ChunkTranslator<OpenAIResponsesEvent> {
   const usage = new UsageReporter();
   let finishReason: string | undefined;
+  const calls = new Map<string, number>();
+  let callCount = 0;
   const reportUsage = (response: ResponseLike | undefined, out: ProviderEvent[]) => {
     if (response?.usage) {
-      usage.report(response.usage.input_tokens, response.usage.output_tokens, out);
+      usage.report(
+        response.usage.input_tokens,
+        response.usage.output_tokens,
+        out,
+        response.usage.output_tokens_details?.reasoning_tokens,
+      );
     }
   };
+  const text = (event: EventFields) =>
+    typeof event.delta === 'string' && event.delta !== '' ? event.delta : undefined;
   return {
     read(chunk, out) {
       const event = chunk as EventFields;
       switch (event.type) {
-        case 'response.output_text.delta':
-        case 'response.refusal.delta':
-          if (typeof event.delta === 'string' && event.delta !== '') {
-            out.push({ type: 'text', text: event.delta });
+        case 'response.output_text.delta': {
+          const delta = text(event);
+          if (delta !== undefined) out.push({ type: 'text', text: delta });
+          return undefined;
+        }
+        case 'response.refusal.delta': {
+          const delta = text(event);
+          if (delta !== undefined) out.push({ type: 'refusal', text: delta });
+          return undefined;
+        }
+        case 'response.reasoning_summary_text.delta':
+        case 'response.reasoning_text.delta': {
+          const delta = text(event);
+          if (delta !== undefined) out.push({ type: 'reasoning', text: delta });
+          return undefined;
+        }
+        case 'response.output_item.added': {
+          const item = event.item;
+          if (item?.type === 'function_call' && item.id !== undefined) {
+            const index = callCount++;
+            calls.set(item.id, index);
+            out.push({
+              type: 'tool-call-start',
+              index,
+              id: item.call_id ?? item.id,
+              name: item.name ?? '',
+            });
           }
           return undefined;
+        }
+        case 'response.function_call_arguments.delta': {
+          const index = event.item_id === undefined ? undefined : calls.get(event.item_id);
+          const delta = text(event);
+          if (index !== undefined && delta !== undefined) {
+            out.push({ type: 'tool-call-delta', index, argumentsDelta: delta });
+          }
+          return undefined;
+        }
+        case 'response.output_item.done': {
+          const item = event.item;
+          if (item?.type === 'reasoning') {
+            out.push(
+              item.encrypted_content
+                ? { type: 'reasoning-end', signature: item.encrypted_content }
+                : { type: 'reasoning-end' },
+            );
+          } else if (item?.type === 'function_call' && item.id !== undefined) {
+            const index = calls.get(item.id);
+            if (index !== undefined) out.push({ type: 'tool-call-end', index });
+          }
+          return undefined;
+        }
         case 'response.completed':
           reportUsage(event.response, out);
           finishReason = 'completed';
@@ -131,7 +204,8 @@ function responsesTranslator(provider: string): ChunkTranslator<OpenAIResponsesE
 /**
  * A stream source over the OpenAI Responses API with your existing client:
  * `client.responses.create({ ...params, stream: true }, { signal })`. Text comes from
- * `response.output_text.delta`, usage from `response.completed` (or `response.incomplete`);
+ * `response.output_text.delta`, refusals from `response.refusal.delta`, reasoning from the
+ * reasoning summary (or text) deltas, tool calls from `function_call` items; usage from `response.completed` (or `response.incomplete`);
  * the finish reason is `completed`, or the `incomplete_details.reason` (`max_output_tokens`,
  * `content_filter`). `response.failed` and `error` events are thrown as {@link ProviderError}.
  *
@@ -153,9 +227,12 @@ export function openaiResponsesSource<Client extends OpenAIResponsesClient>(
     provider,
     model,
     maxTokens: options.maxTokens ?? positiveInteger(request.max_output_tokens),
-    promptChars:
-      options.promptChars ??
-      countPromptChars({ input: request.input, instructions: request.instructions }),
+    promptTokens:
+      options.promptTokens ??
+      estimatePromptTokens(
+        { input: request.input, instructions: request.instructions },
+        request.input,
+      ),
     start: (signal) =>
       client.responses.create(
         { ...request, stream: true },

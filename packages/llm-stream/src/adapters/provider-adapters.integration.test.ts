@@ -105,7 +105,8 @@ describe.each(cases)('$name with the real SDK', (adapter) => {
     const source = adapter.source(server);
     expect(source.provider).toBe(adapter.provider);
     expect(source.model).not.toBe('');
-    expect(source.promptChars).toBe('Say hello'.length);
+    // 'Say hello' weighs 2.25 tokens, plus 3 for the message and 3 before the reply.
+    expect(source.promptTokens).toBe(3 + 3 + 3);
   });
 
   it('rejects open() with a retryable rate_limited error and the Retry-After delay on a 429', async () => {

@@ -1,3 +1,5 @@
+import { type HeadersLike, parseRetryAfterMs, readHeader } from '../retry-after.js';
+
 const brand = Symbol.for('breakwater.llm-stream.ProviderError');
 
 /**
@@ -103,31 +105,6 @@ export interface ToProviderErrorOptions {
   readonly provider?: string;
   /** Current time in epoch ms, to resolve an HTTP-date `retry-after`. @default Date.now() */
   readonly now?: number;
-}
-
-type HeadersLike = { get(name: string): string | null } | Record<string, unknown>;
-
-function header(headers: HeadersLike | undefined, name: string): string | undefined {
-  if (!headers || typeof headers !== 'object') return undefined;
-  if (typeof (headers as { get?: unknown }).get === 'function') {
-    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
-  }
-  const value = (headers as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/**
- * Milliseconds to wait according to `retry-after-ms` (milliseconds), then `retry-after`
- * (seconds or an HTTP date); `undefined` when absent or unreadable.
- */
-function retryAfterFromHeaders(headers: HeadersLike | undefined, now: number): number | undefined {
-  const milliseconds = Number.parseFloat(header(headers, 'retry-after-ms') ?? '');
-  if (Number.isFinite(milliseconds) && milliseconds >= 0) return Math.round(milliseconds);
-  const value = header(headers, 'retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number.parseFloat(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Gemini puts the delay in the body: `details: [{ '@type': '...RetryInfo', retryDelay: '27s' }]`. */
@@ -336,8 +313,8 @@ export function toProviderError(
 
   const now = options.now ?? Date.now();
   const retryAfterMs =
-    retryAfterFromHeaders(headers, now) ?? retryAfterFromGoogleDetails(inner?.details);
-  const shouldRetry = header(headers, 'x-should-retry');
+    parseRetryAfterMs(headers, now) ?? retryAfterFromGoogleDetails(inner?.details);
+  const shouldRetry = readHeader(headers, 'x-should-retry');
   const message =
     asString(inner?.message) ?? (error.message || `${provider ?? 'provider'} request failed`);
 
@@ -358,8 +335,8 @@ export function toProviderError(
     providerCode,
     requestId:
       asString(fields.requestID) ??
-      header(headers, 'x-request-id') ??
-      header(headers, 'request-id') ??
+      readHeader(headers, 'x-request-id') ??
+      readHeader(headers, 'request-id') ??
       asString(body?.request_id),
     cause: error,
   });

@@ -1,9 +1,11 @@
 import EventEmitter from 'eventemitter3';
 import { createCostCalculator } from '../cost-calculator.js';
-import { createMetrics, type Metrics } from '../create-metrics.js';
+import { createMetrics } from '../create-metrics.js';
 import { instrumentBreakers } from '../instrument-breakers.js';
 import { instrumentCache } from '../instrument-cache.js';
+import { instrumentConcurrency } from '../instrument-concurrency.js';
 import { instrumentRateLimiter } from '../instrument-rate-limiter.js';
+import type { Metrics } from '../metrics.js';
 
 /** A Metrics with at least one series in every metric of the set. */
 export function populateAll(): Metrics {
@@ -19,6 +21,8 @@ export function populateAll(): Metrics {
     taskType: 'chat',
   });
   metrics.recordAiRequest({ ...stream, durationMs: 90, errorType: 'rate_limited' });
+  metrics.recordAiRetry({ ...stream, errorType: 'upstream_error' });
+  metrics.recordAiFailover({ ...stream, errorType: 'first_token_timeout' });
   metrics.recordAiRequest({
     provider: 'vllm',
     model: 'llama',
@@ -56,6 +60,12 @@ export function populateAll(): Metrics {
   });
   limiter.emit('near-limit', { tier: 'PRO' });
   limiter.emit('fallback-engaged', {});
+
+  const concurrency = new EventEmitter();
+  instrumentConcurrency(metrics, concurrency);
+  concurrency.emit('acquired', { key: 'user:1', inFlight: 1, limit: 2, waitedMs: 12 });
+  concurrency.emit('rejected', { key: 'user:1', reason: 'queue_full', inFlight: 2, limit: 2 });
+  concurrency.emit('store-error', { error: new Error('down') });
 
   metrics.recordHttpRequest({
     method: 'POST',

@@ -14,13 +14,11 @@ export function createAsyncStore(clock?: () => number) {
   };
   const store: RateLimitStore = {
     local: false,
-    execute(subject, plan, operation, cost, tokens, holdId) {
+    execute(request) {
       state.calls++;
       if (state.hang) return new Promise(() => undefined);
       if (state.failWith) return Promise.reject(state.failWith);
-      return Promise.resolve(
-        Array.from(inner.execute(subject, plan, operation, cost, tokens, holdId)),
-      );
+      return Promise.resolve(inner.execute(request));
     },
     async reset(subject) {
       inner.reset(subject);

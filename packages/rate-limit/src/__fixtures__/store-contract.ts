@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { isInvalidUsageError } from '../invalid-usage-error.js';
 import type { RateLimitStore } from '../rate-limit-store.js';
 import type { RateLimitTier } from '../rate-limit-tier.js';
-import { createRateLimiter, type RateLimiterOptions } from '../rate-limiter.js';
+import { createRateLimiter } from '../rate-limiter.js';
+import type { RateLimiterOptions } from '../rate-limiter-options.js';
 import { isReservationSettledError } from '../reservation-settled-error.js';
 import { TIER_PRESETS } from '../tier-presets.js';
 
@@ -123,19 +125,19 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       expect(reservation.decision.policies.map((policy) => policy.remaining)).toEqual([99, 700]);
       expect(reservation.expiresAt).toBeGreaterThan(Date.now());
       let quota = await limiter.getQuota(key, 'LLM');
-      expect(quota.current_usage).toMatchObject({ tokens_reserved: 300, tokens_remaining: 700 });
+      expect(quota.usage).toMatchObject({ tokensReserved: 300, tokensRemaining: 700 });
       const settlement = await reservation.commit(120);
       expect(settlement).toMatchObject({
         reservedTokens: 300,
         actualTokens: 120,
-        holdExpired: false,
+        hold: 'settled',
       });
       expect(settlement.policies.map((policy) => policy.remaining)).toEqual([99, 880]);
       quota = await limiter.getQuota(key, 'LLM');
-      expect(quota.current_usage).toMatchObject({
-        tokens_today: 120,
-        tokens_reserved: 0,
-        tokens_remaining: 880,
+      expect(quota.usage).toMatchObject({
+        tokensToday: 120,
+        tokensReserved: 0,
+        tokensRemaining: 880,
       });
       await expect(reservation.commit(1)).rejects.toSatisfy(isReservationSettledError);
     });
@@ -145,11 +147,11 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       const key = subject.key('overrun');
       const reservation = await limiter.reserve(key, { tier: 'LLM', estimate: 100 });
       await reservation.commit(250);
-      expect((await limiter.getQuota(key, 'LLM')).current_usage.tokens_remaining).toBe(750);
+      expect((await limiter.getQuota(key, 'LLM')).usage.tokensRemaining).toBe(750);
       const huge = await limiter.reserve(key, { tier: 'LLM', estimate: 10 });
       await huge.commit(5_000);
       const quota = await limiter.getQuota(key, 'LLM');
-      expect(quota.current_usage).toMatchObject({ tokens_today: 1_000, tokens_remaining: 0 });
+      expect(quota.usage).toMatchObject({ tokensToday: 1_000, tokensRemaining: 0 });
       const denied = await limiter.limit(key, { tier: 'LLM' });
       expect(denied).toMatchObject({ allowed: false, reason: 'token-budget-exceeded' });
     });
@@ -161,13 +163,13 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       expect(reservation.decision.policies.map((policy) => policy.remaining)).toEqual([100, 600]);
       expect(await limiter.release(reservation)).toMatchObject({
         actualTokens: 0,
-        holdExpired: false,
+        hold: 'settled',
       });
       expect(reservation.settled).toBe(true);
       expect(await reservation.release()).toMatchObject({ actualTokens: 0 });
       const quota = await limiter.getQuota(key, 'LLM');
-      expect(quota.current_usage).toMatchObject({ tokens_today: 0, tokens_reserved: 0 });
-      expect(quota.current_usage.tokens_remaining).toBe(1_000);
+      expect(quota.usage).toMatchObject({ tokensToday: 0, tokensReserved: 0 });
+      expect(quota.usage.tokensRemaining).toBe(1_000);
     });
 
     it('caps an estimate larger than the budget instead of refusing it', async () => {
@@ -195,7 +197,7 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       expect(denied.decision.reason).toBe('token-budget-exceeded');
       expect(denied.decision.retryAfterMs).toBeGreaterThan(0);
       expect(denied.decision.policies.map((policy) => policy.remaining)).toEqual([99, 100]);
-      expect(await denied.release()).toMatchObject({ reservedTokens: 0, holdExpired: false });
+      expect(await denied.release()).toMatchObject({ reservedTokens: 0, hold: 'settled' });
       expect((await limiter.reserve(key, { tier: 'LLM', estimate: 100 })).allowed).toBe(true);
     });
 
@@ -203,14 +205,14 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       const limiter = limiterOf({ reservationTtlMs: 250 });
       const key = subject.key('expire');
       const reservation = await limiter.reserve(key, { tier: 'LLM', estimate: 500 });
-      expect((await limiter.getQuota(key, 'LLM')).current_usage.tokens_remaining).toBe(500);
+      expect((await limiter.getQuota(key, 'LLM')).usage.tokensRemaining).toBe(500);
       await sleep(400);
-      expect((await limiter.getQuota(key, 'LLM')).current_usage).toMatchObject({
-        tokens_remaining: 1_000,
-        tokens_reserved: 0,
+      expect((await limiter.getQuota(key, 'LLM')).usage).toMatchObject({
+        tokensRemaining: 1_000,
+        tokensReserved: 0,
       });
-      expect(await reservation.commit(200)).toMatchObject({ holdExpired: true, actualTokens: 200 });
-      expect((await limiter.getQuota(key, 'LLM')).current_usage.tokens_remaining).toBe(800);
+      expect(await reservation.commit(200)).toMatchObject({ hold: 'expired', actualTokens: 200 });
+      expect((await limiter.getQuota(key, 'LLM')).usage.tokensRemaining).toBe(800);
     });
 
     it('opens a fixed window again at its resetAt', async () => {
@@ -246,25 +248,25 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       const second = await limiter.getQuota(key, 'FREE');
       expect(second).toEqual(first);
       expect(first).toMatchObject({
-        user_id: key,
+        key: key,
         tier: 'FREE',
         limits: {
-          requests_per_minute: 10,
-          requests_per_hour: 100,
-          requests_per_day: 500,
-          ai_tokens_per_day: 50_000,
+          requestsPerMinute: 10,
+          requestsPerHour: 100,
+          requestsPerDay: 500,
+          tokensPerDay: 50_000,
         },
-        current_usage: {
-          requests_this_minute: 2,
-          requests_this_hour: 2,
-          requests_today: 2,
-          tokens_today: 0,
-          tokens_remaining: 50_000,
-          tokens_reserved: 0,
+        usage: {
+          requestsThisMinute: 2,
+          requestsThisHour: 2,
+          requestsToday: 2,
+          tokensToday: 0,
+          tokensRemaining: 50_000,
+          tokensReserved: 0,
         },
       });
       const unknown = await limiter.getQuota(subject.key('nobody'), 'PRO');
-      expect(unknown.current_usage.requests_this_minute).toBe(0);
+      expect(unknown.usage.requestsThisMinute).toBe(0);
     });
 
     it('keeps usage when a subject moves to a tier with the same windows', async () => {
@@ -272,8 +274,8 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       const key = subject.key('upgrade');
       for (let call = 0; call < 4; call++) await limiter.limit(key, { tier: 'FREE' });
       const quota = await limiter.getQuota(key, 'PRO');
-      expect(quota.current_usage.requests_this_minute).toBe(4);
-      expect(quota.limits.requests_per_minute).toBe(100);
+      expect(quota.usage.requestsThisMinute).toBe(4);
+      expect(quota.limits.requestsPerMinute).toBe(100);
     });
 
     it('reset forgets windows and holds', async () => {
@@ -284,7 +286,52 @@ export function describeStoreContract(name: string, subject: StoreContractSubjec
       await limiter.reset(key);
       const quota = await limiter.getQuota(key, 'LLM');
       expect(quota.policies.map((policy) => policy.remaining)).toEqual([100, 1_000]);
-      expect(quota.current_usage.tokens_reserved).toBe(0);
+      expect(quota.usage.tokensReserved).toBe(0);
+    });
+
+    it('refuses invalid usage with InvalidUsageError, charges nothing and keeps the hold', async () => {
+      const limiter = limiterOf();
+      const key = subject.key('usage');
+      const reservation = await limiter.reserve(key, { tier: 'LLM', estimate: 200 });
+      for (const bad of [1e300, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '77'])
+        await expect(reservation.commit(bad as number)).rejects.toSatisfy(
+          (error: unknown) =>
+            isInvalidUsageError(error) &&
+            (error as { code: string }).code === 'RATE_LIMIT_INVALID_USAGE',
+        );
+      expect(reservation.settled).toBe(false);
+      expect((await limiter.getQuota(key, 'LLM')).usage).toMatchObject({
+        tokensReserved: 200,
+        tokensToday: 0,
+      });
+      expect(await reservation.commit(77)).toMatchObject({ actualTokens: 77, hold: 'settled' });
+      expect((await limiter.getQuota(key, 'LLM')).usage).toMatchObject({
+        tokensReserved: 0,
+        tokensToday: 77,
+      });
+    });
+
+    it('bounds what one request spends: required tokens and oversizedEstimate: deny', async () => {
+      const tiers = {
+        CAP: TIERS.LLM!,
+        DENY: { ...TIERS.LLM!, oversizedEstimate: 'deny' as const },
+      };
+      const limiter = createRateLimiter({ store: subject.store(), tiers, blockedCache: false });
+      const key = subject.key('overrun');
+      // A prompt larger than what is left is refused even though the estimate would be capped.
+      const prompt = await limiter.reserve(key, {
+        tier: 'CAP',
+        estimate: 4_900,
+        requiredTokens: 4_900,
+      });
+      expect(prompt.decision).toMatchObject({ allowed: false, reason: 'token-budget-exceeded' });
+      const denied = await limiter.reserve(key, { tier: 'DENY', estimate: 4_900 });
+      expect(denied.decision).toMatchObject({ allowed: false, reason: 'token-budget-exceeded' });
+      // The default caps the hold at the budget; the actual usage is charged at commit.
+      const capped = await limiter.reserve(key, { tier: 'CAP', estimate: 4_900 });
+      expect(capped).toMatchObject({ allowed: true, tokens: 1_000 });
+      await capped.commit(4_900);
+      expect((await limiter.getQuota(key, 'CAP')).usage.tokensRemaining).toBe(0);
     });
 
     it('admits exactly the limit under concurrent calls', async () => {

@@ -176,6 +176,7 @@ describe('formatRateLimitHeaders', () => {
       windowMs: 250,
       resetAt: NOW - 5000,
       allowed: true,
+      retryAfterMs: 0,
     };
     const headers = formatRateLimitHeaders(decisionOf([odd]), { clock });
 
@@ -215,6 +216,7 @@ describe('formatRateLimitHeaders', () => {
               windowMs: entry.windowMs,
               resetAt: NOW + entry.resetIn,
               allowed: entry.allowed,
+              retryAfterMs: entry.allowed ? 0 : entry.resetIn,
             }),
           );
           const base = decisionOf(policies, { retryAfterMs });

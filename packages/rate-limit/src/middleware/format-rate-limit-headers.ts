@@ -7,13 +7,13 @@ export interface RateLimitHeaderOptions {
    * Send the IETF draft-10 `RateLimit-Policy` and `RateLimit` fields.
    * @default true
    */
-  readonly standardHeaders?: boolean;
+  readonly standardHeaders?: boolean | undefined;
   /**
    * Also send `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds)
    * for clients that predate the draft. They describe the same policy as the first `RateLimit` item.
    * @default false
    */
-  readonly legacyHeaders?: boolean;
+  readonly legacyHeaders?: boolean | undefined;
   /**
    * Vendor-prefixed `RateLimit-Policy` parameter that names the unit of token policies. The draft's
    * own `qu` parameter only takes registered units and there is no `tokens` unit, so a vendor
@@ -21,12 +21,12 @@ export interface RateLimitHeaderOptions {
    * Must be a valid RFC 9651 key other than `q`, `qu`, `w` and `pk`.
    * @default 'breakwater-unit'
    */
-  readonly tokenUnitParameter?: string;
+  readonly tokenUnitParameter?: string | undefined;
   /**
    * Current time in epoch milliseconds, used to turn `resetAt` into delta seconds.
    * @default Date.now
    */
-  readonly clock?: () => number;
+  readonly clock?: (() => number) | undefined;
 }
 
 /** Header names (canonical case) mapped to their values. */

@@ -39,7 +39,7 @@ export interface RateLimitMiddlewareOptions<Request> extends RateLimitHeaderOpti
    * an endpoint listed in both is charged the product.
    * @default {}
    */
-  readonly endpointCosts?: Readonly<Record<string, number>>;
+  readonly endpointCosts?: Readonly<Record<string, number>> | undefined;
   /**
    * Base cost of this request, computed per request (multiplied by `endpointCosts`).
    * Must return a finite number ≥ 0.
@@ -69,23 +69,23 @@ export interface RateLimitMiddlewareOptions<Request> extends RateLimitHeaderOpti
    * `true` lets the request through without rate-limit headers.
    * @default false
    */
-  readonly failOpen?: boolean;
+  readonly failOpen?: boolean | undefined;
   /**
    * How long to wait for `limiter.limit` before treating it as failed (the middleware answers
    * then; a late decision is ignored).
    * A positive number of milliseconds, or `Infinity` to wait for ever.
    * @default 5000
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /**
    * Status for a blocking decision. 429 is the standard; some APIs use 403 or 503.
    * @default 429
    */
-  readonly statusCode?: number;
+  readonly statusCode?: number | undefined;
   /**
    * Prefix length the default key keeps of an IPv6 client address (1–128), or `false` for the
    * full address. Ignored when you pass `key`.
    * @default 56
    */
-  readonly ipv6Subnet?: number | false;
+  readonly ipv6Subnet?: number | false | undefined;
 }

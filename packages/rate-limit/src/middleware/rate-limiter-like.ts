@@ -6,14 +6,14 @@ export interface LimitCallOptions {
    * Tier to decide for.
    * @default the limiter's default tier
    */
-  readonly tier?: string;
+  readonly tier?: string | undefined;
   /**
    * Units this request costs in every request window.
    * @default the limiter's default (1)
    */
-  readonly cost?: number;
+  readonly cost?: number | undefined;
   /** The route the request is for (the limiter may apply its own endpoint multipliers). */
-  readonly endpoint?: string;
+  readonly endpoint?: string | undefined;
 }
 
 /**

@@ -20,7 +20,16 @@ export function policy(
   now = NOW,
   unit: 'requests' | 'tokens' = 'requests',
 ): PolicyDecision {
-  return { name, unit, limit, remaining: limit, windowMs, resetAt: now + windowMs, allowed: true };
+  return {
+    name,
+    unit,
+    limit,
+    remaining: limit,
+    windowMs,
+    resetAt: now + windowMs,
+    allowed: true,
+    retryAfterMs: 0,
+  };
 }
 
 /** A decision built from policies, with top-level fields derived as the limiter documents them. */
