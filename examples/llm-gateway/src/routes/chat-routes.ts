@@ -2,11 +2,16 @@ import { pipeSse, type StreamEndEvent, type StreamEvent } from '@breakwater/llm-
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { RefusedTurn, StartedTurn } from '../chat-pipeline.js';
 import type { OpenAIPassthrough } from '../model-catalog.js';
+import {
+  type CollectedAnswer,
+  createAnswerCollector,
+  createOpenAIChunkSerializer,
+  openAICompletion,
+} from '../openai-wire.js';
 import { problem, sendProblem } from '../problem.js';
 import { chatBody, chatCompletionsBody, emptyQuery } from '../schemas.js';
 import type { ChatMessage } from '../session-store.js';
 import { DEFAULT_TASK_TYPE } from '../task-type.js';
-import { createOpenAIChunkSerializer, openAICompletion } from '../wire-formats.js';
 
 interface OpenAIMessage {
   role: string;
@@ -154,7 +159,7 @@ export const chatRoutes: FastifyPluginAsync = async (app) => {
         await turn.settled;
         return reply;
       }
-      return completeTurn(reply, turn, (end, text) => openAICompletion(end, text, created));
+      return completeTurn(reply, turn, (end, answer) => openAICompletion(end, answer, created));
     },
   );
 
@@ -199,20 +204,18 @@ function markCached(event: StreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/** Reads a whole stream and answers once, with a body built from the text. */
+/** Reads a whole stream and answers once, with a body built from its text, tool calls and reasoning. */
 async function completeTurn(
   reply: FastifyReply,
   turn: StartedTurn,
-  build: (end: StreamEndEvent & { type: 'complete' }, text: string) => unknown,
+  build: (end: StreamEndEvent & { type: 'complete' }, answer: CollectedAnswer) => unknown,
 ): Promise<FastifyReply> {
-  let text = '';
+  const collector = createAnswerCollector();
   // consume(), not for-await: one callback per event instead of a promise per event.
-  const end = await turn.stream.consume((event) => {
-    if (event.type === 'chunk') text += event.content;
-  });
+  const end = await turn.stream.consume(collector.read);
   await turn.settled;
   for (const [name, value] of Object.entries(turn.headers)) reply.header(name, value);
-  if (end.type === 'complete') return reply.send(build(end, text));
+  if (end.type === 'complete') return reply.send(build(end, collector.answer));
   const failed = endProblem(end);
   return sendProblem(reply, failed.body, failed.headers);
 }
