@@ -1,5 +1,6 @@
 import type { ManagedStream, StreamEndEvent, StreamManager } from '@breakwater/llm-stream';
 import { createSimulatedSource } from '@breakwater/llm-stream';
+import type { ConcurrencySlots } from './concurrency-slots.js';
 import type { GatewayConfig } from './config.js';
 import type { Identity } from './identity.js';
 import type { ModelCatalog, ModelRequest, OpenAIPassthrough } from './model-catalog.js';
@@ -72,10 +73,12 @@ export interface ChatPipelineDeps {
   readonly cacheGuard: CallGuard;
   readonly guards: GuardSource;
   readonly budget: TokenBudget;
+  /** Model calls in flight per user. */
+  readonly slots: ConcurrencySlots;
   readonly log: { warn(object: unknown, message: string): void };
 }
 
-/** Runs one chat turn: token reservation → response cache → breakers and failover → stream → settle. */
+/** Runs one chat turn: concurrency slot → token reservation → response cache → breakers and failover → stream → settle. */
 export interface ChatPipeline {
   (turn: ChatTurn): Promise<StartedTurn | RefusedTurn>;
   /** Resolves once every started turn has settled its tokens and cache write (for shutdown). */
@@ -153,10 +156,23 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
     // A rough input estimate (4 characters a token) plus the whole output budget.
     const estimate = Math.ceil(promptChars / 4) + maxTokens;
 
-    const reservation = await deps.budget.reserve(turn.identity, estimate);
-    if (!reservation.ok)
+    const slot = await deps.slots.acquire(turn.identity);
+    if (!slot.ok) return { ok: false, problem: slot.problem, headers: slot.headers };
+    const releaseSlot = () => {
+      slot.release().catch((error: unknown) => {
+        // An unreleased lease expires on its own once it is no longer renewed.
+        deps.log.warn({ err: error }, 'releasing a concurrency slot failed');
+      });
+    };
+    const reservation = await deps.budget.reserve(turn.identity, estimate).catch((error) => {
+      releaseSlot();
+      throw error;
+    });
+    if (!reservation.ok) {
+      releaseSlot();
       return { ok: false, problem: reservation.problem, headers: reservation.headers };
-    const release = () => {
+    }
+    const releaseHold = () => {
       reservation.release().catch((error: unknown) => {
         // An unsettled hold expires on its own after the limiter's reservation TTL.
         deps.log.warn({ err: error }, 'releasing a token reservation failed');
@@ -221,7 +237,8 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
         stream = deps.streams.stream(sources, { signal: turn.signal, metadata });
       }
     } catch (error) {
-      release();
+      releaseSlot();
+      releaseHold();
       throw error;
     }
 
@@ -229,12 +246,13 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
     if (collect) answers.set(stream.id, []);
 
     const settled = stream.done.then(async (end) => {
+      releaseSlot();
       const pieces = answers.get(stream.id);
       answers.delete(stream.id);
       const used = end.usage.input_tokens + end.usage.output_tokens;
       if (hit) await reservation.commit(0);
       else if (end.type === 'complete' || used > 0) await reservation.commit(used);
-      else release();
+      else releaseHold();
       if (end.type === 'complete' && key !== undefined && pieces) {
         await store(key, {
           model: end.model,

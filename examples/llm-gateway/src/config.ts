@@ -90,6 +90,24 @@ export interface SessionLimits {
   readonly maxTotalBytes: number;
 }
 
+/** Model calls in flight per user. */
+export interface ConcurrencyConfig {
+  /** Calls one user may have in flight at once. @default 8 */
+  readonly perUser: number;
+  /** How long a call waits for a free slot before a 429. @default 2000 */
+  readonly maxWaitMs: number;
+}
+
+/** Time limits of every model call (see @breakwater/llm-stream). */
+export interface StreamLimitsConfig {
+  /** Milliseconds to the first content of an attempt; then the next model takes over. @default 60000 */
+  readonly firstTokenTimeoutMs: number;
+  /** Longest gap between contents once streaming; then the stream ends with an error. @default 60000 */
+  readonly idleTimeoutMs: number;
+  /** Longest whole call, retries and failover included. @default 900000 */
+  readonly deadlineMs: number;
+}
+
 /** Everything the gateway needs; {@link loadConfig} builds it from a file and the environment. */
 export interface GatewayConfig {
   /** Listen address; loopback by default so a local run is not exposed (the Docker image sets HOST=0.0.0.0). @default '127.0.0.1' */
@@ -157,6 +175,8 @@ export interface GatewayConfig {
   readonly taskTypes: TaskTypeConfig;
   readonly assistant: AssistantConfig;
   readonly sessions: SessionLimits;
+  readonly concurrency: ConcurrencyConfig;
+  readonly streamLimits: StreamLimitsConfig;
 }
 
 /** The assistant modes when the config names none. */
@@ -230,6 +250,13 @@ export function resolveConfig(input: Partial<GatewayConfig> = {}): GatewayConfig
       ...input.taskTypes,
     },
     assistant: { ...defaultAssistant, ...input.assistant },
+    concurrency: { perUser: 8, maxWaitMs: 2000, ...input.concurrency },
+    streamLimits: {
+      firstTokenTimeoutMs: 60_000,
+      idleTimeoutMs: 60_000,
+      deadlineMs: 900_000,
+      ...input.streamLimits,
+    },
     sessions: {
       maxMessages: 20,
       maxSessionBytes: 262_144,
@@ -281,9 +308,15 @@ function validateConfig(config: GatewayConfig): void {
       `assistant.defaultMode ${JSON.stringify(config.assistant.defaultMode)} is not one of assistant.modes`,
     );
   }
-  for (const [name, value] of Object.entries(config.sessions)) {
+  for (const [name, value] of [
+    ...Object.entries(config.sessions).map(([key, value]) => [`sessions.${key}`, value] as const),
+    ...Object.entries(config.streamLimits).map(
+      ([key, value]) => [`streamLimits.${key}`, value] as const,
+    ),
+    ['concurrency.perUser', config.concurrency.perUser] as const,
+  ]) {
     if (!Number.isSafeInteger(value) || value < 1) {
-      throw new RangeError(`sessions.${name} must be an integer ≥ 1, got ${value}`);
+      throw new RangeError(`${name} must be an integer ≥ 1, got ${value}`);
     }
   }
   if (!Number.isSafeInteger(config.taskTypes.budget) || config.taskTypes.budget < 0) {

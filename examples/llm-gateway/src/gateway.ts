@@ -15,6 +15,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics } from 'prom-client';
 import { type ChatPipeline, createChatPipeline } from './chat-pipeline.js';
+import { createConcurrencySlots } from './concurrency-slots.js';
 import { type GatewayConfig, resolveConfig } from './config.js';
 import type { ClosableSocket } from './fastify-decorations.js';
 import { createGatewayLimiter, type GatewayLimiter } from './gateway-limiter.js';
@@ -144,13 +145,20 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     ? createResponseCache({ maxEntries: config.cache.maxEntries, ttlMs: config.cache.ttlMs, redis })
     : undefined;
   const sessions = createSessionStore({ redis, ...config.sessions });
-  const streams = createStreamManager({ retry: config.retry });
+  const slots = createConcurrencySlots({
+    perUser: config.concurrency.perUser,
+    maxWaitMs: config.concurrency.maxWaitMs,
+    redis,
+    redisTimeoutMs: config.redisTimeoutMs,
+  });
+  const streams = createStreamManager({ retry: config.retry, ...config.streamLimits });
   const cacheStreams = createStreamManager({ retry: false });
   const taskTypes = createTaskTypeLabels(config.taskTypes);
 
   const unsubscribe = [
     instrumentBreakers(metrics, breakers),
     limiter.instrument(metrics),
+    slots.instrument(metrics),
     // Cost by task: the chat pipeline keeps the request's task_type in each stream's metadata;
     // labels beyond the allowlist and budget fold into `other`.
     instrumentStreams(metrics, streams, {
@@ -197,6 +205,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     cacheGuard: cacheBreaker,
     guards: { guardFor: (name) => breakers.get(name) },
     budget: limiter,
+    slots,
     log: app.log,
   });
 
