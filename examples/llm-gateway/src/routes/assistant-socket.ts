@@ -8,7 +8,7 @@ import { problem, sendProblem } from '../problem.js';
 import { apiKeyQuery, nameParam } from '../schemas.js';
 import type { ChatMessage } from '../session-store.js';
 import { DEFAULT_TASK_TYPE, taskTypeProblem } from '../task-type.js';
-import { type AssistantServerMessage, createAssistantSerializer } from '../wire-formats.js';
+import { type AssistantServerMessage, createAssistantSerializer } from '../assistant-wire.js';
 
 /** A client message of the /ws/assistant protocol, validated. */
 export interface AssistantRequest {
