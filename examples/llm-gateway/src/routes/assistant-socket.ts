@@ -2,13 +2,13 @@ import { pipeWebSocket } from '@breakwater/llm-stream';
 import { formatRateLimitHeaders } from '@breakwater/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
+import { type AssistantServerMessage, createAssistantSerializer } from '../assistant-wire.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../hooks/json-body-parser.js';
 import type { Identity } from '../identity.js';
 import { problem, sendProblem } from '../problem.js';
 import { apiKeyQuery, nameParam } from '../schemas.js';
 import type { ChatMessage } from '../session-store.js';
 import { DEFAULT_TASK_TYPE, taskTypeProblem } from '../task-type.js';
-import { type AssistantServerMessage, createAssistantSerializer } from '../assistant-wire.js';
 
 /** A client message of the /ws/assistant protocol, validated. */
 export interface AssistantRequest {
