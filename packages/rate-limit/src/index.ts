@@ -28,6 +28,7 @@ export type {
   ConcurrencyStore,
 } from './concurrency/concurrency-store.js';
 export type {
+  ClosableResponse,
   ConcurrencyLimiterLike,
   HttpConcurrencyOptions,
 } from './concurrency/http-concurrency.js';
@@ -66,6 +67,9 @@ export type { RateLimitQuota } from './rate-limit-quota.js';
 export type {
   HoldOutcome,
   RateLimitStore,
+  StoreOperation,
+  StoreReply,
+  StoreRequest,
   StoreResetOptions,
   StoreStatusEvent,
 } from './rate-limit-store.js';
@@ -96,6 +100,7 @@ export { isReservationSettledError, ReservationSettledError } from './reservatio
 export { isStoreNotReadyError, StoreNotReadyError } from './store-not-ready-error.js';
 export { isStoreTimeoutError, StoreTimeoutError } from './store-timeout-error.js';
 export { isStoreUnavailableError, StoreUnavailableError } from './store-unavailable-error.js';
+export type { TierPlan, TierPlanSettings, WindowPlan } from './tier-plan.js';
 export { TIER_PRESETS, type TierLimits, tierFromLimits } from './tier-presets.js';
 export type {
   ReservationSettlement,

@@ -27,7 +27,8 @@ export interface WindowPlan {
 
 /**
  * A tier checked once and prepared for stores: windows with defaults filled in and the
- * numbers every store needs. Nothing in it changes after construction.
+ * numbers every store needs. Nothing in it changes after construction. The limiter builds it;
+ * it is exported as a type for stores to read, and its shape may change between minor versions.
  */
 export class TierPlan {
   /** Tier name. */
