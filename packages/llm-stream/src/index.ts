@@ -32,7 +32,12 @@ export {
   sseHeaders,
   toSseResponse,
 } from './sse-writer.js';
-export { isStreamError, StreamError, type StreamErrorCode } from './stream-error.js';
+export {
+  isStreamError,
+  StreamError,
+  type StreamErrorCode,
+  type StreamErrorOptions,
+} from './stream-error.js';
 export type {
   StreamAttemptFailedEvent,
   StreamCancelledEvent,

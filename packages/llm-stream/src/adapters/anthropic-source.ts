@@ -44,13 +44,9 @@ export interface AnthropicClient {
   };
 }
 
-type RequestOf<Method> = Method extends (body: infer Body, ...rest: never[]) => unknown
-  ? Body
-  : never;
-
 /** The request params of `client.messages.create`, without `stream` (the adapter sets it). */
 export type AnthropicParams<Client extends AnthropicClient> = Omit<
-  RequestOf<Client['messages']['create']>,
+  Parameters<Client['messages']['create']>[0],
   'stream'
 >;
 

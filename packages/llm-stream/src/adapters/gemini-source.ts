@@ -55,12 +55,10 @@ export interface GeminiClient {
   };
 }
 
-type RequestOf<Method> = Method extends (params: infer Params) => unknown ? Params : never;
-
 /** The params of `client.models.generateContentStream`. */
-export type GeminiParams<Client extends GeminiClient> = RequestOf<
+export type GeminiParams<Client extends GeminiClient> = Parameters<
   Client['models']['generateContentStream']
->;
+>[0];
 
 /** Options of {@link geminiSource}. */
 export type GeminiSourceOptions = AdapterOptions;

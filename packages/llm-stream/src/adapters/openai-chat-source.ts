@@ -67,13 +67,9 @@ export interface OpenAIChatClient {
   };
 }
 
-type RequestOf<Method> = Method extends (body: infer Body, ...rest: never[]) => unknown
-  ? Body
-  : never;
-
 /** The request params of `client.chat.completions.create`, without `stream` (the adapter sets it). */
 export type OpenAIChatParams<Client extends OpenAIChatClient> = Omit<
-  RequestOf<Client['chat']['completions']['create']>,
+  Parameters<Client['chat']['completions']['create']>[0],
   'stream'
 >;
 

@@ -36,13 +36,9 @@ export interface OpenAIResponsesClient {
   };
 }
 
-type RequestOf<Method> = Method extends (body: infer Body, ...rest: never[]) => unknown
-  ? Body
-  : never;
-
 /** The request params of `client.responses.create`, without `stream` (the adapter sets it). */
 export type OpenAIResponsesParams<Client extends OpenAIResponsesClient> = Omit<
-  RequestOf<Client['responses']['create']>,
+  Parameters<Client['responses']['create']>[0],
   'stream'
 >;
 
