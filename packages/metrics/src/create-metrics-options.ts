@@ -5,7 +5,6 @@ import {
   DEFAULT_PREFIX,
   type HistogramMetricKey,
   METRIC_DEFINITIONS,
-  type MetricKey,
 } from './metric-definitions.js';
 import { createRegistry, isRegistry, type Registry } from './prom-client-backend.js';
 
@@ -101,11 +100,11 @@ export function resolveMetricsOptions(options: CreateMetricsOptions): ResolvedMe
       );
     }
   }
-  const histogramKeys = new Set(
+  const histogramKeys = new Set<string>(
     METRIC_DEFINITIONS.filter((definition) => definition.type === 'histogram').map((d) => d.key),
   );
   for (const [key, bounds] of Object.entries(buckets)) {
-    if (!histogramKeys.has(key as MetricKey)) {
+    if (!histogramKeys.has(key)) {
       throw new TypeError(
         `buckets.${key} names no histogram; use one of ${[...histogramKeys].join(', ')}`,
       );
@@ -114,7 +113,7 @@ export function resolveMetricsOptions(options: CreateMetricsOptions): ResolvedMe
   }
   const defaultLabelNames = Object.keys(defaultLabels);
   const metricLabelNames = new Set(
-    METRIC_DEFINITIONS.flatMap((definition) => definition.labelNames),
+    METRIC_DEFINITIONS.flatMap((definition): readonly string[] => definition.labelNames),
   );
   for (const name of defaultLabelNames) {
     assertSafeLabelName(name, 'defaultLabels');

@@ -9,6 +9,7 @@ import { checkMs, checkText, checkTokens } from './metric-checks.js';
 import {
   DEFAULT_PREFIX,
   METRIC_DEFINITIONS,
+  type MetricDefinition,
   type MetricKey,
   type MetricNames,
 } from './metric-definitions.js';
@@ -148,7 +149,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
 
   const names = {} as Record<MetricKey, string>;
   const instruments = {} as Record<MetricKey, Instrument>;
-  for (const definition of METRIC_DEFINITIONS) {
+  const definitions: readonly MetricDefinition[] = METRIC_DEFINITIONS;
+  for (const definition of definitions) {
     const name = definition.semconv
       ? definition.name
       : prefix + definition.name.slice(DEFAULT_PREFIX.length);

@@ -50,6 +50,7 @@ export {
   type MetricsStreamEventBase,
   type MetricsStreamFailoverEvent,
   type MetricsStreamRetryEvent,
+  type MetricsStreamTaskEvent,
   type StreamManagerSource,
   type StreamUsageLike,
 } from './instrument-streams.js';

@@ -4,6 +4,7 @@ import {
   GEN_AI_TOKEN_BUCKETS,
   METRIC_DEFINITIONS,
   METRIC_NAMES,
+  type MetricDefinition,
 } from './metric-definitions.js';
 
 describe('METRIC_DEFINITIONS', () => {
@@ -29,7 +30,9 @@ describe('METRIC_DEFINITIONS', () => {
   });
 
   it('uses the OpenTelemetry GenAI names, labels and buckets', () => {
-    const byKey = Object.fromEntries(METRIC_DEFINITIONS.map((d) => [d.key, d]));
+    const byKey = Object.fromEntries(
+      METRIC_DEFINITIONS.map((d): [string, MetricDefinition] => [d.key, d]),
+    );
     expect(byKey.operationDuration).toMatchObject({
       name: 'gen_ai_client_operation_duration_seconds',
       type: 'histogram',

@@ -68,8 +68,12 @@ const GEN_AI_LABELS = [
 ] as const;
 const STREAM_LABELS = ['gen_ai_provider_name', 'gen_ai_request_model'] as const;
 
-/** The metric set as literal data, so keys and label names are typed; {@link METRIC_DEFINITIONS} is its frozen public view. */
-const definitions = [
+/**
+ * Every metric of the set, in exposition order. Frozen literal data, so each entry's key,
+ * type and label names are typed ({@link MetricKey} and {@link HistogramMetricKey} derive
+ * from it); every entry is a {@link MetricDefinition}.
+ */
+export const METRIC_DEFINITIONS = freezeEach([
   {
     key: 'operationDuration',
     name: 'gen_ai_client_operation_duration_seconds',
@@ -427,21 +431,16 @@ const definitions = [
     buckets: DB_DURATION_BUCKETS,
     semconv: false,
   },
-] as const satisfies ReadonlyArray<Omit<MetricDefinition, 'key'> & { key: string }>;
+] as const satisfies ReadonlyArray<Omit<MetricDefinition, 'key'> & { key: string }>);
 
 /** The key of one metric of the set (`operationDuration`, `aiCost`, …). */
-export type MetricKey = (typeof definitions)[number]['key'];
+export type MetricKey = (typeof METRIC_DEFINITIONS)[number]['key'];
 
 /** Label names of the metric under `Key`. */
 export type MetricLabelName<Key extends MetricKey> = Extract<
-  (typeof definitions)[number],
+  (typeof METRIC_DEFINITIONS)[number],
   { key: Key }
 >['labelNames'][number];
-
-/** Every metric of the set, in exposition order. */
-export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.freeze(
-  definitions.map((definition) => Object.freeze({ ...definition }) as MetricDefinition),
-);
 
 /** Metric key → exposition name, as emitted with the default `breakwater_` prefix. */
 export type MetricNames = { readonly [Key in MetricKey]: string };
@@ -451,7 +450,7 @@ export type MetricNames = { readonly [Key in MetricKey]: string };
  * alert rules on these: `METRIC_NAMES.aiCost === 'breakwater_ai_cost_usd_total'`.
  */
 export const METRIC_NAMES: MetricNames = Object.freeze(
-  Object.fromEntries(definitions.map((definition) => [definition.key, definition.name])),
+  Object.fromEntries(METRIC_DEFINITIONS.map((definition) => [definition.key, definition.name])),
 ) as MetricNames;
 
 /** The default prefix of every metric that has no OpenTelemetry semantic convention. */
@@ -459,6 +458,12 @@ export const DEFAULT_PREFIX = 'breakwater_';
 
 /** The keys of the histogram metrics, whose bucket boundaries `createMetrics({ buckets })` may override. */
 export type HistogramMetricKey = Extract<
-  (typeof definitions)[number],
+  (typeof METRIC_DEFINITIONS)[number],
   { type: 'histogram' }
 >['key'];
+
+/** Freezes a list and each of its entries; returns the list with its literal type. */
+function freezeEach<List extends readonly object[]>(list: List): List {
+  for (const entry of list) Object.freeze(entry);
+  return Object.freeze(list);
+}
