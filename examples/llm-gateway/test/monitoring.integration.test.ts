@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort } from '@breakwater/testing';
+import { freePort, PROMETHEUS_INSTALL_HINT, requireCommand } from '@breakwater/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards } from '../monitoring/dashboards.js';
 import { eventually, fastMock, openSocket, postJson, useGateway } from './helpers.js';
@@ -14,6 +14,11 @@ const monitoring = (path: string) =>
   fileURLToPath(new URL(`../monitoring/${path}`, import.meta.url));
 
 describe('alert rules', () => {
+  beforeAll(() => {
+    requireCommand('promtool', PROMETHEUS_INSTALL_HINT);
+    requireCommand('amtool', PROMETHEUS_INSTALL_HINT);
+  });
+
   it('pass promtool check rules', async () => {
     const { stdout } = await run('promtool', [
       'check',
@@ -135,6 +140,7 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
   }
 
   beforeAll(async () => {
+    requireCommand('prometheus', PROMETHEUS_INSTALL_HINT);
     trafficDone = generateTraffic();
     directory = await mkdtemp(join(tmpdir(), 'breakwater-prometheus-'));
     const port = await freePort();

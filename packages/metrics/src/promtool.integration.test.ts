@@ -1,5 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { PROMETHEUS_INSTALL_HINT, requireCommand } from '@breakwater/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { populateAll } from './__fixtures__/populate-all.js';
 import { METRIC_DEFINITIONS } from './metric-definitions.js';
 
@@ -26,14 +27,7 @@ function promtoolCheck(exposition: string): Promise<CheckResult> {
 }
 
 describe('exposition of the full metric set (needs promtool)', () => {
-  it('finds promtool', () => {
-    const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
-    expect(
-      probe.error,
-      'promtool is not installed: install Debian/Ubuntu package "prometheus" (apt-get install prometheus), which ships /usr/bin/promtool',
-    ).toBeUndefined();
-    expect(probe.status).toBe(0);
-  });
+  beforeAll(() => requireCommand('promtool', PROMETHEUS_INSTALL_HINT));
 
   it('populates every metric of the set', async () => {
     const metrics = populateAll();

@@ -1,3 +1,8 @@
+export {
+  CommandNotInstalledError,
+  PROMETHEUS_INSTALL_HINT,
+  requireCommand,
+} from './command-not-installed-error.js';
 export * from './fake-llm-server-exports.js';
 export { freePort, isPortFree } from './free-port.js';
 export { type RedisClusterHandle, startRedisCluster } from './redis-cluster.js';
