@@ -75,6 +75,8 @@ export interface ChatPipelineDeps {
   readonly budget: TokenBudget;
   /** Model calls in flight per user. */
   readonly slots: ConcurrencySlots;
+  /** A tier's own limit of model calls in flight, when it sets one. */
+  concurrencyOf(tier: string): number | undefined;
   readonly log: { warn(object: unknown, message: string): void };
 }
 
@@ -156,7 +158,7 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
     // A rough input estimate (4 characters a token) plus the whole output budget.
     const estimate = Math.ceil(promptChars / 4) + maxTokens;
 
-    const slot = await deps.slots.acquire(turn.identity);
+    const slot = await deps.slots.acquire(turn.identity, deps.concurrencyOf(turn.identity.tier));
     if (!slot.ok) return { ok: false, problem: slot.problem, headers: slot.headers };
     const releaseSlot = () => {
       slot.release().catch((error: unknown) => {

@@ -22,13 +22,14 @@ export interface RefusedSlot {
 
 /** Model calls in flight per user, across every instance sharing Redis. */
 export interface ConcurrencySlots {
-  acquire(identity: Identity): Promise<HeldSlot | RefusedSlot>;
+  /** One slot of the user's `limit` (default {@link ConcurrencySlotsOptions.perUser}). */
+  acquire(identity: Identity, limit?: number): Promise<HeldSlot | RefusedSlot>;
   instrument(metrics: Metrics): () => void;
 }
 
 /** Options for {@link createConcurrencySlots}. */
 export interface ConcurrencySlotsOptions {
-  /** Model calls one user may have in flight. */
+  /** Model calls one user may have in flight when the call names no limit. */
   readonly perUser: number;
   /** How long a call may wait for a slot before it is refused. */
   readonly maxWaitMs: number;
@@ -52,8 +53,8 @@ export function createConcurrencySlots(options: ConcurrencySlotsOptions): Concur
       : {}),
   });
   return {
-    async acquire(identity) {
-      const decision = await limiter.acquire(identity.userId);
+    async acquire(identity, limit) {
+      const decision = await limiter.acquire(identity.userId, limit === undefined ? {} : { limit });
       if (decision.acquired) return { ok: true, release: () => decision.lease.release() };
       const retryAfterSeconds = Math.max(1, Math.ceil(options.maxWaitMs / 1000));
       return {

@@ -54,6 +54,8 @@ export interface TierConfig {
   readonly requestsPerHour?: number;
   readonly requestsPerDay?: number;
   readonly tokensPerDay?: number;
+  /** Model calls of one user in flight at once. @default concurrency.perUser */
+  readonly concurrency?: number;
 }
 
 /** Circuit breaker settings shared by every breaker of the gateway. */
@@ -92,7 +94,10 @@ export interface SessionLimits {
 
 /** Model calls in flight per user. */
 export interface ConcurrencyConfig {
-  /** Calls one user may have in flight at once. @default 8 */
+  /**
+   * Calls one user may have in flight at once, for tiers that set no `concurrency` of their own
+   * (the presets do: FREE 2, BASIC 5, PRO 20, ENTERPRISE 100). @default 8
+   */
   readonly perUser: number;
   /** How long a call waits for a free slot before a 429. @default 2000 */
   readonly maxWaitMs: number;

@@ -206,6 +206,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     guards: { guardFor: (name) => breakers.get(name) },
     budget: limiter,
     slots,
+    concurrencyOf: (tier) => limiter.concurrencyOf(tier),
     log: app.log,
   });
 
