@@ -28,6 +28,8 @@ const settings = {
   streamSeconds: Number(process.env.SCALE_SECONDS ?? 30),
   tokensPerSecond: Number(process.env.SCALE_TOKENS_PER_SECOND ?? 20),
   connectsPerSecond: Number(process.env.SCALE_CONNECTS_PER_SECOND ?? 2_000),
+  /** A directory: the gateway runs with `--cpu-prof` and writes its profile there on exit. */
+  cpuProfileDir: process.env.SCALE_CPU_PROF,
 };
 const tokensPerStream = Math.round(settings.tokensPerSecond * settings.streamSeconds);
 const thisFile = fileURLToPath(import.meta.url);
@@ -180,11 +182,17 @@ async function startGateway(upstreamUrl: string, configDir: string) {
           upstreamModel: 'gpt-4o-mini',
           apiKeyEnv: 'SCALE_UPSTREAM_KEY',
           baseUrlEnv: 'SCALE_UPSTREAM_URL',
+          // One upstream connection per stream, like the bare proxy (the default pool is 256).
+          maxSockets: settings.clients,
         },
       ],
     }),
   );
-  const child = spawnNode(['--expose-gc', '--import=tsx', `--import=${heapProbe}`, 'src/main.ts'], {
+  const profile = settings.cpuProfileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`]
+    : [];
+  const nodeArgs = ['--expose-gc', ...profile, '--import=tsx', `--import=${heapProbe}`];
+  const child = spawnNode([...nodeArgs, 'src/main.ts'], {
     cwd: gatewayDir,
     env: {
       GATEWAY_CONFIG: config,
@@ -282,7 +290,10 @@ export default async function run(): Promise<string> {
     const ours = await measure(gateway);
     return report(floor, ours, capNote);
   } finally {
+    // The gateway shuts down gracefully on SIGTERM; a CPU profile is written when it exits.
+    const exits = children.map((child) => new Promise((exited) => child.once('exit', exited)));
     for (const child of children) child.kill();
+    if (settings.cpuProfileDir) await Promise.all(exits);
     rmSync(configDir, { recursive: true, force: true });
   }
 }
