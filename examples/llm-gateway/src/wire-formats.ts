@@ -50,11 +50,9 @@ export function createOpenAIChunkSerializer(options: {
           ],
         });
       case 'chunk':
-        return frame(event, {
-          choices: [
-            { index: 0, delta: { content: event.content }, logprobs: null, finish_reason: null },
-          ],
-        });
+        // The frame of every token: the same JSON as frame() builds, with only its three
+        // strings encoded instead of a whole object tree per token.
+        return `data: {"id":${JSON.stringify(`chatcmpl-${event.stream_id}`)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(event.model)},"system_fingerprint":null,"choices":[{"index":0,"delta":{"content":${JSON.stringify(event.content)}},"logprobs":null,"finish_reason":null}]}\n\n`;
       case 'complete': {
         let text = frame(event, {
           choices: [
