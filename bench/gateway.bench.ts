@@ -289,7 +289,11 @@ async function runRole(role: string): Promise<void> {
 }
 
 const role = process.env.BREAKWATER_BENCH_ROLE;
-if (role) await runRole(role);
+if (role) {
+  // Exit on SIGTERM rather than die of it, so `node --cpu-prof` writes each server's profile.
+  process.once('SIGTERM', () => process.exit(0));
+  await runRole(role);
+}
 
 export default async function gatewayBench(): Promise<string> {
   const upstreamChild = await startChild('upstream', {});
