@@ -174,7 +174,7 @@ interface OpenStream {
  * Chunks a stream counts before they are recorded anyway: bounds what an open stream holds
  * between scrapes (a scrape and the stream's end record them too).
  */
-const CHUNKS_PER_RECORDING = 64;
+const CHUNKS_PER_RECORDING = 16;
 
 // Codes arrive as RATE_LIMITED; labels are snake_case, as in error_type="rate_limited".
 function errorTypeOf(code: string | undefined): string {
