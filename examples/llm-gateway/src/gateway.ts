@@ -50,6 +50,13 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Connections the kernel queues before the gateway accepts them (Node's default is 511; Linux
+ * caps it at net.core.somaxconn). Thousands of streaming clients connecting while the event
+ * loop is busy would otherwise overflow the queue and see their connections reset.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Made-up prices for the mock models, so cost panels have data without a provider key. */
 const MOCK_PRICE = { provider: 'mock', inputPerToken: 0.5e-6, outputPerToken: 1.5e-6 } as const;
 
@@ -247,7 +254,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     tierOf: (userId) =>
       config.apiKeys.find((entry) => entry.userId === userId)?.tier ?? ANONYMOUS_TIER,
     async listen(port = config.port, host = config.host) {
-      return app.listen({ port, host });
+      return app.listen({ port, host, backlog: LISTEN_BACKLOG });
     },
     async close() {
       if (closing) return;
