@@ -30,6 +30,8 @@ const settings = {
   connectsPerSecond: Number(process.env.SCALE_CONNECTS_PER_SECOND ?? 2_000),
   /** A directory: the gateway runs with `--cpu-prof` and writes its profile there on exit. */
   cpuProfileDir: process.env.SCALE_CPU_PROF,
+  /** A directory: each server writes a heap snapshot there once every stream is open. */
+  heapSnapshotDir: process.env.SCALE_HEAP_SNAPSHOT,
 };
 const tokensPerStream = Math.round(settings.tokensPerSecond * settings.streamSeconds);
 const thisFile = fileURLToPath(import.meta.url);
@@ -38,9 +40,10 @@ const gatewayDir = fileURLToPath(new URL('../examples/llm-gateway/', import.meta
 const CLOCK_TICKS_PER_SECOND = 100;
 const API_KEY = 'sk-scale-bench';
 
-// Answers `heap` over IPC with the heap in use after a full collection (needs --expose-gc).
+// Answers `heap` over IPC with the heap in use after a full collection (needs --expose-gc),
+// and `snapshot:<dir>` with the path of a heap snapshot written there.
 const heapProbe = `data:text/javascript,${encodeURIComponent(
-  "process.on('message', (message) => { if (message !== 'heap') return; globalThis.gc(); globalThis.gc(); process.send({ heapUsed: process.memoryUsage().heapUsed }); });",
+  "import { writeHeapSnapshot } from 'node:v8'; process.on('message', (message) => { if (message === 'heap') { globalThis.gc(); globalThis.gc(); process.send({ heapUsed: process.memoryUsage().heapUsed }); } else if (String(message).startsWith('snapshot:')) { process.send({ path: writeHeapSnapshot(`${String(message).slice(9)}/${process.pid}-${Date.now()}.heapsnapshot`) }); } });",
 )}`;
 
 /** Starts `node <args>` through sh, with the soft fd limit raised to the hard limit. */
@@ -87,6 +90,14 @@ function heapOf(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     child.once('message', (reply: { heapUsed: number }) => resolve(reply.heapUsed));
     child.send('heap');
+  });
+}
+
+/** Asks a process started with the heap probe to write a heap snapshot into `dir`. */
+function snapshotOf(child: ChildProcess, dir: string): Promise<string> {
+  return new Promise((resolve) => {
+    child.once('message', (reply: { path: string }) => resolve(reply.path));
+    child.send(`snapshot:${dir}`);
   });
 }
 
@@ -216,6 +227,7 @@ async function measure(target: { child: ChildProcess; url: string }): Promise<Ta
   const warmUp = { SCALE_CLIENTS: String(Math.min(200, settings.clients)), SCALE_SECONDS: '2' };
   await runLoad(target, warmUp);
   const idleHeap = await heapOf(target.child);
+  if (settings.heapSnapshotDir) await snapshotOf(target.child, settings.heapSnapshotDir);
   let openHeap = Number.NaN;
   let probeCpuUs = 0;
   const cpuBefore = cpuOf(target.child);
@@ -226,6 +238,7 @@ async function measure(target: { child: ChildProcess; url: string }): Promise<Ta
     await new Promise((settle) => setTimeout(settle, settleMs));
     const probeStart = cpuOf(target.child);
     openHeap = await heapOf(target.child);
+    if (settings.heapSnapshotDir) await snapshotOf(target.child, settings.heapSnapshotDir);
     probeCpuUs = cpuOf(target.child) - probeStart;
   });
   const cpuUs = cpuOf(target.child) - cpuBefore - probeCpuUs;
