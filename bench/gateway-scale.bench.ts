@@ -43,7 +43,7 @@ const API_KEY = 'sk-scale-bench';
 // Answers `heap` over IPC with the heap in use after a full collection (needs --expose-gc),
 // and `snapshot:<dir>` with the path of a heap snapshot written there.
 const heapProbe = `data:text/javascript,${encodeURIComponent(
-  "import { writeHeapSnapshot } from 'node:v8'; process.on('message', (message) => { if (message === 'heap') { globalThis.gc(); globalThis.gc(); process.send({ heapUsed: process.memoryUsage().heapUsed }); } else if (String(message).startsWith('snapshot:')) { process.send({ path: writeHeapSnapshot(`${String(message).slice(9)}/${process.pid}-${Date.now()}.heapsnapshot`) }); } });",
+  "import { writeHeapSnapshot } from 'node:v8'; process.on('message', (message) => { if (message === 'heap') { globalThis.gc(); globalThis.gc(); process.send({ heapUsed: process.memoryUsage().heapUsed }); } else if (String(message).startsWith('snapshot:')) { process.send({ path: writeHeapSnapshot(String(message).slice(9) + '/' + process.pid + '-' + Date.now() + '.heapsnapshot') }); } });",
 )}`;
 
 /** Starts `node <args>` through sh, with the soft fd limit raised to the hard limit. */
