@@ -5,15 +5,15 @@
  * in front of the same upstream. Run with `cd bench && BENCH=gateway npx tsx run-all.ts`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeOpenAIServer } from '../examples/llm-gateway/src/fake-openai-server.js';
-import { buildGateway } from '../examples/llm-gateway/src/gateway.js';
 import { freePort } from '../packages/testing/src/free-port.js';
+import { startFakeOpenAIServer } from './lib/fake-openai-upstream.js';
 import { formatOps, formatRatio, markdownTable } from './lib/measure.js';
 
 interface AutocannonResult {
@@ -167,26 +167,119 @@ async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
   throw new Error('Portkey gateway did not start');
 }
 
-/** Starts this file in a child process in `role`; resolves with the URL it prints. */
-async function startChild(
-  role: 'upstream' | 'gateway' | 'floor',
-  env: Record<string, string>,
+/** Spawns `command` and resolves with the URL it prints on the line starting with `marker`. */
+function startPrinting(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  marker: string,
+  options: { cwd?: string } = {},
 ): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(process.execPath, [...process.execArgv, thisFile], {
+  const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env, BREAKWATER_BENCH_ROLE: role },
+    env: { ...process.env, ...env },
+    cwd: options.cwd,
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (piece: string) => {
       output += piece;
-      const line = output.split('\n').find((candidate) => candidate.startsWith('url='));
-      if (line) resolve(line.slice(4).trim());
+      const line = output.split('\n').find((candidate) => candidate.startsWith(marker));
+      if (line) resolve({ url: line.slice(marker.length).trim().split(' ')[0]!, process: child });
     });
-    child.once('exit', (code) => reject(new Error(`${role} exited with ${code} before listening`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${command} exited with ${code} before listening`)),
+    );
   });
-  return { url, process: child };
+}
+
+/** Starts this file in a child process in `role`; resolves with the URL it prints. */
+function startChild(
+  role: 'upstream' | 'floor',
+  env: Record<string, string>,
+): Promise<{ url: string; process: ChildProcess }> {
+  return startPrinting(
+    process.execPath,
+    [...process.execArgv, thisFile],
+    { ...env, BREAKWATER_BENCH_ROLE: role },
+    'url=',
+  );
+}
+
+/** The example gateway's directory; the bench runs its start script, never imports its files. */
+const gatewayDir = fileURLToPath(new URL('../examples/llm-gateway/', import.meta.url));
+
+/** The gateway's configuration for the benchmark: both provider styles, one upstream each way. */
+const gatewayConfig = {
+  logger: false,
+  cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
+  retry: false,
+  failover: false,
+  apiKeys: [{ key: 'sk-bench', userId: 'bench', tier: 'BENCH' }],
+  tiers: { BENCH: { requestsPerMinute: 1e9, tokensPerDay: 1e12 } },
+  models: [
+    {
+      name: 'gpt-4o',
+      provider: 'openai',
+      apiKeyEnv: 'OPENAI_API_KEY',
+      baseUrlEnv: 'OPENAI_BASE_URL',
+    },
+    {
+      name: 'gpt-4o-paced',
+      provider: 'openai',
+      upstreamModel: 'gpt-4o',
+      apiKeyEnv: 'OPENAI_API_KEY',
+      baseUrlEnv: 'PACED_BASE_URL',
+    },
+    // The same upstream declared as a generic OpenAI-compatible server (vLLM, Ollama, LiteLLM style).
+    {
+      name: 'compatible',
+      provider: 'openai-compatible',
+      upstreamModel: 'gpt-4o',
+      apiKeyEnv: 'OPENAI_API_KEY',
+      baseUrlEnv: 'OPENAI_BASE_URL',
+    },
+    {
+      name: 'compatible-paced',
+      provider: 'openai-compatible',
+      upstreamModel: 'gpt-4o',
+      apiKeyEnv: 'OPENAI_API_KEY',
+      baseUrlEnv: 'PACED_BASE_URL',
+    },
+  ],
+};
+
+/** Starts the example gateway the way a user does (its `src/main.ts`), on a free port. */
+async function startGateway(
+  upstreamUrl: string,
+  pacedUrl: string,
+): Promise<{ url: string; process: ChildProcess }> {
+  const dir = mkdtempSync(join(tmpdir(), 'breakwater-bench-'));
+  const configFile = join(dir, 'gateway.config.json');
+  writeFileSync(configFile, JSON.stringify(gatewayConfig));
+  try {
+    return await startPrinting(
+      process.execPath,
+      ['--import', 'tsx', 'src/main.ts'],
+      {
+        GATEWAY_CONFIG: configFile,
+        // The workspace packages resolve to their sources, as under `pnpm start`.
+        TSX_TSCONFIG_PATH: fileURLToPath(new URL('../tsconfig.json', import.meta.url)),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        OPENAI_API_KEY: 'sk-upstream',
+        OPENAI_BASE_URL: upstreamUrl,
+        PACED_BASE_URL: pacedUrl,
+        REDIS_URL: '',
+        GATEWAY_API_KEYS: '',
+      },
+      'Breakwater LLM gateway on ',
+      { cwd: gatewayDir },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -242,50 +335,6 @@ async function runRole(role: string): Promise<void> {
     process.stdout.write(`url=${upstream.baseURL}\n`);
     return;
   }
-  const gateway = await buildGateway({
-    logger: false,
-    cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
-    retry: false,
-    apiKeys: [{ key: 'sk-bench', userId: 'bench', tier: 'BENCH' }],
-    tiers: { BENCH: { requestsPerMinute: 1e9, tokensPerDay: 1e12 } },
-    models: [
-      {
-        name: 'gpt-4o',
-        provider: 'openai',
-        apiKeyEnv: 'OPENAI_API_KEY',
-        baseUrlEnv: 'OPENAI_BASE_URL',
-      },
-      {
-        name: 'gpt-4o-paced',
-        provider: 'openai',
-        upstreamModel: 'gpt-4o',
-        apiKeyEnv: 'OPENAI_API_KEY',
-        baseUrlEnv: 'PACED_BASE_URL',
-      },
-      // The same upstream declared as a generic OpenAI-compatible server (vLLM, Ollama, LiteLLM style).
-      {
-        name: 'compatible',
-        provider: 'openai-compatible',
-        upstreamModel: 'gpt-4o',
-        apiKeyEnv: 'OPENAI_API_KEY',
-        baseUrlEnv: 'OPENAI_BASE_URL',
-      },
-      {
-        name: 'compatible-paced',
-        provider: 'openai-compatible',
-        upstreamModel: 'gpt-4o',
-        apiKeyEnv: 'OPENAI_API_KEY',
-        baseUrlEnv: 'PACED_BASE_URL',
-      },
-    ],
-    failover: false,
-    env: {
-      OPENAI_API_KEY: 'sk-upstream',
-      OPENAI_BASE_URL: process.env.UPSTREAM_URL,
-      PACED_BASE_URL: process.env.PACED_URL,
-    },
-  });
-  process.stdout.write(`url=${await gateway.listen(0, '127.0.0.1')}\n`);
 }
 
 const role = process.env.BREAKWATER_BENCH_ROLE;
@@ -298,10 +347,7 @@ if (role) {
 export default async function gatewayBench(): Promise<string> {
   const upstreamChild = await startChild('upstream', {});
   const pacedChild = await startChild('upstream', { CHUNK_DELAY_MS: '1' });
-  const gatewayChild = await startChild('gateway', {
-    UPSTREAM_URL: upstreamChild.url,
-    PACED_URL: pacedChild.url,
-  });
+  const gatewayChild = await startGateway(upstreamChild.url, pacedChild.url);
   const portkey = await startPortkey();
   const floorChild = await startChild('floor', { UPSTREAM_URL: upstreamChild.url });
   const pacedFloorChild = await startChild('floor', { UPSTREAM_URL: pacedChild.url });

@@ -1,9 +1,11 @@
 import type { ManagedStream, StreamEndEvent, StreamManager } from '@breakwater/llm-stream';
 import { createSimulatedSource } from '@breakwater/llm-stream';
+import type { ConcurrencySlots } from './concurrency-slots.js';
 import type { GatewayConfig } from './config.js';
 import type { Identity } from './identity.js';
-import type { ModelCatalog, ModelRequest } from './model-catalog.js';
+import type { ModelCatalog, ModelRequest, OpenAIPassthrough } from './model-catalog.js';
 import { type Problem, problem } from './problem.js';
+import { requestsTools } from './request-support.js';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './response-cache.js';
 import type { ChatMessage } from './session-store.js';
 import type { TokenBudget } from './token-budget.js';
@@ -27,11 +29,14 @@ export interface ChatTurn {
   readonly model?: string;
   readonly messages: readonly ChatMessage[];
   readonly maxTokens?: number;
+  /** The client's own temperature; only an explicit 0 makes a turn cacheable. */
   readonly temperature?: number;
   readonly taskType: string;
+  /** The OpenAI request as the client sent it, for providers that take it as is. */
+  readonly openai?: OpenAIPassthrough;
   /** The route, for metadata and logs. */
   readonly endpoint: string;
-  /** Aborted when the client goes away. */
+  /** Aborted when the client goes away (cancels the stream; never a token reservation). */
   readonly signal?: AbortSignal;
   /** Skip the response cache for this turn. */
   readonly noCache?: boolean;
@@ -68,10 +73,12 @@ export interface ChatPipelineDeps {
   readonly cacheGuard: CallGuard;
   readonly guards: GuardSource;
   readonly budget: TokenBudget;
+  /** Model calls in flight per user. */
+  readonly slots: ConcurrencySlots;
   readonly log: { warn(object: unknown, message: string): void };
 }
 
-/** Runs one chat turn: token reservation → response cache → breakers and failover → stream → settle. */
+/** Runs one chat turn: concurrency slot → token reservation → response cache → breakers and failover → stream → settle. */
 export interface ChatPipeline {
   (turn: ChatTurn): Promise<StartedTurn | RefusedTurn>;
   /** Resolves once every started turn has settled its tokens and cache write (for shutdown). */
@@ -115,26 +122,62 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
   const unsettled = new Set<Promise<unknown>>();
 
   const run = async (turn: ChatTurn): Promise<StartedTurn | RefusedTurn> => {
-    const route = catalog.route(turn.model, config.failover);
-    if (!route) {
+    const candidates = catalog.route(turn.model, config.failover);
+    if (!candidates) {
       return {
         ok: false,
         headers: {},
         problem: problem(404, {
           code: 'model_not_found',
-          detail: `model ${JSON.stringify(turn.model)} is not served here; GET /api/health lists the models`,
+          param: 'model',
+          detail: `The model ${JSON.stringify(turn.model)} does not exist or is not served here; GET /v1/models lists the models.`,
         }),
       };
     }
+    // The model asked for must take the request as it is; failover skips models that cannot.
+    const refusal = candidates[0]!.unsupported(turn.openai);
+    if (refusal) {
+      return {
+        ok: false,
+        headers: {},
+        problem: problem(400, {
+          code: 'unsupported_parameter',
+          param: refusal.param,
+          detail: refusal.message,
+        }),
+      };
+    }
+    const route = candidates.filter((model) => model.unsupported(turn.openai) === undefined);
     const first = route[0]!;
     const maxTokens = turn.maxTokens ?? first.defaultMaxTokens;
-    const promptChars = turn.messages.reduce((sum, message) => sum + message.content.length, 0);
+    const promptChars = turn.openai
+      ? JSON.stringify(turn.openai.messages).length
+      : turn.messages.reduce((sum, message) => sum + message.content.length, 0);
     // A rough input estimate (4 characters a token) plus the whole output budget.
     const estimate = Math.ceil(promptChars / 4) + maxTokens;
 
-    const reservation = await deps.budget.reserve(turn.identity, estimate, turn.signal);
-    if (!reservation.ok)
+    const slot = await deps.slots.acquire(turn.identity);
+    if (!slot.ok) return { ok: false, problem: slot.problem, headers: slot.headers };
+    const releaseSlot = () => {
+      slot.release().catch((error: unknown) => {
+        // An unreleased lease expires on its own once it is no longer renewed.
+        deps.log.warn({ err: error }, 'releasing a concurrency slot failed');
+      });
+    };
+    const reservation = await deps.budget.reserve(turn.identity, estimate).catch((error) => {
+      releaseSlot();
+      throw error;
+    });
+    if (!reservation.ok) {
+      releaseSlot();
       return { ok: false, problem: reservation.problem, headers: reservation.headers };
+    }
+    const releaseHold = () => {
+      reservation.release().catch((error: unknown) => {
+        // An unsettled hold expires on its own after the limiter's reservation TTL.
+        deps.log.warn({ err: error }, 'releasing a token reservation failed');
+      });
+    };
 
     const metadata = {
       user_id: turn.identity.userId,
@@ -142,11 +185,18 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
       task_type: turn.taskType,
       endpoint: turn.endpoint,
     };
-    const cacheable = !turn.noCache && deps.cache !== undefined && (turn.temperature ?? 0) === 0;
+    // Only answers the client made deterministic itself, never tool calls; scoped per user.
+    const cacheable =
+      !turn.noCache &&
+      deps.cache !== undefined &&
+      turn.temperature === 0 &&
+      !requestsTools(turn.openai);
     const key = cacheable
       ? responseCacheKey({
+          userId: turn.identity.userId,
           model: first.name,
-          messages: turn.messages,
+          messages: turn.openai?.messages ?? turn.messages,
+          fields: turn.openai?.fields ?? {},
           maxTokens,
           temperature: turn.temperature,
         })
@@ -178,6 +228,7 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
           maxTokens,
           temperature: turn.temperature,
           stream: turn.stream,
+          openai: turn.openai,
         };
         const sources = route.map((model) => ({
           source: model.source(request),
@@ -186,7 +237,8 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
         stream = deps.streams.stream(sources, { signal: turn.signal, metadata });
       }
     } catch (error) {
-      reservation.release();
+      releaseSlot();
+      releaseHold();
       throw error;
     }
 
@@ -194,12 +246,13 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
     if (collect) answers.set(stream.id, []);
 
     const settled = stream.done.then(async (end) => {
+      releaseSlot();
       const pieces = answers.get(stream.id);
       answers.delete(stream.id);
       const used = end.usage.input_tokens + end.usage.output_tokens;
       if (hit) await reservation.commit(0);
       else if (end.type === 'complete' || used > 0) await reservation.commit(used);
-      else reservation.release();
+      else releaseHold();
       if (end.type === 'complete' && key !== undefined && pieces) {
         await store(key, {
           model: end.model,

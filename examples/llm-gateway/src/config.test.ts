@@ -116,4 +116,40 @@ describe('loadConfig', () => {
     expect(loadConfig({}, tmpdir()).port).toBe(8001);
     expect(() => loadConfig({ GATEWAY_CONFIG: 'nope.json' }, tmpdir())).toThrow(/ENOENT/);
   });
+
+  it('resolves a relative GATEWAY_CONFIG against where the user ran the command (INIT_CWD)', async () => {
+    const userDirectory = await mkdtemp(join(tmpdir(), 'gateway-user-'));
+    const packageDirectory = await mkdtemp(join(tmpdir(), 'gateway-package-'));
+    try {
+      await writeFile(join(userDirectory, 'mine.json'), JSON.stringify({ port: 9200 }));
+      await writeFile(join(userDirectory, 'keys.json'), JSON.stringify([]));
+      // pnpm runs the start script in the package directory and sets INIT_CWD to the user's.
+      const config = loadConfig(
+        {
+          GATEWAY_CONFIG: 'mine.json',
+          GATEWAY_API_KEYS_FILE: 'keys.json',
+          INIT_CWD: userDirectory,
+        },
+        packageDirectory,
+      );
+      expect(config.port).toBe(9200);
+      expect(() => loadConfig({ GATEWAY_CONFIG: 'mine.json' }, packageDirectory)).toThrow(/ENOENT/);
+    } finally {
+      await rm(userDirectory, { recursive: true, force: true });
+      await rm(packageDirectory, { recursive: true, force: true });
+    }
+  });
+
+  it('defaults to current model ids, each overridable from the environment', () => {
+    const upstream = (name: string) =>
+      resolveConfig({ env: {} }).models.find((model) => model.name === name)?.upstreamModel;
+    expect(upstream('claude-3-sonnet')).toBe('claude-sonnet-5-5');
+    expect(upstream('gemini-pro')).toBe('gemini-pro-latest');
+    expect(upstream('gpt-4o')).toBe('gpt-5.5');
+    expect(
+      resolveConfig({ env: {} })
+        .models.map((model) => model.upstreamModelEnv)
+        .filter(Boolean),
+    ).toEqual(['OPENAI_MODEL', 'ANTHROPIC_MODEL', 'GEMINI_MODEL']);
+  });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { TaskTypeConfig } from './task-type.js';
 
 /**
  * Providers the gateway can call. `mock` needs no key and no network; `openai-compatible` is
@@ -26,6 +27,8 @@ export interface ModelConfig {
   readonly provider: ProviderName;
   /** Model id sent upstream. @default name */
   readonly upstreamModel?: string;
+  /** Environment variable that overrides `upstreamModel` when set (e.g. `OPENAI_MODEL`). */
+  readonly upstreamModelEnv?: string;
   /** Environment variable holding the provider API key; the model is enabled only when it is set (mock excepted). */
   readonly apiKeyEnv?: string;
   /** Environment variable holding a base URL override (proxies, local servers). */
@@ -64,6 +67,50 @@ export interface BreakerConfig {
   readonly failureThreshold: number;
   /** How long an open breaker rejects calls, in milliseconds. @default 30000 */
   readonly openDurationMs: number;
+}
+
+/** One assistant mode of the WebSocket protocol: a persona with its system prompt. */
+export interface AssistantModeConfig {
+  /** Prepended to the conversation as a system message; none when absent. */
+  readonly system?: string;
+}
+
+/** The assistant modes clients pick with `mode` on /ws/assistant. */
+export interface AssistantConfig {
+  /** The mode of messages naming none, or naming one not configured. @default 'general' */
+  readonly defaultMode: string;
+  /** Modes by name. @default general and strategist */
+  readonly modes: Readonly<Record<string, AssistantModeConfig>>;
+}
+
+/** Bounds of the conversation history of /ws/assistant sessions. */
+export interface SessionLimits {
+  /** Turns kept per session. @default 20 */
+  readonly maxMessages: number;
+  /** Bytes of history kept per session (oldest turns go first). @default 262144 */
+  readonly maxSessionBytes: number;
+  /** Sessions kept per user (the least recently used goes first). @default 16 */
+  readonly maxSessionsPerUser: number;
+  /** Bytes of history kept in memory in all (in-memory store only). @default 67108864 */
+  readonly maxTotalBytes: number;
+}
+
+/** Model calls in flight per user. */
+export interface ConcurrencyConfig {
+  /** Calls one user may have in flight at once. @default 8 */
+  readonly perUser: number;
+  /** How long a call waits for a free slot before a 429. @default 2000 */
+  readonly maxWaitMs: number;
+}
+
+/** Time limits of every model call (see @breakwater/llm-stream). */
+export interface StreamLimitsConfig {
+  /** Milliseconds to the first content of an attempt; then the next model takes over. @default 60000 */
+  readonly firstTokenTimeoutMs: number;
+  /** Longest gap between contents once streaming; then the stream ends with an error. @default 60000 */
+  readonly idleTimeoutMs: number;
+  /** Longest whole call, retries and failover included. @default 900000 */
+  readonly deadlineMs: number;
 }
 
 /** Everything the gateway needs; {@link loadConfig} builds it from a file and the environment. */
@@ -111,13 +158,44 @@ export interface GatewayConfig {
    * @default { maxRetries: 1, baseDelayMs: 200 }
    */
   readonly retry: { readonly maxRetries: number; readonly baseDelayMs?: number } | false;
+  /**
+   * Anonymous clients (addresses, IPv6 grouped by /56) whose rate-limit counters are kept in
+   * memory; the least recently seen is forgotten beyond it. Users with keys are never evicted.
+   * @default 100000
+   */
+  readonly maxAnonymousClients: number;
   /** Trust X-Forwarded-For for the client address (only behind a proxy you run). @default false */
   readonly trustProxy: boolean;
-  /** Fastify logger switch. @default true */
-  readonly logger: boolean;
+  /** Fastify logger: on (JSON lines on stdout), off, or on with lines written to `destination`. @default true */
+  readonly logger: boolean | { readonly destination: { write(line: string): void } };
   /** Environment the provider keys and base URLs are read from. @default process.env */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Origins (`https://app.example.com`, or `*`) browsers may call the HTTP routes from (CORS)
+   * and open WebSockets from. WebSockets from the gateway's own host and localhost are always allowed.
+   * @default []
+   */
+  readonly allowedOrigins: readonly string[];
+  /** Task-type labels kept in metrics. @default { allow: [chat, code, summary, analysis, translation, strategy_audit], budget: 20 } */
+  readonly taskTypes: TaskTypeConfig;
+  readonly assistant: AssistantConfig;
+  readonly sessions: SessionLimits;
+  readonly concurrency: ConcurrencyConfig;
+  readonly streamLimits: StreamLimitsConfig;
 }
+
+/** The assistant modes when the config names none. */
+export const defaultAssistant: AssistantConfig = {
+  defaultMode: 'general',
+  modes: {
+    general: {},
+    strategist: {
+      system:
+        'You are a business strategist. Audit the situation you are given: goals, market, ' +
+        'competition, risks. Answer with concrete, prioritized recommendations.',
+    },
+  },
+};
 
 /** The defaults: the mock model twice (so failover has somewhere to go), then the real providers. */
 export const defaultModels: readonly ModelConfig[] = [
@@ -126,20 +204,24 @@ export const defaultModels: readonly ModelConfig[] = [
   {
     name: 'gpt-4o',
     provider: 'openai',
+    upstreamModel: 'gpt-5.5',
+    upstreamModelEnv: 'OPENAI_MODEL',
     apiKeyEnv: 'OPENAI_API_KEY',
     baseUrlEnv: 'OPENAI_BASE_URL',
   },
   {
     name: 'claude-3-sonnet',
     provider: 'anthropic',
-    upstreamModel: 'claude-sonnet-4-5',
+    upstreamModel: 'claude-sonnet-5-5',
+    upstreamModelEnv: 'ANTHROPIC_MODEL',
     apiKeyEnv: 'ANTHROPIC_API_KEY',
     baseUrlEnv: 'ANTHROPIC_BASE_URL',
   },
   {
     name: 'gemini-pro',
     provider: 'gemini',
-    upstreamModel: 'gemini-2.5-pro',
+    upstreamModel: 'gemini-pro-latest',
+    upstreamModelEnv: 'GEMINI_MODEL',
     apiKeyEnv: 'GEMINI_API_KEY',
     baseUrlEnv: 'GEMINI_BASE_URL',
   },
@@ -162,9 +244,31 @@ export function resolveConfig(input: Partial<GatewayConfig> = {}): GatewayConfig
     breaker: { failureThreshold: 5, openDurationMs: 30_000, ...input.breaker },
     tiers: input.tiers ?? {},
     retry: input.retry ?? { maxRetries: 1, baseDelayMs: 200 },
+    maxAnonymousClients: input.maxAnonymousClients ?? 100_000,
     trustProxy: input.trustProxy ?? false,
     logger: input.logger ?? true,
     env: input.env ?? process.env,
+    allowedOrigins: input.allowedOrigins ?? [],
+    taskTypes: {
+      allow: ['chat', 'code', 'summary', 'analysis', 'translation', 'strategy_audit'],
+      budget: 20,
+      ...input.taskTypes,
+    },
+    assistant: { ...defaultAssistant, ...input.assistant },
+    concurrency: { perUser: 8, maxWaitMs: 2000, ...input.concurrency },
+    streamLimits: {
+      firstTokenTimeoutMs: 60_000,
+      idleTimeoutMs: 60_000,
+      deadlineMs: 900_000,
+      ...input.streamLimits,
+    },
+    sessions: {
+      maxMessages: 20,
+      maxSessionBytes: 262_144,
+      maxSessionsPerUser: 16,
+      maxTotalBytes: 67_108_864,
+      ...input.sessions,
+    },
   };
   validateConfig(config);
   return config;
@@ -216,6 +320,25 @@ function validateConfig(config: GatewayConfig): void {
   if (config.adminToken !== undefined && config.adminToken.length < 16) {
     throw new RangeError('adminToken must be at least 16 characters long');
   }
+  if (!Object.hasOwn(config.assistant.modes, config.assistant.defaultMode)) {
+    throw new TypeError(
+      `assistant.defaultMode ${JSON.stringify(config.assistant.defaultMode)} is not one of assistant.modes`,
+    );
+  }
+  for (const [name, value] of [
+    ...Object.entries(config.sessions).map(([key, value]) => [`sessions.${key}`, value] as const),
+    ...Object.entries(config.streamLimits).map(
+      ([key, value]) => [`streamLimits.${key}`, value] as const,
+    ),
+    ['concurrency.perUser', config.concurrency.perUser] as const,
+  ]) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(`${name} must be an integer ≥ 1, got ${value}`);
+    }
+  }
+  if (!Number.isSafeInteger(config.taskTypes.budget) || config.taskTypes.budget < 0) {
+    throw new RangeError(`taskTypes.budget must be an integer ≥ 0, got ${config.taskTypes.budget}`);
+  }
   const tiers = new Set(['FREE', 'BASIC', 'PRO', 'ENTERPRISE', ...Object.keys(config.tiers)]);
   for (const entry of config.apiKeys) {
     if (!tiers.has(entry.tier))
@@ -256,23 +379,32 @@ function flag(value: string | undefined): boolean | undefined {
  * Reads the gateway's configuration: the JSON file named by `GATEWAY_CONFIG` (default
  * `gateway.config.json` in the working directory, when present), then the environment:
  * `PORT`, `HOST`, `REDIS_URL`, `ADMIN_TOKEN`, `REQUIRE_API_KEY`, `GATEWAY_API_KEYS`,
- * `GATEWAY_API_KEYS_FILE` (a JSON array of {@link ApiKeyConfig}), `TRUST_PROXY`.
+ * `GATEWAY_API_KEYS_FILE` (a JSON array of {@link ApiKeyConfig}), `TRUST_PROXY`,
+ * `ALLOWED_ORIGINS` (comma-separated).
+ *
+ * Relative paths in `GATEWAY_CONFIG` and `GATEWAY_API_KEYS_FILE` are relative to where the
+ * user ran the command: `INIT_CWD` (set by pnpm and npm, which run scripts in the package's
+ * directory) when present, else `cwd`. The default `gateway.config.json` is read from `cwd`.
  */
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
   cwd = process.cwd(),
 ): GatewayConfig {
   let file: Partial<GatewayConfig> = {};
-  const path = env.GATEWAY_CONFIG ?? 'gateway.config.json';
+  const userCwd = env.INIT_CWD || cwd;
   try {
-    file = readJson(path, cwd) as Partial<GatewayConfig>;
+    file = (
+      env.GATEWAY_CONFIG
+        ? readJson(env.GATEWAY_CONFIG, userCwd)
+        : readJson('gateway.config.json', cwd)
+    ) as Partial<GatewayConfig>;
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!missing || env.GATEWAY_CONFIG) throw error;
   }
   const apiKeys = [...(file.apiKeys ?? [])];
   if (env.GATEWAY_API_KEYS_FILE) {
-    apiKeys.push(...(readJson(env.GATEWAY_API_KEYS_FILE, cwd) as ApiKeyConfig[]));
+    apiKeys.push(...(readJson(env.GATEWAY_API_KEYS_FILE, userCwd) as ApiKeyConfig[]));
   }
   if (env.GATEWAY_API_KEYS) apiKeys.push(...parseApiKeysEnv(env.GATEWAY_API_KEYS));
   return resolveConfig({
@@ -283,6 +415,11 @@ export function loadConfig(
     adminToken: env.ADMIN_TOKEN || file.adminToken,
     requireApiKey: flag(env.REQUIRE_API_KEY) ?? file.requireApiKey,
     trustProxy: flag(env.TRUST_PROXY) ?? file.trustProxy,
+    allowedOrigins: env.ALLOWED_ORIGINS
+      ? env.ALLOWED_ORIGINS.split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean)
+      : file.allowedOrigins,
     apiKeys,
     env,
   });

@@ -9,46 +9,40 @@ import {
   instrumentStreams,
   type Metrics,
 } from '@breakwater/metrics';
+import { clientAddressKey } from '@breakwater/rate-limit';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics } from 'prom-client';
 import { type ChatPipeline, createChatPipeline } from './chat-pipeline.js';
+import { createConcurrencySlots } from './concurrency-slots.js';
 import { type GatewayConfig, resolveConfig } from './config.js';
+import type { ClosableSocket } from './fastify-decorations.js';
 import { createGatewayLimiter, type GatewayLimiter } from './gateway-limiter.js';
+import { createHealthCheck } from './health.js';
+import { createAuthHook } from './hooks/auth-hook.js';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  installErrorHandlers,
+} from './hooks/error-handlers.js';
+import { installJsonBodyParser } from './hooks/json-body-parser.js';
+import { corsPreflight, createOriginHook } from './hooks/origin-hook.js';
 import {
   ANONYMOUS_TIER,
   createAdminCheck,
   createIdentityResolver,
   generateAdminToken,
-  type Identity,
-  readApiKey,
 } from './identity.js';
 import { createModelCatalog, type ModelCatalog } from './model-catalog.js';
-import { isProblemError, PROBLEM_CONTENT_TYPE, type Problem, problem } from './problem.js';
 import { createResponseCache, type ResponseCache } from './response-cache.js';
-import { registerAdminRoutes } from './routes/admin-routes.js';
-import { registerAssistantSocket } from './routes/assistant-socket.js';
-import { registerChatRoutes } from './routes/chat-routes.js';
-import { registerPlaygroundRoutes } from './routes/playground-routes.js';
+import { routePlugins } from './routes/index.js';
 import { createSessionStore, type SessionStore } from './session-store.js';
+import { createTaskTypeLabels } from './task-type.js';
 import { startTracing } from './tracing.js';
 
-/** Who may call a route. */
-export type RouteAuth = 'public' | 'user' | 'admin' | 'user-or-admin';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Who may call the route. @default 'public' */
-    auth?: RouteAuth;
-  }
-  interface FastifyRequest {
-    /** The caller, for `user` and `user-or-admin` routes. */
-    identity?: Identity;
-    /** True when the admin token was presented on an `admin` or `user-or-admin` route. */
-    isAdmin?: boolean;
-  }
-}
+/** IPv6 prefix that identifies one anonymous client (a customer's delegation, as the rate-limit middleware assumes). */
+const ANONYMOUS_IPV6_PREFIX = 56;
 
 /**
  * Connections the kernel queues before the gateway accepts them (Node's default is 511; Linux
@@ -81,7 +75,7 @@ export interface Gateway {
   readonly redis: Redis | undefined;
   readonly chat: ChatPipeline;
   /** Open assistant WebSockets, closed on shutdown. */
-  readonly sockets: Set<{ close(code?: number, reason?: string): void }>;
+  readonly sockets: Set<ClosableSocket>;
   /** The tier of a user id: from the API keys, FREE for anonymous and unknown users. */
   tierOf(userId: string): string;
   /** Stream id → user id of its owner, for cancel and listing. */
@@ -92,16 +86,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Sends an RFC 9457 problem detail. */
-export function sendProblem(
-  reply: FastifyReply,
-  value: Problem,
-  headers: Readonly<Record<string, string>> = {},
-): FastifyReply {
-  for (const [name, headerValue] of Object.entries(headers)) reply.header(name, headerValue);
-  return reply.code(value.status).type(PROBLEM_CONTENT_TYPE).send(value);
-}
-
 function stripQuery(url: string): string {
   const index = url.indexOf('?');
   return index === -1 ? url : `${url.slice(0, index)}?…`;
@@ -109,7 +93,8 @@ function stripQuery(url: string): string {
 
 /**
  * Builds the gateway: models, breakers, rate limiter, response cache, stream managers,
- * metrics, and the Fastify app with every route. Nothing listens until `listen()`.
+ * metrics, and the Fastify app, decorated with them, with every route plugin of
+ * `routes/index.ts`. Nothing listens until `listen()`.
  */
 export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<Gateway> {
   const config = resolveConfig(input);
@@ -155,27 +140,39 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   });
   for (const model of catalog.models) breakers.get(model.breakerName);
   const cacheBreaker = breakers.get('cache', { timeoutMs: config.redisTimeoutMs });
-  const databaseBreaker = breakers.get('database', { timeoutMs: config.redisTimeoutMs * 2 });
+  breakers.get('database', { timeoutMs: config.redisTimeoutMs * 2 });
 
   const limiter = createGatewayLimiter({
     redis,
     tiers: config.tiers,
     redisTimeoutMs: config.redisTimeoutMs,
+    maxAnonymousClients: config.maxAnonymousClients,
   });
   const cache = config.cache.enabled
     ? createResponseCache({ maxEntries: config.cache.maxEntries, ttlMs: config.cache.ttlMs, redis })
     : undefined;
-  const sessions = createSessionStore({ redis });
-  const streams = createStreamManager({ retry: config.retry });
+  const sessions = createSessionStore({ redis, ...config.sessions });
+  const slots = createConcurrencySlots({
+    perUser: config.concurrency.perUser,
+    maxWaitMs: config.concurrency.maxWaitMs,
+    redis,
+    redisTimeoutMs: config.redisTimeoutMs,
+  });
+  const streams = createStreamManager({ retry: config.retry, ...config.streamLimits });
   const cacheStreams = createStreamManager({ retry: false });
+  const taskTypes = createTaskTypeLabels(config.taskTypes);
 
   const unsubscribe = [
     instrumentBreakers(metrics, breakers),
     limiter.instrument(metrics),
-    // Cost by task: the chat pipeline keeps the request's task_type in each stream's metadata.
+    slots.instrument(metrics),
+    // Cost by task: the chat pipeline keeps the request's task_type in each stream's metadata;
+    // labels beyond the allowlist and budget fold into `other`.
     instrumentStreams(metrics, streams, {
       taskType: (stream) =>
-        typeof stream.metadata.task_type === 'string' ? stream.metadata.task_type : undefined,
+        typeof stream.metadata.task_type === 'string'
+          ? taskTypes.labelOf(stream.metadata.task_type)
+          : undefined,
     }),
     ...(cache ? [instrumentCache(metrics, cache)] : []),
   ];
@@ -187,9 +184,12 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     trustProxy: config.trustProxy,
     forceCloseConnections: true,
     return503OnClosing: true,
+    clientErrorHandler,
+    frameworkErrors,
     logger: config.logger
       ? {
           level: 'info',
+          ...(typeof config.logger === 'object' ? { stream: config.logger.destination } : {}),
           // API keys may travel in the query string (browser WebSockets): never log it.
           serializers: {
             req: (request: { method: string; url: string; ip?: string }) => ({
@@ -212,10 +212,11 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     cacheGuard: cacheBreaker,
     guards: { guardFor: (name) => breakers.get(name) },
     budget: limiter,
+    slots,
     log: app.log,
   });
 
-  const sockets = new Set<{ close(code?: number, reason?: string): void }>();
+  const sockets = new Set<ClosableSocket>();
   const streamOwners = new Map<string, string>();
   for (const manager of [streams, cacheStreams]) {
     manager.on('start', (event) => {
@@ -226,6 +227,36 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
       manager.on(end, (event: { stream_id: string }) => streamOwners.delete(event.stream_id));
     }
   }
+  const tierOf = (userId: string) =>
+    config.apiKeys.find((entry) => entry.userId === userId)?.tier ?? ANONYMOUS_TIER;
+  const health = createHealthCheck({
+    breakers,
+    limiter,
+    catalog,
+    cache,
+    redis,
+    redisTimeoutMs: config.redisTimeoutMs,
+    requiredBreakers: ['database'],
+    activeStreams: () => streams.size + cacheStreams.size,
+  });
+
+  app
+    .decorate('gatewayConfig', config)
+    .decorate('catalog', catalog)
+    .decorate('breakers', breakers)
+    .decorate('limiter', limiter)
+    .decorate('metrics', metrics)
+    .decorate('streams', streams)
+    .decorate('cacheStreams', cacheStreams)
+    .decorate('responseCache', cache)
+    .decorate('sessions', sessions)
+    .decorate('redis', redis)
+    .decorate('chat', chat)
+    .decorate('health', health)
+    .decorate('taskTypes', taskTypes)
+    .decorate('assistantSockets', sockets)
+    .decorate('streamOwners', streamOwners)
+    .decorate('tierOf', tierOf);
 
   const upgraded = new Set<Duplex>();
   app.server.on('upgrade', (_request, socket) => {
@@ -251,8 +282,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     chat,
     sockets,
     streamOwners,
-    tierOf: (userId) =>
-      config.apiKeys.find((entry) => entry.userId === userId)?.tier ?? ANONYMOUS_TIER,
+    tierOf,
     async listen(port = config.port, host = config.host) {
       return app.listen({ port, host, backlog: LISTEN_BACKLOG });
     },
@@ -292,102 +322,21 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
         durationMs: performance.now() - started,
       });
     });
-    const auth = request.routeOptions.config?.auth ?? 'public';
-    if (auth === 'public') return;
-    const authorization = request.headers.authorization;
-    if (auth === 'admin' || auth === 'user-or-admin') {
-      if (isAdmin(authorization)) {
-        request.isAdmin = true;
-        return;
-      }
-      if (auth === 'admin') {
-        return sendProblem(
-          reply,
-          problem(authorization ? 403 : 401, {
-            code: authorization ? 'invalid_admin_token' : 'admin_token_required',
-            detail: authorization
-              ? 'The admin token is not valid.'
-              : 'This route needs the admin bearer token.',
-          }),
-          authorization ? {} : { 'WWW-Authenticate': 'Bearer realm="admin"' },
-        );
-      }
-    }
-    // Only WebSocket upgrades may carry the key in the query string (browsers cannot set headers there).
-    const query = request.headers.upgrade ? (request.query as Record<string, unknown>) : undefined;
-    const result = identities.resolve(readApiKey(authorization, query), request.ip);
-    if (!result.ok) {
-      return sendProblem(
-        reply,
-        problem(401, {
-          code: result.reason === 'missing' ? 'api_key_required' : 'invalid_api_key',
-          detail:
-            result.reason === 'missing'
-              ? 'Send an API key as Authorization: Bearer <key>.'
-              : 'The API key is not valid.',
-        }),
-        { 'WWW-Authenticate': 'Bearer realm="api"' },
-      );
-    }
-    request.identity = result.identity;
   });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      reply,
-      problem(404, {
-        code: 'not_found',
-        detail: `No route for ${request.method} ${stripQuery(request.url)}.`,
-      }),
-    ),
-  );
-
-  app.setErrorHandler(
-    (
-      error: Error & { statusCode?: number; code?: string; validation?: unknown[] },
-      request,
-      reply,
-    ) => {
-      if (isProblemError(error)) return sendProblem(reply, error.problem, error.headers);
-      if (error.validation) {
-        return sendProblem(
-          reply,
-          problem(400, {
-            code: 'invalid_request',
-            detail: error.message,
-            errors: error.validation,
-          }),
-        );
-      }
-      const status =
-        error.statusCode && error.statusCode >= 400 && error.statusCode < 600
-          ? error.statusCode
-          : 500;
-      if (status >= 500) {
-        request.log.error({ err: error }, 'request failed');
-        return sendProblem(
-          reply,
-          problem(status, {
-            code: 'internal_error',
-            detail: 'The gateway failed to handle the request.',
-          }),
-        );
-      }
-      // Fastify's own 4xx errors (bad JSON, body too large, bad media type) have safe messages.
-      return sendProblem(
-        reply,
-        problem(status, {
-          code: error.code?.toLowerCase() ?? 'bad_request',
-          detail: error.message,
-        }),
-      );
-    },
-  );
-
+  installErrorHandlers(app);
+  installJsonBodyParser(app);
   await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
-  await app.register(async (scope) => registerAdminRoutes(scope, gateway));
-  await app.register(async (scope) => registerChatRoutes(scope, gateway));
-  await app.register(async (scope) => registerAssistantSocket(scope, gateway, databaseBreaker));
-  await app.register(registerPlaygroundRoutes, { catalog, costCalculator: metrics.costCalculator });
+  // After the websocket plugin's own hook, which marks upgrade requests (`request.ws`).
+  app.addHook('onRequest', createOriginHook({ allowedOrigins: config.allowedOrigins }));
+  app.addHook(
+    'onRequest',
+    createAuthHook({
+      identities,
+      isAdmin,
+      anonymousKey: (address) => clientAddressKey(address, ANONYMOUS_IPV6_PREFIX),
+    }),
+  );
+  app.options('*', { config: { auth: 'public' } }, corsPreflight);
+  for (const plugin of routePlugins) await app.register(plugin);
   return gateway;
 }

@@ -6,11 +6,33 @@ import {
   openaiChatSource,
   type ProviderStreamSource,
 } from '@breakwater/llm-stream';
+import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import { completionSource } from './completion-source.js';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
 import { createNodeFetch, type NodeFetch } from './node-fetch.js';
 import { createOpenAICompatibleClient } from './openai-compatible-client.js';
+import { MOCK_IGNORED_FIELDS, requestsTools, textOnly } from './request-support.js';
 import type { ChatMessage } from './session-store.js';
+import { toAnthropicParams } from './translate/anthropic-request.js';
+import { toGeminiParams } from './translate/gemini-request.js';
+import { TranslationRefusal } from './translate/openai-messages.js';
+
+/**
+ * An OpenAI Chat Completions request as the client sent it, minus the fields the gateway
+ * owns (`model`, `stream`, `stream_options`, `max_tokens`, `max_completion_tokens`, `metadata`).
+ */
+export interface OpenAIPassthrough {
+  /** The client's messages unchanged: content parts, tool calls, tool results. */
+  readonly messages: readonly unknown[];
+  /** Every other request field, unchanged (tools, response_format, seed, stop, ...). */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** Why a model cannot serve a request as sent: the offending request field and a message. */
+export interface UnsupportedRequest {
+  readonly param: string;
+  readonly message: string;
+}
 
 /** What one model call needs to know. */
 export interface ModelRequest {
@@ -23,6 +45,8 @@ export interface ModelRequest {
    * @default true
    */
   readonly stream?: boolean;
+  /** The OpenAI request as sent, passed unchanged to OpenAI-style providers. */
+  readonly openai?: OpenAIPassthrough;
 }
 
 /** A model the gateway can serve, with its breaker name and a source factory. */
@@ -37,6 +61,8 @@ export interface ModelRuntime {
   readonly defaultMaxTokens: number;
   /** A fresh source for one request. */
   source(request: ModelRequest): ProviderStreamSource;
+  /** Why this model cannot take an OpenAI request as sent; undefined when it can. */
+  unsupported(openai: OpenAIPassthrough | undefined): UnsupportedRequest | undefined;
   /** The mock provider behind a `mock` model (for tests and the health route). */
   readonly mock?: MockProvider;
   /** A `mock` model's outage switch: while `failing`, every call fails with a 503 before its first token. */
@@ -65,15 +91,67 @@ function promptCharsOf(messages: readonly ChatMessage[]): number {
   return chars;
 }
 
-/** Chat Completions params of a request (without `stream`: each source sets its own). */
-function chatParams(model: string, request: ModelRequest) {
+/**
+ * Chat Completions params of a request (without `stream`: each source sets its own): every
+ * field the client sent and the gateway does not own, unchanged, then the gateway's own.
+ */
+function chatParams(model: string, request: ModelRequest): ChatCompletionCreateParamsBase {
+  // The client's fields go as sent: the schema checked what the gateway reads, the provider checks the rest.
   return {
+    ...request.openai?.fields,
     model,
-    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+    messages:
+      request.openai?.messages ??
+      request.messages.map((message) => ({ role: message.role, content: message.content })),
     max_completion_tokens: request.maxTokens,
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+  } as ChatCompletionCreateParamsBase;
+}
+
+/** Translates an OpenAI request (or a text conversation) into a provider's params. */
+type Translator<Params> = (
+  model: string,
+  maxTokens: number,
+  messages: readonly unknown[],
+  fields: Readonly<Record<string, unknown>>,
+) => Params;
+
+/** The provider params of a request; text conversations go through the same translation. */
+function translated<Params>(translate: Translator<Params>, model: string, request: ModelRequest) {
+  const fields = {
+    ...request.openai?.fields,
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+  };
+  return translate(model, request.maxTokens, request.openai?.messages ?? request.messages, fields);
+}
+
+/** A model's check: the translation's refusal, if any, as an {@link UnsupportedRequest}. */
+function translatable<Params>(provider: string, translate: Translator<Params>) {
+  return (openai: OpenAIPassthrough | undefined): UnsupportedRequest | undefined => {
+    if (!openai) return undefined;
+    try {
+      translate('check', 1, openai.messages, openai.fields);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof TranslationRefusal)) throw error;
+      return {
+        param: error.param,
+        message: `The ${provider} models of this gateway cannot take ${error.message}; use an OpenAI model or leave it out.`,
+      };
+    }
   };
 }
+
+/**
+ * Whether to stream from an OpenAI-style upstream: always, except for a client that wants the
+ * whole answer of a request without tools (a non-streaming answer carries text only here).
+ */
+function streamsUpstream(request: ModelRequest): boolean {
+  return request.stream !== false || requestsTools(request.openai);
+}
+
+/** OpenAI-style upstreams take every request as it is. */
+const acceptsEverything = (): undefined => undefined;
 
 function mockRuntime(model: ModelConfig): ModelRuntime {
   const upstreamModel = model.upstreamModel ?? model.name;
@@ -95,6 +173,7 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
     breakerName: `ai_model_${model.name}`,
     defaultMaxTokens: model.maxTokens ?? 512,
     mock,
+    unsupported: textOnly('mock', MOCK_IGNORED_FIELDS),
     outage,
     source: (request) =>
       (outage.failing ? down : mock).source({
@@ -111,8 +190,12 @@ async function sdkRuntime(
   baseURL: string | undefined,
   transport: NodeFetch,
   closers: Array<() => void>,
+  env: Readonly<Record<string, string | undefined>>,
 ): Promise<ModelRuntime> {
-  const upstreamModel = model.upstreamModel ?? model.name;
+  const upstreamModel =
+    (model.upstreamModelEnv ? env[model.upstreamModelEnv] : undefined) ||
+    model.upstreamModel ||
+    model.name;
   const base = {
     name: model.name,
     provider: model.provider,
@@ -127,9 +210,10 @@ async function sdkRuntime(
       const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
       return {
         ...base,
+        unsupported: acceptsEverything,
         source: (request) => {
           const params = chatParams(upstreamModel, request);
-          if (request.stream !== false) return openaiChatSource(client, params);
+          if (streamsUpstream(request)) return openaiChatSource(client, params);
           return completionSource({
             provider: 'openai',
             model: upstreamModel,
@@ -151,9 +235,10 @@ async function sdkRuntime(
       const provider = 'openai-compatible';
       return {
         ...base,
+        unsupported: acceptsEverything,
         source: (request) => {
           const params = chatParams(upstreamModel, request);
-          if (request.stream !== false) return openaiChatSource(client, params, { provider });
+          if (streamsUpstream(request)) return openaiChatSource(client, params, { provider });
           return completionSource({
             provider,
             model: upstreamModel,
@@ -169,25 +254,9 @@ async function sdkRuntime(
       const client = new Anthropic({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
       return {
         ...base,
-        source: (request) => {
-          const system = request.messages.filter((message) => message.role === 'system');
-          return anthropicSource(client, {
-            model: upstreamModel,
-            max_tokens: request.maxTokens,
-            ...(system.length > 0
-              ? { system: system.map((message) => message.content).join('\n\n') }
-              : {}),
-            messages: request.messages
-              .filter((message) => message.role !== 'system')
-              .map((message) => ({
-                role: message.role as 'user' | 'assistant',
-                content: message.content,
-              })),
-            ...(request.temperature === undefined
-              ? {}
-              : { temperature: Math.min(1, request.temperature) }),
-          });
-        },
+        unsupported: translatable('anthropic', toAnthropicParams),
+        source: (request) =>
+          anthropicSource(client, translated(toAnthropicParams, upstreamModel, request)),
       };
     }
     case 'gemini': {
@@ -198,25 +267,9 @@ async function sdkRuntime(
       });
       return {
         ...base,
-        source: (request) => {
-          const system = request.messages.filter((message) => message.role === 'system');
-          return geminiSource(client, {
-            model: upstreamModel,
-            contents: request.messages
-              .filter((message) => message.role !== 'system')
-              .map((message) => ({
-                role: message.role === 'assistant' ? 'model' : 'user',
-                parts: [{ text: message.content }],
-              })),
-            config: {
-              maxOutputTokens: request.maxTokens,
-              ...(system.length > 0
-                ? { systemInstruction: system.map((message) => message.content).join('\n\n') }
-                : {}),
-              ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-            },
-          });
-        },
+        unsupported: translatable('gemini', toGeminiParams),
+        source: (request) =>
+          geminiSource(client, translated(toGeminiParams, upstreamModel, request)),
       };
     }
     default:
@@ -244,7 +297,7 @@ export async function createModelCatalog(config: GatewayConfig): Promise<ModelCa
       continue;
     }
     const baseURL = model.baseUrlEnv ? config.env[model.baseUrlEnv] || undefined : undefined;
-    models.push(await sdkRuntime(model, apiKey, baseURL, transport, closers));
+    models.push(await sdkRuntime(model, apiKey, baseURL, transport, closers, config.env));
   }
   if (models.length === 0) {
     throw new RangeError('no model is enabled: set a provider API key or declare a mock model');

@@ -42,6 +42,8 @@ export interface ResponseCache {
 export interface ResponseCacheOptions {
   /** Entries kept in memory. @default 1000 */
   readonly maxEntries?: number;
+  /** Bytes of answers kept in memory in all; larger answers are not cached. @default 33554432 */
+  readonly maxBytes?: number;
   /** Lifetime of an entry in milliseconds. @default 300000 */
   readonly ttlMs?: number;
   /** Shared Redis backend; in-memory when absent. */
@@ -50,19 +52,27 @@ export interface ResponseCacheOptions {
   readonly prefix?: string;
 }
 
-/** The cache key of a request: a digest of everything that shapes the answer. */
+/**
+ * The cache key of a request: a digest of the user and everything that shapes the answer.
+ * The user is part of it so that nobody learns from a hit what someone else asked.
+ */
 export function responseCacheKey(request: {
+  userId: string;
   model: string;
-  messages: ReadonlyArray<{ role: string; content: string }>;
+  messages: readonly unknown[];
+  /** Other request fields passed to the provider (response_format, seed, stop...). */
+  fields: Readonly<Record<string, unknown>>;
   maxTokens: number;
   temperature?: number;
 }): string {
   return createHash('sha256')
     .update(
       JSON.stringify([
+        request.userId,
         request.model,
         request.maxTokens,
         request.temperature ?? null,
+        request.fields,
         request.messages,
       ]),
     )
@@ -73,10 +83,12 @@ class MemoryResponseCache extends EventEmitter<ResponseCacheEvents> implements R
   readonly backend = 'memory' as const;
   readonly #entries: LRUCache<string, CachedResponse>;
 
-  constructor(maxEntries: number, ttlMs: number) {
+  constructor(maxEntries: number, ttlMs: number, maxBytes: number) {
     super();
     this.#entries = new LRUCache<string, CachedResponse>({
       max: maxEntries,
+      maxSize: maxBytes,
+      sizeCalculation: (value) => Buffer.byteLength(value.text) + 256,
       ttl: ttlMs,
       dispose: (_value, key, reason) => {
         if (reason === 'evict' || reason === 'expire') this.emit('evict', { key, reason });
@@ -162,5 +174,5 @@ export function createResponseCache(options: ResponseCacheOptions = {}): Respons
   if (!(ttlMs >= 1)) throw new RangeError(`ttlMs must be ≥ 1, got ${ttlMs}`);
   return options.redis
     ? new RedisResponseCache(options.redis, ttlMs, options.prefix ?? 'breakwater:{cache}:')
-    : new MemoryResponseCache(maxEntries, ttlMs);
+    : new MemoryResponseCache(maxEntries, ttlMs, options.maxBytes ?? 33_554_432);
 }

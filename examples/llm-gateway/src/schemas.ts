@@ -1,4 +1,5 @@
 /** JSON schemas of every route's input; Fastify validates each request against them. */
+import { taskTypeSchema } from './task-type.js';
 
 const name = {
   type: 'string',
@@ -35,14 +36,21 @@ const messageContent = {
       items: {
         type: 'object',
         required: ['type'],
-        properties: { type: { type: 'string' }, text: { type: 'string', maxLength: 200_000 } },
+        properties: {
+          type: { type: 'string', minLength: 1, maxLength: 64 },
+          text: { type: 'string', maxLength: 200_000 },
+        },
       },
     },
     { type: 'null' },
   ],
 } as const;
 
-/** Body of POST /v1/chat/completions: the OpenAI chat.completions request (extra fields are ignored). */
+/**
+ * Body of POST /v1/chat/completions: the OpenAI chat.completions request. The fields the
+ * gateway reads are validated here; every other field is passed to the provider unchanged
+ * (bounded by the body limit and the JSON depth limit).
+ */
 export const chatCompletionsBody = {
   type: 'object',
   required: ['messages'],
@@ -56,24 +64,39 @@ export const chatCompletionsBody = {
         type: 'object',
         required: ['role'],
         properties: {
-          role: { type: 'string', enum: ['system', 'developer', 'user', 'assistant', 'tool'] },
+          role: {
+            type: 'string',
+            enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'],
+          },
           content: messageContent,
           name: { type: 'string', maxLength: 128 },
+          tool_call_id: { type: 'string', maxLength: 256 },
+          tool_calls: { type: 'array', maxItems: 128, items: { type: 'object' } },
         },
       },
     },
-    stream: { type: 'boolean' },
-    stream_options: { type: ['object', 'null'] },
+    stream: { type: ['boolean', 'null'] },
+    stream_options: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        include_usage: { type: ['boolean', 'null'] },
+        include_obfuscation: { type: ['boolean', 'null'] },
+      },
+    },
     max_tokens: { type: ['integer', 'null'], minimum: 1, maximum: 32_768 },
     max_completion_tokens: { type: ['integer', 'null'], minimum: 1, maximum: 32_768 },
     temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
     user: { type: 'string', maxLength: 256 },
-    metadata: { type: ['object', 'null'] },
+    metadata: {
+      type: ['object', 'null'],
+      maxProperties: 16,
+      propertyNames: { maxLength: 64 },
+      additionalProperties: { type: 'string', maxLength: 512 },
+      properties: { task_type: taskTypeSchema },
+    },
   },
 } as const;
-
-/** The task types cost is broken down by. */
-export const taskTypes = ['chat', 'code', 'summary', 'analysis', 'translation', 'other'] as const;
 
 /** Body of POST /api/chat. */
 export const chatBody = {
@@ -83,23 +106,9 @@ export const chatBody = {
   properties: {
     message: { type: 'string', minLength: 1, maxLength: 100_000 },
     model: { type: 'string', minLength: 1, maxLength: 128 },
-    task_type: { type: 'string', enum: taskTypes },
+    task_type: taskTypeSchema,
     max_tokens: { type: 'integer', minimum: 1, maximum: 32_768 },
+    temperature: { type: 'number', minimum: 0, maximum: 2 },
     system: { type: 'string', maxLength: 20_000 },
-  },
-} as const;
-
-/** A message a client sends over /ws/assistant/{session_id}. */
-export const assistantMessage = {
-  type: 'object',
-  required: ['message'],
-  additionalProperties: false,
-  properties: {
-    /** Informational only: identity comes from the API key, never from this field. */
-    user_id: { type: 'string', maxLength: 128 },
-    message: { type: 'string', minLength: 1, maxLength: 100_000 },
-    mode: { type: 'string', enum: ['stream', 'complete'] },
-    task_type: { type: 'string', enum: taskTypes },
-    model: { type: 'string', minLength: 1, maxLength: 128 },
   },
 } as const;

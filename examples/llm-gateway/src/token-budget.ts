@@ -9,7 +9,7 @@ export interface HeldReservation {
   /** Charges what the call really used (more than reserved is charged too). */
   commit(usedTokens: number): Promise<void>;
   /** Gives the whole reservation back (the call used nothing). */
-  release(): void;
+  release(): Promise<void>;
 }
 
 /** A reservation the tier's token budget cannot cover: a 429. */
@@ -21,9 +21,9 @@ export interface RefusedReservation {
 
 /** Reserves AI tokens against a caller's daily budget before a model call. */
 export interface TokenBudget {
-  reserve(
-    identity: Identity,
-    tokens: number,
-    signal?: AbortSignal,
-  ): Promise<HeldReservation | RefusedReservation>;
+  /**
+   * Takes no signal on purpose: once the store may have made the hold, only commit or
+   * release may end it (a caller that goes away releases it after the call resolves).
+   */
+  reserve(identity: Identity, tokens: number): Promise<HeldReservation | RefusedReservation>;
 }

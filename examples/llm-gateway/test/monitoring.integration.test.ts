@@ -58,9 +58,15 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
       fastMock('mock'),
       fastMock('mock-backup'),
       fastMock('mock-broken', { failureRate: 1 }),
+      // Never sends a first token in time: every attempt ends in FIRST_TOKEN_TIMEOUT.
+      fastMock('mock-stalled', { ttftMs: 5_000 }),
+      fastMock('mock-slow', { tokensPerSecond: 60, outputTokens: 12 }),
     ],
     breaker: { failureThreshold: 1_000_000, openDurationMs: 30_000 },
     retry: { maxRetries: 1, baseDelayMs: 1 },
+    streamLimits: { firstTokenTimeoutMs: 150, idleTimeoutMs: 60_000, deadlineMs: 900_000 },
+    // One model call at a time per user, so a burst of two has one wait and one refusal.
+    concurrency: { perUser: 1, maxWaitMs: 20 },
   });
   let prometheus: ChildProcess | undefined;
   let directory = '';
@@ -86,6 +92,7 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
         `${server.url}/v1/chat/completions`,
         {
           messages: [{ role: 'user', content: prompt }],
+          temperature: 0,
           metadata: { task_type: round % 3 === 0 ? 'code' : 'chat' },
         },
         auth,
@@ -98,6 +105,26 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
           auth,
         );
         await failover.arrayBuffer();
+        const timeout = await postJson(
+          `${server.url}/v1/chat/completions`,
+          { model: 'mock-stalled', messages: [{ role: 'user', content: `timeout ${round}` }] },
+          auth,
+        );
+        await timeout.arrayBuffer();
+        // Two calls at once from one user: the second waits, then is refused (429).
+        const burst = await Promise.all(
+          [1, 2].map((index) =>
+            postJson(
+              `${server.url}/v1/chat/completions`,
+              {
+                model: 'mock-slow',
+                messages: [{ role: 'user', content: `burst ${round} ${index}` }],
+              },
+              auth,
+            ),
+          ),
+        );
+        for (const response of burst) await response.arrayBuffer();
       }
       socket.send({ message: `socket ${round}`, task_type: 'summary' });
       await socket.until('stream_end', 'error');
@@ -204,18 +231,32 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
           data: { groups: Array<{ rules: Rule[] }> };
         }
       ).data.groups.flatMap((group) => group.rules);
-    const failing = new Set(['LLMHighErrorRate', 'LLMHighFailoverRate']);
+    // The models each alert names: the failing model, and the one that never starts in time.
+    const failing = new Map([
+      ['LLMHighErrorRate', ['mock-broken', 'mock-stalled']],
+      ['LLMHighFailoverRate', ['mock-broken', 'mock-stalled']],
+      ['LLMFirstTokenTimeouts', ['mock-stalled']],
+    ]);
     await eventually(
       async () => {
         const all = await rules();
         return (
           all.length === 7 &&
           all.every((rule) => rule.health === 'ok') &&
-          all.filter((rule) => failing.has(rule.name)).every((rule) => rule.state !== 'inactive')
+          all
+            .filter((rule) => failing.has(rule.name))
+            .every(
+              (rule) =>
+                rule.state !== 'inactive' &&
+                rule.alerts
+                  .map((alert) => alert.labels.gen_ai_request_model)
+                  .sort()
+                  .join() === failing.get(rule.name)!.join(),
+            )
         );
       },
-      'every rule to be evaluated and the failing model to trip its alerts',
-      30_000,
+      'every rule to be evaluated and the failing models to trip their alerts',
+      45_000,
     );
     for (const rule of await rules()) {
       const result = await query(rule.query);
@@ -223,9 +264,9 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
       if (failing.has(rule.name)) {
         // `for: 5m` keeps them pending in a short test; the alert names the failing model only.
         expect(
-          rule.alerts.map((alert) => alert.labels.gen_ai_request_model),
+          rule.alerts.map((alert) => alert.labels.gen_ai_request_model).sort(),
           rule.name,
-        ).toEqual(['mock-broken']);
+        ).toEqual(failing.get(rule.name));
       } else {
         expect(rule.state, rule.name).toBe('inactive');
       }

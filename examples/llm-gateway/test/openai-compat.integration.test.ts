@@ -33,6 +33,7 @@ describe('POST /v1/chat/completions with the official openai client', () => {
     const stream = await client('sk-test-bob').chat.completions.create({
       model: 'mock',
       messages,
+      temperature: 0,
       stream: true,
       stream_options: { include_usage: true },
     });
@@ -54,7 +55,11 @@ describe('POST /v1/chat/completions with the official openai client', () => {
 
     // The same prompt again (temperature 0) is a response-cache hit with the same text.
     const opened = server.gateway.catalog.get('mock')!.mock!.stats.opened;
-    const again = await client('sk-test-bob').chat.completions.create({ model: 'mock', messages });
+    const again = await client('sk-test-bob').chat.completions.create({
+      model: 'mock',
+      messages,
+      temperature: 0,
+    });
     expect(again.choices[0]?.message.content).toBe(text);
     expect(server.gateway.catalog.get('mock')!.mock!.stats.opened).toBe(opened);
   });

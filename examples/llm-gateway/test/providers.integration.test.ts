@@ -21,14 +21,14 @@ describe('real provider SDKs behind the gateway (against a local server speaking
       {
         name: 'claude-3-sonnet',
         provider: 'anthropic',
-        upstreamModel: 'claude-sonnet-4-5',
+        upstreamModel: 'claude-sonnet-5-5',
         apiKeyEnv: 'ANTHROPIC_API_KEY',
         baseUrlEnv: 'ANTHROPIC_BASE_URL',
       },
       {
         name: 'gemini-pro',
         provider: 'gemini',
-        upstreamModel: 'gemini-2.5-pro',
+        upstreamModel: 'gemini-pro-latest',
         apiKeyEnv: 'GEMINI_API_KEY',
         baseUrlEnv: 'GEMINI_BASE_URL',
       },
@@ -46,8 +46,8 @@ describe('real provider SDKs behind the gateway (against a local server speaking
 
   it.each([
     ['gpt-4o', 'openai', 'gpt-4o'],
-    ['claude-3-sonnet', 'anthropic', 'claude-sonnet-4-5'],
-    ['gemini-pro', 'gemini', 'gemini-2.5-pro'],
+    ['claude-3-sonnet', 'anthropic', 'claude-sonnet-5-5'],
+    ['gemini-pro', 'gemini', 'gemini-pro-latest'],
   ])(
     'streams %s through the %s SDK with its reported usage',
     async (model, provider, upstreamModel) => {

@@ -40,7 +40,11 @@ describe('two gateway instances sharing one Redis', () => {
 
   it('shares the response cache: what one instance answered, the other replays', async () => {
     const prompt = `cache me ${randomUUID()}`;
-    const first = await postJson(`${instances[0]!.url}/api/chat`, { message: prompt }, auth);
+    const first = await postJson(
+      `${instances[0]!.url}/api/chat`,
+      { message: prompt, temperature: 0 },
+      auth,
+    );
     const firstEvents = await readSse(first);
     expect(JSON.parse(firstEvents[0]!.data).cached).toBeUndefined();
     const text = (events: typeof firstEvents) =>
@@ -51,7 +55,7 @@ describe('two gateway instances sharing one Redis', () => {
     // The cache write is part of settling the turn.
     await instances[0]!.gateway.chat.drain();
     const replay = await readSse(
-      await postJson(`${instances[1]!.url}/api/chat`, { message: prompt }, auth),
+      await postJson(`${instances[1]!.url}/api/chat`, { message: prompt, temperature: 0 }, auth),
     );
     expect(JSON.parse(replay[0]!.data)).toMatchObject({ type: 'start', cached: true });
     expect(text(replay)).toBe(text(firstEvents));
@@ -97,10 +101,10 @@ describe('two gateway instances sharing one Redis', () => {
     await socket.close();
     // History is written once the turn settled, just after stream_end went out.
     await eventually(
-      async () => (await instances[1]!.gateway.sessions.history(`${user}:${session}`)).length === 2,
+      async () => (await instances[1]!.gateway.sessions.history(user, session)).length === 2,
       'the history to be written',
     );
-    const history = await instances[1]!.gateway.sessions.history(`${user}:${session}`);
+    const history = await instances[1]!.gateway.sessions.history(user, session);
     expect(history.map((message) => message.role)).toEqual(['user', 'assistant']);
     expect(history[0]!.content).toBe('remember this');
   });

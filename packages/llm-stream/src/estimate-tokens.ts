@@ -15,15 +15,17 @@ export function estimateTokens(text: string): number {
  * weight is a multiple of 0.25, which binary floating point adds exactly.
  */
 export function tokenWeight(text: string): number {
-  let weight = 0;
+  let ascii = 0;
+  let cjk = 0;
+  let other = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    if (code < 0x80) weight += 0.25;
-    else if (isCjk(code)) weight += 1;
+    if (code < 0x80) ascii++;
+    else if (isCjk(code)) cjk++;
     // The low half of a surrogate pair was already counted with its high half.
-    else if (code < 0xdc00 || code > 0xdfff) weight += 0.5;
+    else if (code < 0xdc00 || code > 0xdfff) other++;
   }
-  return weight;
+  return ascii / 4 + cjk + other / 2;
 }
 
 function isCjk(code: number): boolean {

@@ -55,11 +55,14 @@ export class EventChannel<Event, End extends Event> {
     if (this.#waiter !== null) {
       return Promise.reject(new TypeError('next() called again before the previous read settled'));
     }
-    return new Promise((resolve) => {
-      this.#waiter = resolve;
-      this.#feed.demand();
-    });
+    return new Promise(this.#wait);
   }
+
+  // One function for every read, so a read allocates only its promise.
+  readonly #wait = (resolve: Waiter<Event>): void => {
+    this.#waiter = resolve;
+    this.#feed.demand();
+  };
 
   /** Hands every event to `onEvent`; a returned promise pauses reading until it settles. */
   consume(onEvent: (event: Event) => unknown): Promise<End> {

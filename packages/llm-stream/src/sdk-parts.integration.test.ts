@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { createCircuitBreaker } from '@breakwater/circuit-breaker';
 import { type FakeLlmPart, type FakeLlmScenario, useFakeLlmServer } from '@breakwater/testing';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
@@ -242,5 +243,56 @@ describe('time limits through the official SDKs', () => {
       type: 'cancelled',
       usage: { input_tokens: 16 + 2 * 3 + 3, estimated: true },
     });
+  });
+});
+
+describe('the retry, breaker and failover rule through the official SDKs', () => {
+  const request = { messages: [{ role: 'user' as const, content: 'Hi' }] };
+  const client = () => new OpenAI({ apiKey: 'k', baseURL: server.openaiBaseURL, maxRetries: 0 });
+
+  it('waits out a 429 Retry-After on the same model although the 429 opened its breaker', async () => {
+    server.enqueue({ httpError: { status: 429, retryAfterSeconds: 1 } }, { chunks: ['again'] });
+    const breaker = createCircuitBreaker({ name: 'primary' });
+    const manager = createStreamManager({ buffer: false, random: () => 0 });
+    const steps: string[] = [];
+    manager.on('attempt_failed', (event) =>
+      steps.push(`${event.model}:${event.code}:${event.status}:${event.next}`),
+    );
+    const openai = client();
+    const end = (
+      await collect(
+        manager.stream([
+          { source: openaiChatSource(openai, { ...request, model: 'primary' }), guard: breaker },
+          openaiChatSource(openai, { ...request, model: 'backup' }),
+        ]),
+      )
+    ).at(-1);
+    expect(end).toMatchObject({ type: 'complete', model: 'primary' });
+    expect(steps).toEqual(['primary:RATE_LIMITED:429:retry']);
+    expect(server.requests.map((received) => received.model)).toEqual(['primary', 'primary']);
+  });
+
+  it('neither retries nor fails over a 400: another model would refuse it too', async () => {
+    server.enqueue({
+      httpError: { status: 400, message: 'Invalid schema for function "weather"' },
+    });
+    const manager = createStreamManager({ buffer: false });
+    const openai = client();
+    const end = (
+      await collect(
+        manager.stream([
+          openaiChatSource(openai, { ...request, model: 'primary' }),
+          openaiChatSource(openai, { ...request, model: 'backup' }),
+        ]),
+      )
+    ).at(-1);
+    expect(end).toMatchObject({
+      type: 'error',
+      code: 'INVALID_REQUEST',
+      status: 400,
+      retryable: false,
+      model: 'primary',
+    });
+    expect(server.requests).toHaveLength(1);
   });
 });

@@ -49,14 +49,17 @@ export interface StreamChunkEvent extends StreamEventBase {
   readonly tokens_in_chunk: number;
   /**
    * Output tokens so far: the provider's latest cumulative count (Anthropic, Gemini report one
-   * during the stream) plus an estimate of the text since. An estimate until the provider reports;
+   * during the stream) plus an estimate of the output since. An estimate until the provider reports;
    * a report re-bases it, so it can drop below the previous chunk's. `complete.total_tokens` is
    * the authoritative count.
    */
   readonly total_tokens: number;
   /** Seconds since the stream started. */
   readonly elapsed_seconds: number;
-  /** Percent of `max_tokens` (or of the expected length), capped at 100; null without a basis. */
+  /**
+   * Percent of `max_tokens` (or of the expected length), capped at 100, never below the previous
+   * chunk's (a report that lowers `total_tokens` does not move it back); null without a basis.
+   */
   readonly progress_percent: number | null;
   /** Epoch milliseconds. */
   readonly timestamp: number;

@@ -1,6 +1,7 @@
 import EventEmitter from 'eventemitter3';
 import type { ActiveStreamInfo } from './active-stream-info.js';
-import { type ManagedStream, ManagedStreamImpl, type StreamHooks } from './managed-stream.js';
+import type { ManagedStream, StreamHooks } from './managed-stream.js';
+import { ManagedStreamImpl } from './managed-stream-impl.js';
 import type {
   StreamAttemptFailedEvent,
   StreamCancelledEvent,

@@ -28,8 +28,8 @@ function promptTokensOf(source: ProviderStreamSource): number {
 
 /**
  * The output side of a managed stream: turns provider events into `chunk` and part events,
- * gathering text in the buffer, counting tokens, and tracking progress. Chunk totals and
- * progress never go down, even when a provider report lowers the estimate.
+ * gathering text in the buffer, counting tokens, and tracking progress. A provider report
+ * re-bases the token total (it may go down); progress never does.
  */
 export class StreamOutput {
   readonly #host: OutputHost;
@@ -42,7 +42,7 @@ export class StreamOutput {
   #progressBasis: number | undefined;
   #firstContentAt: number | null = null;
   #chunkNumber = 0;
-  /** Output tokens at the last chunk: chunk totals never go down. */
+  /** Output tokens at the last chunk. */
   #lastTotal = 0;
   #lastProgress: number | null = null;
   #providerFinishReason: string | null = null;
@@ -93,7 +93,11 @@ export class StreamOutput {
     return this.#buffer === null ? 0 : this.#buffer.dueIn(now);
   }
 
-  /** Turns one provider event into stream events; a broken part sequence throws a TypeError. */
+  /**
+   * Turns one provider event into stream events; a broken part sequence throws a TypeError.
+   * Events that come once per delta (text, reasoning, tool arguments) spell out their fields:
+   * a spread would build a second object per delta.
+   */
   read(event: ProviderEvent): void {
     switch (event.type) {
       case 'text':
@@ -110,7 +114,13 @@ export class StreamOutput {
         this.#beforePart(true);
         this.#meter.add(event.text, true);
         this.#parts.addReasoning(event.text);
-        this.#emitPart({ type: 'reasoning', ...this.#base(), content: event.text });
+        this.#emitPart({
+          type: 'reasoning',
+          stream_id: this.#host.id,
+          model: this.#host.model,
+          provider: this.#host.provider,
+          content: event.text,
+        });
         return;
       case 'reasoning-end': {
         const content = this.#parts.endReasoning();
@@ -209,9 +219,9 @@ export class StreamOutput {
     return this.#meter.usage(forceEstimated);
   }
 
-  /** Output tokens so far, never below what a chunk already reported. */
+  /** Output tokens so far: the provider's latest count plus the estimate of what came since. */
   currentTotal(): number {
-    return Math.max(this.#lastTotal, this.#meter.outputTokens());
+    return this.#meter.outputTokens();
   }
 
   /** Percent of the basis to one decimal, capped at 100, never below the last one; null without a basis. */
@@ -281,7 +291,7 @@ export class StreamOutput {
       provider: this.#host.provider,
       chunk_number: ++this.#chunkNumber,
       content,
-      tokens_in_chunk: total - previous,
+      tokens_in_chunk: total > previous ? total - previous : 0,
       total_tokens: total,
       elapsed_seconds: (now - this.#startedAt) / 1000,
       progress_percent: this.progress(total),

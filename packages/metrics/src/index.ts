@@ -7,7 +7,8 @@ export {
   type TokenUsage,
   type UnknownModelEvent,
 } from './cost-calculator.js';
-export { type CreateMetricsOptions, createMetrics } from './create-metrics.js';
+export { createMetrics } from './create-metrics.js';
+export type { CreateMetricsOptions } from './create-metrics-options.js';
 export {
   type BreakerEventSource,
   type BreakerRegistrySource,

@@ -21,14 +21,14 @@ export interface ConcurrencyLimiterSource {
   on(event: 'acquired', listener: (event: MetricsConcurrencyAcquiredEvent) => void): unknown;
   /** Subscribes to refused slots. */
   on(event: 'rejected', listener: (event: MetricsConcurrencyRejectedEvent) => void): unknown;
-  /** Subscribes to returned slots and store failures. */
-  on(event: 'released' | 'store-error', listener: () => void): unknown;
+  /** Subscribes to returned slots, slots lost to expiry, and store failures. */
+  on(event: 'released' | 'lease-lost' | 'store-error', listener: () => void): unknown;
   /** Unsubscribes from granted slots. */
   off(event: 'acquired', listener: (event: MetricsConcurrencyAcquiredEvent) => void): unknown;
   /** Unsubscribes from refused slots. */
   off(event: 'rejected', listener: (event: MetricsConcurrencyRejectedEvent) => void): unknown;
-  /** Unsubscribes from returned slots and store failures. */
-  off(event: 'released' | 'store-error', listener: () => void): unknown;
+  /** Unsubscribes from returned slots, slots lost to expiry, and store failures. */
+  off(event: 'released' | 'lease-lost' | 'store-error', listener: () => void): unknown;
 }
 
 /** Options for {@link instrumentConcurrency}. */
@@ -41,7 +41,8 @@ export interface InstrumentConcurrencyOptions {
  * Binds a concurrency limiter to the metric set: slots in flight
  * (`breakwater_concurrency_in_flight`), the wait for a slot
  * (`breakwater_concurrency_wait_seconds`), refusals by reason
- * (`breakwater_concurrency_rejections_total`) and store failures
+ * (`breakwater_concurrency_rejections_total`), slots lost to lease expiry
+ * (`breakwater_concurrency_leases_lost_total`) and store failures
  * (`breakwater_concurrency_store_errors_total`). The limiter's key (a user id or API key) is
  * never used as a label. Returns a function that unsubscribes; slots still held then leave the
  * in-flight gauge.
@@ -83,11 +84,13 @@ export function instrumentConcurrency(
       name,
       typeof event.reason === 'string' && event.reason !== '' ? event.reason : 'unknown',
     );
+  const onLeaseLost = () => internals.concurrencyLeaseLost(name);
   const onStoreError = () => internals.concurrencyStoreError(name);
 
   limiter.on('acquired', onAcquired);
   limiter.on('released', onReleased);
   limiter.on('rejected', onRejected);
+  limiter.on('lease-lost', onLeaseLost);
   limiter.on('store-error', onStoreError);
 
   let subscribed = true;
@@ -97,6 +100,7 @@ export function instrumentConcurrency(
     limiter.off('acquired', onAcquired);
     limiter.off('released', onReleased);
     limiter.off('rejected', onRejected);
+    limiter.off('lease-lost', onLeaseLost);
     limiter.off('store-error', onStoreError);
     for (; held > 0; held--) internals.concurrencyReleased(name);
   };

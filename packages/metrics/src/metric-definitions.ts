@@ -336,6 +336,16 @@ const definitions = [
     semconv: false,
   },
   {
+    key: 'concurrencyLeasesLost',
+    name: 'breakwater_concurrency_leases_lost_total',
+    type: 'counter',
+    labelNames: ['limiter'],
+    unit: '1',
+    help: 'Concurrency slots that expired in the store while their holder still worked (it was paused longer than the lease lasts), so another request may have taken them.',
+    aggregator: 'sum',
+    semconv: false,
+  },
+  {
     key: 'concurrencyStoreErrors',
     name: 'breakwater_concurrency_store_errors_total',
     type: 'counter',

@@ -187,6 +187,8 @@ export interface MetricsInternals {
   readonly concurrencyReleased: (limiter: string) => void;
   /** A concurrency slot was refused. */
   readonly concurrencyRejected: (limiter: string, reason: string) => void;
+  /** A held slot expired in the store before its holder released it. */
+  readonly concurrencyLeaseLost: (limiter: string) => void;
   /** The concurrency limiter's store failed. */
   readonly concurrencyStoreError: (limiter: string) => void;
 }

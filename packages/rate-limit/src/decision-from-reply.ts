@@ -5,12 +5,13 @@ import type { StoreReply } from './rate-limit-store.js';
  * Turns a store's answer to a consume into a decision. The decision describes the most
  * restrictive window: when allowed, the request window with the fewest units left (a token
  * window only when the tier has no request window); when denied, the window with the longest
- * wait. `shadow` turns a denial into a reported allow.
+ * wait. `shadow` turns a denial into a reported allow; `concurrency` is the tier's, copied.
  */
 export function decisionFromReply(
   tier: string,
   reply: StoreReply,
   shadow: boolean,
+  concurrency: number | undefined,
 ): RateLimitDecision {
   const policies = reply.policies;
   if (reply.allowed) {
@@ -33,6 +34,7 @@ export function decisionFromReply(
       policies,
       reason: 'allowed',
       shadow: false,
+      ...(concurrency === undefined ? {} : { concurrency }),
     };
   }
   let pick = policies[0]!;
@@ -57,5 +59,6 @@ export function decisionFromReply(
     policies,
     reason,
     shadow,
+    ...(concurrency === undefined ? {} : { concurrency }),
   };
 }

@@ -27,6 +27,10 @@ export type {
   ConcurrencyRenewCall,
   ConcurrencyStore,
 } from './concurrency/concurrency-store.js';
+export type {
+  ConcurrencyLimiterLike,
+  HttpConcurrencyOptions,
+} from './concurrency/http-concurrency.js';
 export { isLeaseLostError, LeaseLostError } from './concurrency/lease-lost-error.js';
 export {
   createMemoryConcurrencyStore,

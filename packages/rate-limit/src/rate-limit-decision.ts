@@ -49,4 +49,9 @@ export interface RateLimitDecision {
   readonly reason: RateLimitReason;
   /** True when shadow mode turned a denial into an allow: it was reported and counted, not enforced. */
   readonly shadow?: boolean;
+  /**
+   * The tier's limit of requests in flight per key (`RateLimitTier.concurrency`), when it has
+   * one; the HTTP middleware's `concurrency` option enforces it.
+   */
+  readonly concurrency?: number;
 }

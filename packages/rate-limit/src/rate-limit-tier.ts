@@ -36,6 +36,12 @@ export interface RateLimitTier {
    * @default 'cap'
    */
   readonly oversizedEstimate?: 'cap' | 'deny' | undefined;
+  /**
+   * Most requests of one key in flight at once (a stream counts until it ends), a positive
+   * integer. Decisions carry it as `concurrency`; the HTTP middleware's `concurrency` option
+   * enforces it with a concurrency limiter. No limit when absent.
+   */
+  readonly concurrency?: number | undefined;
 }
 
 /** Built-in tier names; any other string names a custom tier. */

@@ -431,7 +431,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
 
   /** Turns a store reply into a decision and remembers a blocked key. */
   #decide(key: string, plan: TierPlan, cost: number, reply: StoreReply): RateLimitDecision {
-    const decision = decisionFromReply(plan.tier, reply, this.#shadow);
+    const decision = decisionFromReply(plan.tier, reply, this.#shadow, plan.concurrency);
     if (!reply.allowed) this.#blocked?.remember(key, plan, cost, decision);
     return decision;
   }
@@ -469,6 +469,7 @@ class RateLimiterImpl extends EventEmitter<RateLimiterEvents> implements RateLim
       policies: [],
       reason: 'store-unavailable',
       shadow: !this.#failOpen && this.#shadow,
+      ...(plan.concurrency === undefined ? {} : { concurrency: plan.concurrency }),
     };
   }
 }

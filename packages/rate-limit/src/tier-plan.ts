@@ -46,6 +46,8 @@ export class TierPlan {
   readonly reservationTtlMs: number;
   /** TTL of a subject's Redis hash: twice what its state needs after a write. */
   readonly keyTtlMs: number;
+  /** Most requests of one key in flight at once, from the tier (`undefined`: no limit). */
+  readonly concurrency: number | undefined;
   #scaled: Map<number, TierPlan> | undefined;
 
   constructor(tier: string, definition: RateLimitTier, settings: TierPlanSettings, divisor = 1) {
@@ -70,6 +72,7 @@ export class TierPlan {
     this.maxReservation =
       definition.oversizedEstimate === 'deny' ? Number.MAX_SAFE_INTEGER : this.smallestTokenLimit;
     this.reservationTtlMs = settings.reservationTtlMs;
+    this.concurrency = definition.concurrency;
     // Sliding windows read the previous window too, and holds must outlive their own TTL; the
     // Redis script pushes the TTL back once half of it has passed, hence twice that.
     const longest = Math.max(...this.windows.map((window) => window.windowMs * 2));
@@ -133,6 +136,11 @@ export function validateTier(name: string, tier: RateLimitTier): void {
       );
     fields.add(field);
   }
+  const { concurrency } = tier;
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1))
+    throw new RangeError(
+      `tier "${name}": concurrency must be an integer ≥ 1, got ${String(concurrency)}`,
+    );
   const oversized = tier.oversizedEstimate;
   if (oversized !== undefined && oversized !== 'cap' && oversized !== 'deny')
     throw new TypeError(

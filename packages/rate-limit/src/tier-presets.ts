@@ -14,6 +14,8 @@ export interface TierLimits {
   readonly requestsPerDay?: number | undefined;
   /** AI tokens per day. */
   readonly tokensPerDay?: number | undefined;
+  /** Requests of one key in flight at once (`RateLimitTier.concurrency`). */
+  readonly concurrency?: number | undefined;
 }
 
 /**
@@ -35,19 +37,21 @@ export function tierFromLimits(limits: TierLimits): RateLimitTier {
       windowMs: DAY_MS,
       unit: 'tokens' as const,
     });
-  return { windows };
+  return limits.concurrency === undefined
+    ? { windows }
+    : { windows, concurrency: limits.concurrency };
 }
 
 /**
  * The built-in tiers. Pass `{ ...TIER_PRESETS, GOLD: tierFromLimits({...}) }` as `tiers` to add
  * your own.
  *
- * | Tier | per minute | per hour | per day | AI tokens per day |
- * |---|---|---|---|---|
- * | FREE | 10 | 100 | 500 | 50,000 |
- * | BASIC | 30 | 500 | 5,000 | 500,000 |
- * | PRO | 100 | 2,000 | 20,000 | 2,000,000 |
- * | ENTERPRISE | 1,000 | 10,000 | 100,000 | 10,000,000 |
+ * | Tier | per minute | per hour | per day | AI tokens per day | in flight |
+ * |---|---|---|---|---|---|
+ * | FREE | 10 | 100 | 500 | 50,000 | 2 |
+ * | BASIC | 30 | 500 | 5,000 | 500,000 | 5 |
+ * | PRO | 100 | 2,000 | 20,000 | 2,000,000 | 20 |
+ * | ENTERPRISE | 1,000 | 10,000 | 100,000 | 10,000,000 | 100 |
  */
 export const TIER_PRESETS: Readonly<
   Record<'FREE' | 'BASIC' | 'PRO' | 'ENTERPRISE', RateLimitTier>
@@ -57,23 +61,27 @@ export const TIER_PRESETS: Readonly<
     requestsPerHour: 100,
     requestsPerDay: 500,
     tokensPerDay: 50_000,
+    concurrency: 2,
   }),
   BASIC: tierFromLimits({
     requestsPerMinute: 30,
     requestsPerHour: 500,
     requestsPerDay: 5_000,
     tokensPerDay: 500_000,
+    concurrency: 5,
   }),
   PRO: tierFromLimits({
     requestsPerMinute: 100,
     requestsPerHour: 2_000,
     requestsPerDay: 20_000,
     tokensPerDay: 2_000_000,
+    concurrency: 20,
   }),
   ENTERPRISE: tierFromLimits({
     requestsPerMinute: 1_000,
     requestsPerHour: 10_000,
     requestsPerDay: 100_000,
     tokensPerDay: 10_000_000,
+    concurrency: 100,
   }),
 });

@@ -5,6 +5,12 @@ import stream = require('@breakwater/llm-stream');
 import metrics = require('@breakwater/metrics');
 import rateLimit = require('@breakwater/rate-limit');
 
+// A normal run is quiet: any process warning (deprecation, unknown model price) fails it.
+process.on('warning', (warning) => {
+  console.error(`unexpected warning: ${warning.name}: ${warning.message}`);
+  process.exitCode = 1;
+});
+
 async function main() {
   const registry = breaker.createBreakerRegistry();
   assert.equal(await registry.get('cjs').execute(async () => 42), 42);

@@ -6,6 +6,12 @@ import { createSimulatedSource, createStreamManager } from '@breakwater/llm-stre
 import { createMetrics, instrumentBreakers, instrumentStreams } from '@breakwater/metrics';
 import { createMemoryStore, createRateLimiter } from '@breakwater/rate-limit';
 
+// A normal run is quiet: any process warning (deprecation, unknown model price) fails it.
+process.on('warning', (warning) => {
+  console.error(`unexpected warning: ${warning.name}: ${warning.message}`);
+  process.exitCode = 1;
+});
+
 const metrics = createMetrics();
 const breakers = createBreakerRegistry();
 const streams = createStreamManager({ buffer: false });

@@ -1,6 +1,7 @@
 // The optional peers at one end of their declared ranges (lowest or highest versions), each
 // driven through the package that accepts it: the SDKs against a local server speaking their
-// wire formats, ioredis against a real redis-server, prom-client through the metric set.
+// wire formats, the AI SDK through the middleware, ioredis against a real redis-server,
+// prom-client through the metric set and @opentelemetry/api through the tracing entry point.
 import { strict as assert } from 'node:assert';
 import Anthropic from '@anthropic-ai/sdk';
 import { createBreakerRegistry, createRedisBreakerStore } from '@breakwater/circuit-breaker';
@@ -12,9 +13,13 @@ import {
   openaiResponsesSource,
   type ProviderStreamSource,
 } from '@breakwater/llm-stream';
+import { breakwaterMiddleware } from '@breakwater/llm-stream/ai-sdk';
 import { createMetrics, instrumentStreams } from '@breakwater/metrics';
+import { traceStreams } from '@breakwater/metrics/tracing';
 import { createRateLimiter, createRedisStore } from '@breakwater/rate-limit';
 import { GoogleGenAI } from '@google/genai';
+import { simulateReadableStream, streamText, wrapLanguageModel } from 'ai';
+import { MockLanguageModelV3 } from 'ai/test';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 
@@ -35,11 +40,42 @@ const sources: Record<string, ProviderStreamSource> = {
 const metrics = createMetrics();
 const streams = createStreamManager({ buffer: false });
 const stopStreams = instrumentStreams(metrics, streams);
+const stopTracing = traceStreams(streams);
 for (const [name, source] of Object.entries(sources)) {
   const end = await streams.stream(source).consume();
   assert.equal(end.type, 'complete', `${name}: ${JSON.stringify(end)}`);
   console.log(`${name}: complete`);
 }
+
+const aiSdkModel = new MockLanguageModelV3({
+  provider: 'mock-provider',
+  modelId: 'gpt-4o-mini',
+  doStream: async () => ({
+    stream: simulateReadableStream({
+      chunks: [
+        { type: 'stream-start', warnings: [] },
+        { type: 'text-start', id: 't' },
+        { type: 'text-delta', id: 't', delta: 'Hello from the AI SDK' },
+        { type: 'text-end', id: 't' },
+        {
+          type: 'finish',
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: {
+            inputTokens: { total: 3, noCache: 3, cacheRead: undefined, cacheWrite: undefined },
+            outputTokens: { total: 5, text: undefined, reasoning: undefined },
+          },
+        },
+      ],
+    }),
+  }),
+});
+const wrapped = wrapLanguageModel({
+  model: aiSdkModel,
+  middleware: breakwaterMiddleware({ manager: streams }),
+});
+assert.equal(await streamText({ model: wrapped, prompt: 'Hi' }).text, 'Hello from the AI SDK');
+console.log('ai sdk middleware: complete');
+stopTracing();
 stopStreams();
 assert.match(await metrics.metrics(), /model="gpt-4o-mini"/);
 

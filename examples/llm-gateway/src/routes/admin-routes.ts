@@ -1,55 +1,23 @@
 import { createFastifyMetricsHandler } from '@breakwater/metrics';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { breakerJson } from '../breaker-json.js';
-import type { Gateway } from '../gateway.js';
-import { sendProblem } from '../gateway.js';
-import { problem } from '../problem.js';
+import { problem, sendProblem } from '../problem.js';
 import { emptyQuery, nameParam } from '../schemas.js';
 
 /** Health, quota, circuit-breaker, streaming and metrics routes. */
-export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway): Promise<void> {
-  const { breakers, limiter, streams, cacheStreams, cache, redis, catalog } = gateway;
+export const adminRoutes: FastifyPluginAsync = async (app) => {
+  const { breakers, limiter, streams, cacheStreams } = app;
 
   app.get(
     '/metrics',
     { config: { auth: 'public' }, schema: { querystring: emptyQuery } },
-    createFastifyMetricsHandler(gateway.metrics),
+    createFastifyMetricsHandler(app.metrics),
   );
 
   app.get(
     '/api/health',
     { config: { auth: 'public' }, schema: { querystring: emptyQuery } },
-    async (_request, reply) => {
-      const snapshots = breakers.list();
-      const open = snapshots.filter(
-        (snapshot) => snapshot.state !== 'CLOSED' && snapshot.state !== 'DISABLED',
-      );
-      // ioredis knows whether its connection is up; a ping here would only add a round trip.
-      const redisState = !redis ? 'disabled' : redis.status === 'ready' ? 'ready' : 'unavailable';
-      const modelBreakersOpen = catalog.models.every((model) =>
-        open.some((snapshot) => snapshot.name === model.breakerName),
-      );
-      const status = modelBreakersOpen || redisState === 'unavailable' ? 'degraded' : 'healthy';
-      return reply.code(200).send({
-        status,
-        circuit_breakers: {
-          all_closed: open.length === 0,
-          open: open.map((snapshot) => snapshot.name),
-        },
-        cache: cache
-          ? { enabled: true, backend: cache.backend, keys: cache.size }
-          : { enabled: false, backend: null, keys: 0 },
-        redis: redisState,
-        rate_limit: { backend: limiter.backend, fallback_engaged: limiter.fallbackEngaged },
-        models: catalog.models.map((model) => ({
-          name: model.name,
-          provider: model.provider,
-          model: model.upstreamModel,
-        })),
-        disabled_models: catalog.disabled,
-        active_streams: streams.size + cacheStreams.size,
-      });
-    },
+    async (_request, reply) => reply.code(200).send(await app.health()),
   );
 
   app.get<{ Params: { user_id: string } }>(
@@ -66,7 +34,7 @@ export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway
           problem(403, { code: 'forbidden', detail: 'You may read your own quota only.' }),
         );
       }
-      const tier = request.isAdmin ? gateway.tierOf(userId) : request.identity!.tier;
+      const tier = request.isAdmin ? app.tierOf(userId) : request.identity!.tier;
       return limiter.getQuota(userId, tier);
     },
   );
@@ -159,7 +127,7 @@ export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway
     },
     async (request, reply) => {
       const id = request.params.stream_id;
-      const owner = gateway.streamOwners.get(id);
+      const owner = app.streamOwners.get(id);
       const live = streams.get(id) ?? cacheStreams.get(id);
       if (!live || (!request.isAdmin && owner !== request.identity?.userId)) {
         return sendProblem(
@@ -172,4 +140,4 @@ export async function registerAdminRoutes(app: FastifyInstance, gateway: Gateway
       return { stream_id: id, cancelled };
     },
   );
-}
+};

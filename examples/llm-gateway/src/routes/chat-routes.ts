@@ -1,12 +1,17 @@
 import { pipeSse, type StreamEndEvent, type StreamEvent } from '@breakwater/llm-stream';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { RefusedTurn, StartedTurn } from '../chat-pipeline.js';
-import type { Gateway } from '../gateway.js';
-import { sendProblem } from '../gateway.js';
-import { problem } from '../problem.js';
+import type { OpenAIPassthrough } from '../model-catalog.js';
+import {
+  type CollectedAnswer,
+  createAnswerCollector,
+  createOpenAIChunkSerializer,
+  openAICompletion,
+} from '../openai-wire.js';
+import { problem, sendProblem } from '../problem.js';
 import { chatBody, chatCompletionsBody, emptyQuery } from '../schemas.js';
 import type { ChatMessage } from '../session-store.js';
-import { createOpenAIChunkSerializer, openAICompletion } from '../wire-formats.js';
+import { DEFAULT_TASK_TYPE } from '../task-type.js';
 
 interface OpenAIMessage {
   role: string;
@@ -16,12 +21,33 @@ interface OpenAIMessage {
 interface ChatCompletionsRequest {
   model?: string;
   messages: OpenAIMessage[];
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean } | null;
+  stream?: boolean | null;
+  stream_options?: { include_usage?: boolean | null } | null;
   max_tokens?: number | null;
   max_completion_tokens?: number | null;
   temperature?: number | null;
-  metadata?: Record<string, unknown> | null;
+  metadata?: Record<string, string> | null;
+  [field: string]: unknown;
+}
+
+/** Request fields the gateway itself acts on; every other field goes to the provider as sent. */
+const OWNED_FIELDS = new Set([
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'metadata',
+]);
+
+/** The client's request minus the fields the gateway owns, for OpenAI-style providers. */
+function passthroughOf(body: ChatCompletionsRequest): OpenAIPassthrough {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (!OWNED_FIELDS.has(name)) fields[name] = value;
+  }
+  return { messages: body.messages, fields };
 }
 
 interface ChatRequest {
@@ -29,10 +55,11 @@ interface ChatRequest {
   model?: string;
   task_type?: string;
   max_tokens?: number;
+  temperature?: number;
   system?: string;
 }
 
-/** OpenAI messages reduced to text turns (tool and developer turns read as system context). */
+/** OpenAI messages reduced to text turns, for the mock model (tool and developer turns read as system context). */
 function toChatMessages(messages: readonly OpenAIMessage[]): ChatMessage[] {
   return messages.map((message) => {
     const content =
@@ -52,6 +79,11 @@ function disconnectSignal(reply: FastifyReply): AbortSignal {
   const onClose = () => {
     if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
   };
+  // A client may leave while the body is read or the limiter decides: 'close' has then fired already.
+  if (reply.raw.destroyed || reply.raw.socket === null || reply.raw.socket.destroyed) {
+    onClose();
+    return controller.signal;
+  }
   // The response's 'close' before it finished is the client going away (the request's is not).
   reply.raw.once('close', onClose);
   return controller.signal;
@@ -93,8 +125,8 @@ function refuse(reply: FastifyReply, turn: RefusedTurn): FastifyReply {
 }
 
 /** POST /v1/chat/completions (OpenAI-compatible) and POST /api/chat (SSE of llm-stream events). */
-export async function registerChatRoutes(app: FastifyInstance, gateway: Gateway): Promise<void> {
-  await gateway.limiter.protect(app);
+export const chatRoutes: FastifyPluginAsync = async (app) => {
+  app.limiter.protect(app);
 
   app.post<{ Body: ChatCompletionsRequest }>(
     '/v1/chat/completions',
@@ -102,15 +134,14 @@ export async function registerChatRoutes(app: FastifyInstance, gateway: Gateway)
     async (request, reply) => {
       const body = request.body;
       const signal = disconnectSignal(reply);
-      const taskType =
-        typeof body.metadata?.task_type === 'string' ? body.metadata.task_type : 'chat';
-      const turn = await gateway.chat({
+      const turn = await app.chat({
         identity: request.identity!,
         model: body.model,
         messages: toChatMessages(body.messages),
         maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
         temperature: body.temperature ?? undefined,
-        taskType,
+        taskType: body.metadata?.task_type ?? DEFAULT_TASK_TYPE,
+        openai: passthroughOf(body),
         endpoint: '/v1/chat/completions',
         signal,
         stream: body.stream === true,
@@ -128,7 +159,7 @@ export async function registerChatRoutes(app: FastifyInstance, gateway: Gateway)
         await turn.settled;
         return reply;
       }
-      return completeTurn(reply, turn, (end, text) => openAICompletion(end, text, created));
+      return completeTurn(reply, turn, (end, answer) => openAICompletion(end, answer, created));
     },
   );
 
@@ -141,12 +172,13 @@ export async function registerChatRoutes(app: FastifyInstance, gateway: Gateway)
         ...(body.system ? [{ role: 'system' as const, content: body.system }] : []),
         { role: 'user', content: body.message },
       ];
-      const turn = await gateway.chat({
+      const turn = await app.chat({
         identity: request.identity!,
         model: body.model,
         messages,
         maxTokens: body.max_tokens,
-        taskType: body.task_type ?? 'chat',
+        temperature: body.temperature,
+        taskType: body.task_type ?? DEFAULT_TASK_TYPE,
         endpoint: '/api/chat',
         signal: disconnectSignal(reply),
       });
@@ -163,7 +195,7 @@ export async function registerChatRoutes(app: FastifyInstance, gateway: Gateway)
       return reply;
     },
   );
-}
+};
 
 /** The default `event: <type>` framing, with `cached: true` on a replayed answer's start event. */
 function markCached(event: StreamEvent): string {
@@ -172,20 +204,18 @@ function markCached(event: StreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/** Reads a whole stream and answers once, with a body built from the text. */
+/** Reads a whole stream and answers once, with a body built from its text, tool calls and reasoning. */
 async function completeTurn(
   reply: FastifyReply,
   turn: StartedTurn,
-  build: (end: StreamEndEvent & { type: 'complete' }, text: string) => unknown,
+  build: (end: StreamEndEvent & { type: 'complete' }, answer: CollectedAnswer) => unknown,
 ): Promise<FastifyReply> {
-  let text = '';
+  const collector = createAnswerCollector();
   // consume(), not for-await: one callback per event instead of a promise per event.
-  const end = await turn.stream.consume((event) => {
-    if (event.type === 'chunk') text += event.content;
-  });
+  const end = await turn.stream.consume(collector.read);
   await turn.settled;
   for (const [name, value] of Object.entries(turn.headers)) reply.header(name, value);
-  if (end.type === 'complete') return reply.send(build(end, text));
+  if (end.type === 'complete') return reply.send(build(end, collector.answer));
   const failed = endProblem(end);
   return sendProblem(reply, failed.body, failed.headers);
 }

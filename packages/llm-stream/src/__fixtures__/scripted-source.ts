@@ -23,7 +23,7 @@ export function scriptedSource(
     model?: string;
     provider?: string;
     maxTokens?: number;
-    promptChars?: number;
+    promptTokens?: number;
     openFailures?: readonly unknown[];
   } = {},
 ): ScriptedSource {
@@ -46,7 +46,7 @@ export function scriptedSource(
     provider: options.provider ?? 'script',
     model: options.model ?? 'script-1',
     ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
-    ...(options.promptChars === undefined ? {} : { promptChars: options.promptChars }),
+    ...(options.promptTokens === undefined ? {} : { promptTokens: options.promptTokens }),
     get pulls() {
       return pulls;
     },

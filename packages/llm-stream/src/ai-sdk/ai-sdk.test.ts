@@ -250,6 +250,43 @@ describe('breakwaterMiddleware with wrapLanguageModel', () => {
     });
   });
 
+  it('ends the AI SDK stream with an error part when the model stalls after its first text', async () => {
+    const stalling = new MockLanguageModelV3({
+      modelId: 'stalls',
+      doStream: async ({ abortSignal }) => ({
+        stream: new ReadableStream<LanguageModelV3StreamPart>({
+          start(controller) {
+            controller.enqueue({ type: 'text-start', id: 't' });
+            controller.enqueue({ type: 'text-delta', id: 't', delta: 'Half an ans' });
+            abortSignal?.addEventListener('abort', () => controller.error(abortSignal.reason));
+          },
+        }),
+      }),
+    });
+    const manager = createStreamManager();
+    const failed: string[] = [];
+    manager.on('attempt_failed', (event) => failed.push(`${event.code}:${event.next}`));
+    const model = wrapLanguageModel({
+      model: stalling,
+      middleware: breakwaterMiddleware({ manager, idleTimeoutMs: 100 }),
+    });
+    const errors: unknown[] = [];
+    const result = streamText({
+      model,
+      prompt: 'Hi',
+      maxRetries: 0,
+      onError: ({ error }) => {
+        errors.push(error);
+      },
+    });
+    let text = '';
+    for await (const delta of result.textStream) text += delta;
+    expect(text).toBe('Half an ans');
+    expect(errors).toMatchObject([{ name: 'StreamError', code: 'IDLE_TIMEOUT' }]);
+    expect(failed).toEqual(['IDLE_TIMEOUT:none']);
+    expect(manager.size).toBe(0);
+  });
+
   it('cancels the managed stream when the AI SDK call is aborted', async () => {
     const manager = createStreamManager();
     const cancelled: string[] = [];

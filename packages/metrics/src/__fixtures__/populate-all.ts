@@ -66,6 +66,7 @@ export function populateAll(): Metrics {
   concurrency.emit('acquired', { key: 'user:1', inFlight: 1, limit: 2, waitedMs: 12 });
   concurrency.emit('rejected', { key: 'user:1', reason: 'queue_full', inFlight: 2, limit: 2 });
   concurrency.emit('store-error', { error: new Error('down') });
+  concurrency.emit('lease-lost', { key: 'user:1', heldMs: 40_000 });
 
   metrics.recordHttpRequest({
     method: 'POST',

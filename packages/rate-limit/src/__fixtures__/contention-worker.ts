@@ -13,7 +13,14 @@ const CONCURRENCY = 200;
 const client = new Redis(process.env.REDIS_URL as string);
 const limiterFor = (batch: boolean) =>
   createRateLimiter({
-    store: createRedisStore({ client, prefix: `${process.env.PREFIX}:${batch}`, batch }),
+    store: createRedisStore({
+      client,
+      prefix: `${process.env.PREFIX}:${batch}`,
+      batch,
+      // The claim here is exactness under contention, not latency: on a loaded machine 800
+      // racing commands may take longer than the default timeout, which would fail open.
+      commandTimeoutMs: 60_000,
+    }),
     tiers: CONTENTION_TIERS,
     defaultTier: 'REQ',
     blockedCache: false,

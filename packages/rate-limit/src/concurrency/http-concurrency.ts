@@ -106,3 +106,27 @@ export async function acquireRequestSlot(
 export function concurrencyRetryAfter(): string {
   return String(RETRY_AFTER_SECONDS);
 }
+
+/** The part of a node:http `ServerResponse` the adapters watch. */
+export interface ClosableResponse {
+  once(event: 'close', listener: () => void): unknown;
+  /** True once the connection is gone (or the response closed). */
+  readonly destroyed: boolean;
+  readonly writableFinished: boolean;
+}
+
+/** Calls `release` once the response is over: finished and flushed, or its client gone. */
+export function releaseWhenClosed(response: ClosableResponse, release: () => Promise<void>): void {
+  // The client may have left while the limiters decided: 'close' has then fired already.
+  if (response.destroyed) void release();
+  else response.once('close', () => void release());
+}
+
+/** Aborts when the client goes away before the response finished. */
+export function closeSignal(response: ClosableResponse): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => controller.abort(new Error('the client closed the connection'));
+  if (response.destroyed) abort();
+  else response.once('close', () => response.writableFinished || abort());
+  return controller.signal;
+}

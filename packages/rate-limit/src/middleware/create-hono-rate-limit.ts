@@ -1,3 +1,8 @@
+import {
+  type ClosableResponse,
+  closeSignal,
+  releaseWhenClosed,
+} from '../concurrency/http-concurrency.js';
 import { createRateLimitHandler } from './create-rate-limit-handler.js';
 import type { RateLimitMiddlewareOptions } from './rate-limit-middleware-options.js';
 
@@ -39,12 +44,31 @@ export function createHonoRateLimit(options: HonoRateLimitOptions): HonoRateLimi
     const outcome = await handle(context, {
       clientAddress: () => nodeServerAddress(context.env),
       path: () => context.req.path,
+      signal: () => {
+        const outgoing = nodeServerResponse(context.env);
+        return outgoing === undefined ? undefined : closeSignal(outgoing);
+      },
     });
     if (outcome.action === 'respond') {
       return context.body(JSON.stringify(outcome.body), outcome.status, outcome.headers);
     }
     for (const [name, value] of Object.entries(outcome.headers)) context.header(name, value);
-    await next();
+    const { release } = outcome;
+    if (release !== undefined) {
+      // With @hono/node-server the slot is held until the response closes (a stream included);
+      // elsewhere, until the handler returns.
+      const outgoing = nodeServerResponse(context.env);
+      if (outgoing === undefined) {
+        try {
+          await next();
+        } finally {
+          await release();
+        }
+      } else {
+        releaseWhenClosed(outgoing, release);
+        await next();
+      }
+    } else await next();
     // A handler's own Response drops headers prepared on the context; values it set win.
     const headers = context.res.headers;
     for (const [name, value] of Object.entries(outcome.headers))
@@ -54,6 +78,13 @@ export function createHonoRateLimit(options: HonoRateLimitOptions): HonoRateLimi
 }
 
 /** `@hono/node-server` passes `{ incoming: IncomingMessage, outgoing }` as the env. */
+/** The node:http response under `@hono/node-server` (`env.outgoing`), if there is one. */
+function nodeServerResponse(env: unknown): ClosableResponse | undefined {
+  if (typeof env !== 'object' || env === null) return undefined;
+  const outgoing = (env as { outgoing?: Partial<ClosableResponse> }).outgoing;
+  return typeof outgoing?.once === 'function' ? (outgoing as ClosableResponse) : undefined;
+}
+
 function nodeServerAddress(env: unknown): string | undefined {
   if (typeof env !== 'object' || env === null) return undefined;
   const incoming = (env as { incoming?: { socket?: { remoteAddress?: unknown } } }).incoming;

@@ -1,3 +1,9 @@
+import {
+  acquireRequestSlot,
+  addConcurrencyHeaders,
+  concurrencyRetryAfter,
+  createConcurrencyExceededProblem,
+} from '../concurrency/http-concurrency.js';
 import type { RateLimitDecision } from '../rate-limit-decision.js';
 import { clientAddressKey } from './client-address-key.js';
 import {
@@ -21,6 +27,11 @@ export interface RateLimitRequestInfo {
   clientAddress(): string | undefined;
   /** The path (or route pattern) for the default endpoint. */
   path(): string;
+  /**
+   * Aborts when the client goes away; asked only while a request waits for a concurrency slot.
+   * @default no signal (the wait ends at `maxWaitMs`)
+   */
+  signal?(): AbortSignal | undefined;
 }
 
 /** Let the request continue, with these headers on its response. */
@@ -30,6 +41,11 @@ export interface RateLimitContinue {
   readonly headers: RateLimitHeaders;
   /** Absent when the request was skipped or the limiter failed open. */
   readonly decision?: RateLimitDecision;
+  /**
+   * Present when the request holds a concurrency slot: call it once the response is over
+   * (finished, or closed by the client). Calling it again does nothing.
+   */
+  readonly release?: () => Promise<void>;
 }
 
 /** Answer the request now with a problem+json body. */
@@ -110,6 +126,40 @@ export function createRateLimitHandler<Request>(
     }
   }
 
+  /** Holds a concurrency slot for a request the windows let through (see `concurrency`). */
+  async function takeSlot(
+    request: Request,
+    key: string,
+    limit: number,
+    decision: RateLimitDecision,
+    headers: RateLimitHeaders,
+    info: RateLimitRequestInfo,
+  ): Promise<RateLimitOutcome> {
+    const concurrency = options.concurrency!;
+    const signal = (concurrency.maxWaitMs ?? 0) > 0 ? info.signal?.() : undefined;
+    const slot = await acquireRequestSlot(concurrency, key, limit, signal);
+    if (slot.kind === 'failed') {
+      options.onError?.(slot.error, request);
+      if (failOpen) return { action: 'continue', headers, decision };
+      const body = createTemporaryReducedCapacityProblem();
+      return {
+        action: 'respond',
+        status: body.status,
+        headers: { 'Content-Type': PROBLEM_JSON },
+        body,
+      };
+    }
+    if (slot.kind === 'granted') {
+      if (headerOptions.standardHeaders) addConcurrencyHeaders(headers, limit, slot.inFlight);
+      return { action: 'continue', headers, decision, release: () => slot.lease.release() };
+    }
+    if (headerOptions.standardHeaders) addConcurrencyHeaders(headers, limit, limit);
+    headers['Retry-After'] = concurrencyRetryAfter();
+    headers['Content-Type'] = PROBLEM_JSON;
+    const body = createConcurrencyExceededProblem(slot.rejection, decision.tier);
+    return { action: 'respond', status: body.status, headers, body, decision };
+  }
+
   return async (request, info) => {
     if (options.skip !== undefined && (await options.skip(request)) === true) return SKIPPED;
 
@@ -154,7 +204,12 @@ export function createRateLimitHandler<Request>(
     }
 
     const headers = formatResolvedHeaders(decision, headerOptions);
-    if (!isBlocking(decision)) return { action: 'continue', headers, decision };
+    if (!isBlocking(decision)) {
+      const limit = decision.concurrency;
+      if (options.concurrency === undefined || limit === undefined)
+        return { action: 'continue', headers, decision };
+      return takeSlot(request, key, limit, decision, headers, info);
+    }
 
     await options.onDenied?.(decision, request);
     // A fail-closed decision on a broken store is the server's problem, not the client's quota.

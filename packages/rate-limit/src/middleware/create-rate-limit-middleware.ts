@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { closeSignal, releaseWhenClosed } from '../concurrency/http-concurrency.js';
 import { createRateLimitHandler, type RateLimitOutcome } from './create-rate-limit-handler.js';
 import { PROBLEM_JSON } from './problem-details.js';
 import type { RateLimitMiddlewareOptions } from './rate-limit-middleware-options.js';
@@ -35,6 +36,7 @@ export function createRateLimitMiddleware<Request extends IncomingMessage = Inco
       outcome = await handle(request, {
         clientAddress: () => clientAddress(request),
         path: () => pathOf(request),
+        signal: () => closeSignal(response),
       });
     } catch (error) {
       if (next !== undefined) {
@@ -52,6 +54,8 @@ export function createRateLimitMiddleware<Request extends IncomingMessage = Inco
     if (!response.headersSent) {
       for (const [name, value] of Object.entries(outcome.headers)) response.setHeader(name, value);
     }
+    // A concurrency slot is held until the response is over, however it ends.
+    if (outcome.release !== undefined) releaseWhenClosed(response, outcome.release);
     next?.();
     return true;
   };

@@ -1,3 +1,8 @@
+import {
+  type ClosableResponse,
+  closeSignal,
+  releaseWhenClosed,
+} from '../concurrency/http-concurrency.js';
 import { createRateLimitHandler } from './create-rate-limit-handler.js';
 import type { RateLimitMiddlewareOptions } from './rate-limit-middleware-options.js';
 
@@ -15,6 +20,8 @@ export interface FastifyReplyLike {
   header(name: string, value: string): unknown;
   code(statusCode: number): unknown;
   send(payload?: unknown): unknown;
+  /** The node:http response: a concurrency slot is released when it closes. */
+  readonly raw: ClosableResponse;
 }
 
 /** The member of a `FastifyInstance` the plugin calls. */
@@ -44,6 +51,7 @@ async function fastifyRateLimitPlugin(
     const outcome = await handle(request, {
       clientAddress: () => request.ip,
       path: () => request.routeOptions?.url ?? pathOf(request.url),
+      signal: () => closeSignal(reply.raw),
     });
     for (const [name, value] of Object.entries(outcome.headers)) reply.header(name, value);
     if (outcome.action === 'respond') {
@@ -52,6 +60,8 @@ async function fastifyRateLimitPlugin(
       reply.send(Buffer.from(JSON.stringify(outcome.body)));
       return reply;
     }
+    // A concurrency slot is held until the response is over, however it ends.
+    if (outcome.release !== undefined) releaseWhenClosed(reply.raw, outcome.release);
     return undefined;
   });
 }

@@ -1,3 +1,4 @@
+import type { HttpConcurrencyOptions } from '../concurrency/http-concurrency.js';
 import type { RateLimitDecision } from '../rate-limit-decision.js';
 import type { RateLimitHeaderOptions } from './format-rate-limit-headers.js';
 import type { RateLimiterLike } from './rate-limiter-like.js';
@@ -88,4 +89,12 @@ export interface RateLimitMiddlewareOptions<Request> extends RateLimitHeaderOpti
    * @default 56
    */
   readonly ipv6Subnet?: number | false | undefined;
+  /**
+   * Enforces the tier's `concurrency` (requests of one key in flight) with a concurrency
+   * limiter, after the request windows passed: a request holds a slot until its response is
+   * over (finished, or closed by the client), and is answered 429 when none is free (or waits
+   * up to `maxWaitMs`). Tiers without `concurrency` are not limited.
+   * @default undefined (no concurrency limit)
+   */
+  readonly concurrency?: HttpConcurrencyOptions | undefined;
 }

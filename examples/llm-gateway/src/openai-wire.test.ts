@@ -1,6 +1,6 @@
 import type { StreamChunkEvent } from '@breakwater/llm-stream';
 import { describe, expect, it } from 'vitest';
-import { createOpenAIChunkSerializer } from './wire-formats.js';
+import { createOpenAIChunkSerializer } from './openai-wire.js';
 
 function chunkEvent(content: string, model = 'gpt-4o-mini'): StreamChunkEvent {
   return {

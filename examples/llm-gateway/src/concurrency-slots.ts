@@ -1,0 +1,70 @@
+import { instrumentConcurrency, type Metrics } from '@breakwater/metrics';
+import {
+  type ConcurrencyRedisClient,
+  createConcurrencyLimiter,
+  createRedisConcurrencyStore,
+} from '@breakwater/rate-limit';
+import type { Identity } from './identity.js';
+import { type Problem, problem } from './problem.js';
+
+/** A slot held for one model call, released when its stream ends. */
+export interface HeldSlot {
+  readonly ok: true;
+  release(): Promise<void>;
+}
+
+/** No slot free for the caller: a 429. */
+export interface RefusedSlot {
+  readonly ok: false;
+  readonly problem: Problem;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Model calls in flight per user, across every instance sharing Redis. */
+export interface ConcurrencySlots {
+  acquire(identity: Identity): Promise<HeldSlot | RefusedSlot>;
+  instrument(metrics: Metrics): () => void;
+}
+
+/** Options for {@link createConcurrencySlots}. */
+export interface ConcurrencySlotsOptions {
+  /** Model calls one user may have in flight. */
+  readonly perUser: number;
+  /** How long a call may wait for a slot before it is refused. */
+  readonly maxWaitMs: number;
+  /** Shared Redis; slots are counted in this process only when absent. */
+  readonly redis?: ConcurrencyRedisClient;
+  /** Longest wait for one Redis call. */
+  readonly redisTimeoutMs: number;
+}
+
+/**
+ * Builds the per-user concurrency slots on `@breakwater/rate-limit`'s concurrency limiter:
+ * leases in Redis (renewed while held, expiring if this process dies) or in memory.
+ */
+export function createConcurrencySlots(options: ConcurrencySlotsOptions): ConcurrencySlots {
+  const limiter = createConcurrencyLimiter({
+    limit: options.perUser,
+    maxWaitMs: options.maxWaitMs,
+    storeTimeoutMs: options.redisTimeoutMs,
+    ...(options.redis
+      ? { store: createRedisConcurrencyStore({ client: options.redis, prefix: 'breakwater:cc' }) }
+      : {}),
+  });
+  return {
+    async acquire(identity) {
+      const decision = await limiter.acquire(identity.userId);
+      if (decision.acquired) return { ok: true, release: () => decision.lease.release() };
+      const retryAfterSeconds = Math.max(1, Math.ceil(options.maxWaitMs / 1000));
+      return {
+        ok: false,
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+        problem: problem(429, {
+          code: 'concurrency_limit',
+          detail: `${decision.limit} model calls of yours are already in flight; wait for one to end.`,
+        }),
+      };
+    },
+    instrument: (metrics) => instrumentConcurrency(metrics, limiter, { name: 'chat' }),
+  };
+}
