@@ -178,6 +178,8 @@ async function startGateway(upstreamUrl: string, configDir: string) {
       adminToken: randomBytes(24).toString('hex'),
       cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
       apiKeys: [{ key: API_KEY, userId: 'scale', tier: 'SCALE' }],
+      // One user opens every stream: its in-flight limit is never reached (the limiter still runs).
+      concurrency: { perUser: 1_000_000, maxWaitMs: 2000 },
       tiers: {
         SCALE: {
           requestsPerMinute: 1e9,

@@ -218,6 +218,8 @@ const gatewayConfig = {
   failover: false,
   apiKeys: [{ key: 'sk-bench', userId: 'bench', tier: 'BENCH' }],
   tiers: { BENCH: { requestsPerMinute: 1e9, tokensPerDay: 1e12 } },
+  // One user drives all the load: its in-flight limit is never reached (the limiter still runs).
+  concurrency: { perUser: 1_000_000, maxWaitMs: 2000 },
   models: [
     {
       name: 'gpt-4o',
