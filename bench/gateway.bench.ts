@@ -207,6 +207,10 @@ function startChild(
   );
 }
 
+const gatewayProfileArgs = process.env.BENCH_GATEWAY_CPU_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_GATEWAY_CPU_PROF}`]
+  : [];
+
 /** The example gateway's directory; the bench runs its start script, never imports its files. */
 const gatewayDir = fileURLToPath(new URL('../examples/llm-gateway/', import.meta.url));
 
@@ -263,7 +267,8 @@ async function startGateway(
   try {
     return await startPrinting(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts'],
+      // BENCH_GATEWAY_CPU_PROF=<dir>: the gateway writes a CPU profile there when it exits.
+      [...gatewayProfileArgs, '--import', 'tsx', 'src/main.ts'],
       {
         GATEWAY_CONFIG: configFile,
         // The workspace packages resolve to their sources, as under `pnpm start`.
