@@ -35,6 +35,11 @@ export interface ModelConfig {
   readonly baseUrlEnv?: string;
   /** Max output tokens when the request does not say. @default 512 */
   readonly maxTokens?: number;
+  /**
+   * Provider `openai-compatible` only: upstream connections its client keeps open at most;
+   * concurrent streams beyond it wait for a free connection. @default 256
+   */
+  readonly maxSockets?: number;
   readonly mock?: MockModelOptions;
 }
 
@@ -292,6 +297,18 @@ function validateConfig(config: GatewayConfig): void {
       throw new TypeError(
         `model ${model.name}: unknown provider ${JSON.stringify(model.provider)}`,
       );
+    }
+    if (model.maxSockets !== undefined) {
+      if (model.provider !== 'openai-compatible') {
+        throw new TypeError(
+          `model ${model.name}: maxSockets applies to provider openai-compatible only`,
+        );
+      }
+      if (!(Number.isInteger(model.maxSockets) && model.maxSockets >= 1)) {
+        throw new RangeError(
+          `model ${model.name}: maxSockets must be an integer ≥ 1, got ${model.maxSockets}`,
+        );
+      }
     }
   }
   if (!(config.redisTimeoutMs > 0)) {

@@ -44,6 +44,13 @@ import { startTracing } from './tracing.js';
 /** IPv6 prefix that identifies one anonymous client (a customer's delegation, as the rate-limit middleware assumes). */
 const ANONYMOUS_IPV6_PREFIX = 56;
 
+/**
+ * Connections the kernel queues before the gateway accepts them (Node's default is 511; Linux
+ * caps it at net.core.somaxconn). Thousands of streaming clients connecting while the event
+ * loop is busy would otherwise overflow the queue and see their connections reset.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Made-up prices for the mock models, so cost panels have data without a provider key. */
 const MOCK_PRICE = { provider: 'mock', inputPerToken: 0.5e-6, outputPerToken: 1.5e-6 } as const;
 
@@ -278,7 +285,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     streamOwners,
     tierOf,
     async listen(port = config.port, host = config.host) {
-      return app.listen({ port, host });
+      return app.listen({ port, host, backlog: LISTEN_BACKLOG });
     },
     async close() {
       if (closing) return;

@@ -226,7 +226,11 @@ async function sdkRuntime(
       };
     }
     case 'openai-compatible': {
-      const client = createOpenAICompatibleClient({ apiKey, baseURL });
+      const client = createOpenAICompatibleClient({
+        apiKey,
+        baseURL,
+        ...(model.maxSockets === undefined ? {} : { maxSockets: model.maxSockets }),
+      });
       closers.push(client.close);
       const provider = 'openai-compatible';
       return {
