@@ -50,6 +50,15 @@ describe('resolveConfig', () => {
         models: [{ name: 'x', provider: 'openai-compatible', maxSockets: 20_000 }],
       }).models[0]?.maxSockets,
     ).toBe(20_000);
+    for (const concurrency of [0, 1.5, -1, Number.NaN]) {
+      expect(() =>
+        resolveConfig({ models: [{ name: 'x', provider: 'mock', concurrency }] }),
+      ).toThrow(new RangeError(`model x: concurrency must be an integer ≥ 1, got ${concurrency}`));
+    }
+    expect(
+      resolveConfig({ models: [{ name: 'x', provider: 'mock', concurrency: 4 }] }).models[0]
+        ?.concurrency,
+    ).toBe(4);
     expect(() => resolveConfig({ apiKeys: [{ key: 'k', userId: 'u', tier: 'GOLD' }] })).toThrow(
       'unknown tier "GOLD"',
     );

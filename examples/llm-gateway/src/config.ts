@@ -40,6 +40,12 @@ export interface ModelConfig {
    * concurrent streams beyond it wait for a free connection. @default 256
    */
   readonly maxSockets?: number;
+  /**
+   * Calls of this model in flight at once, over all users (and every instance sharing Redis).
+   * A call that finds them all taken skips the model like an open circuit: it fails over to the
+   * next model, or is answered 503 with `Retry-After` when none is left. @default unlimited
+   */
+  readonly concurrency?: number;
   readonly mock?: MockModelOptions;
 }
 
@@ -296,6 +302,14 @@ function validateConfig(config: GatewayConfig): void {
     if (!['mock', 'openai', 'openai-compatible', 'anthropic', 'gemini'].includes(model.provider)) {
       throw new TypeError(
         `model ${model.name}: unknown provider ${JSON.stringify(model.provider)}`,
+      );
+    }
+    if (
+      model.concurrency !== undefined &&
+      !(Number.isSafeInteger(model.concurrency) && model.concurrency >= 1)
+    ) {
+      throw new RangeError(
+        `model ${model.name}: concurrency must be an integer ≥ 1, got ${model.concurrency}`,
       );
     }
     if (model.maxSockets !== undefined) {

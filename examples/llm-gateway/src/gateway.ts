@@ -35,6 +35,7 @@ import {
   generateAdminToken,
 } from './identity.js';
 import { createModelCatalog, type ModelCatalog } from './model-catalog.js';
+import { createModelSlots } from './model-slots.js';
 import { createResponseCache, type ResponseCache } from './response-cache.js';
 import { routePlugins } from './routes/index.js';
 import { createSessionStore, type SessionStore } from './session-store.js';
@@ -158,6 +159,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     redis,
     redisTimeoutMs: config.redisTimeoutMs,
   });
+  const modelSlots = createModelSlots({ redis, redisTimeoutMs: config.redisTimeoutMs });
   const streams = createStreamManager({ retry: config.retry, ...config.streamLimits });
   const cacheStreams = createStreamManager({ retry: false });
   const taskTypes = createTaskTypeLabels(config.taskTypes);
@@ -166,6 +168,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     instrumentBreakers(metrics, breakers),
     limiter.instrument(metrics),
     slots.instrument(metrics),
+    modelSlots.instrument(metrics),
     // Cost by task: the chat pipeline keeps the request's task_type in each stream's metadata;
     // labels beyond the allowlist and budget fold into `other`.
     instrumentStreams(metrics, streams, {
@@ -213,6 +216,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     guards: { guardFor: (name) => breakers.get(name) },
     budget: limiter,
     slots,
+    modelSlots,
     concurrencyOf: (tier) => limiter.concurrencyOf(tier),
     log: app.log,
   });

@@ -59,6 +59,8 @@ export interface ModelRuntime {
   /** `ai_model_<name>`. */
   readonly breakerName: string;
   readonly defaultMaxTokens: number;
+  /** Calls in flight at once over all users; undefined for no limit. */
+  readonly concurrency?: number;
   /** A fresh source for one request. */
   source(request: ModelRequest): ProviderStreamSource;
   /** Why this model cannot take an OpenAI request as sent; undefined when it can. */
@@ -172,6 +174,7 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
     upstreamModel,
     breakerName: `ai_model_${model.name}`,
     defaultMaxTokens: model.maxTokens ?? 512,
+    ...(model.concurrency === undefined ? {} : { concurrency: model.concurrency }),
     mock,
     unsupported: textOnly('mock', MOCK_IGNORED_FIELDS),
     outage,
@@ -202,6 +205,7 @@ async function sdkRuntime(
     upstreamModel,
     breakerName: `ai_model_${model.name}`,
     defaultMaxTokens: model.maxTokens ?? 512,
+    ...(model.concurrency === undefined ? {} : { concurrency: model.concurrency }),
   };
   // The SDKs' own retries are off: llm-stream retries and fails over, and the breakers must see every failure.
   switch (model.provider) {
