@@ -24,7 +24,15 @@ export interface RefusedSlot {
 export interface ConcurrencySlots {
   /** One slot of the user's `limit` (default {@link ConcurrencySlotsOptions.perUser}). */
   acquire(identity: Identity, limit?: number): Promise<HeldSlot | RefusedSlot>;
+  /** A user's calls in flight and limit, for the quota endpoint; `in_flight` is null when Redis does not answer. */
+  usage(userId: string, limit?: number): Promise<ConcurrencyUsage>;
   instrument(metrics: Metrics): () => void;
+}
+
+/** `concurrency` of the quota endpoint, in the API's snake_case. */
+export interface ConcurrencyUsage {
+  readonly in_flight: number | null;
+  readonly limit: number;
 }
 
 /** Options for {@link createConcurrencySlots}. */
@@ -65,6 +73,10 @@ export function createConcurrencySlots(options: ConcurrencySlotsOptions): Concur
           detail: `${decision.limit} model calls of yours are already in flight; wait for one to end.`,
         }),
       };
+    },
+    async usage(userId, limit) {
+      const inFlight = await limiter.inFlight(userId).catch(() => null);
+      return { in_flight: inFlight, limit: limit ?? options.perUser };
     },
     instrument: (metrics) => instrumentConcurrency(metrics, limiter, { name: 'chat' }),
   };

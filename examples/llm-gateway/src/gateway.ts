@@ -250,6 +250,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     .decorate('catalog', catalog)
     .decorate('breakers', breakers)
     .decorate('limiter', limiter)
+    .decorate('concurrencySlots', slots)
     .decorate('metrics', metrics)
     .decorate('streams', streams)
     .decorate('cacheStreams', cacheStreams)

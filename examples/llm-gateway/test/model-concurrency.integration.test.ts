@@ -15,6 +15,16 @@ async function modelSlotsInFlight(url: string): Promise<number> {
   return Number(line.split(' ').at(-1));
 }
 
+/** The `concurrency` of the user's quota: calls in flight and the tier's limit. */
+async function userConcurrency(url: string): Promise<unknown> {
+  const quota = (await (
+    await fetch(`${url}/api/rate-limit/quota/ines`, { headers: auth })
+  ).json()) as {
+    concurrency: unknown;
+  };
+  return quota.concurrency;
+}
+
 function ask(
   url: string,
   model: string,
@@ -91,6 +101,7 @@ describe('per-model concurrency without a model to fail over to', () => {
     );
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
     await eventually(async () => (await modelSlotsInFlight(server.url)) === 3, 'three slots held');
+    expect(await userConcurrency(server.url)).toEqual({ in_flight: 3, limit: 100 });
     const refused = await ask(server.url, 'long');
     expect(refused.status).toBe(503);
     await refused.arrayBuffer();
@@ -108,6 +119,7 @@ describe('per-model concurrency without a model to fail over to', () => {
     await Promise.all(responses.map((response) => readSse(response).catch(() => undefined)));
 
     await eventually(async () => (await modelSlotsInFlight(server.url)) === 0, 'slots released');
+    expect(await userConcurrency(server.url)).toEqual({ in_flight: 0, limit: 100 });
     const again = await Promise.all(
       [1, 2, 3].map(() => ask(server.url, 'long', { max_tokens: 4 })),
     );
