@@ -237,7 +237,9 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
         };
         const sources = route.map((model) => ({
           source: model.source(request),
-          guard: deps.modelSlots.guard(model, deps.guards.guardFor(model.breakerName)),
+          guard: deps.modelSlots.guard(model, deps.guards.guardFor(model.breakerName), {
+            tokens: estimate,
+          }),
         }));
         stream = deps.streams.stream(sources, { signal: turn.signal, metadata });
       }

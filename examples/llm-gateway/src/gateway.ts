@@ -9,7 +9,7 @@ import {
   instrumentStreams,
   type Metrics,
 } from '@breakwater/metrics';
-import { clientAddressKey } from '@breakwater/rate-limit';
+import { clientAddressKey, createProviderQuotaTracker } from '@breakwater/rate-limit';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -106,7 +106,11 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     apiKeys: config.apiKeys,
     requireApiKey: config.requireApiKey,
   });
-  const catalog = await createModelCatalog(config);
+  // What each provider's answers say is left of its quota, per provider and model (this process).
+  const quotas = createProviderQuotaTracker();
+  const catalog = await createModelCatalog(config, (key, headers) =>
+    quotas.update(key, { headers }),
+  );
 
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, {
@@ -159,7 +163,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     redis,
     redisTimeoutMs: config.redisTimeoutMs,
   });
-  const modelSlots = createModelSlots({ redis, redisTimeoutMs: config.redisTimeoutMs });
+  const modelSlots = createModelSlots({ redis, redisTimeoutMs: config.redisTimeoutMs, quotas });
   const streams = createStreamManager({ retry: config.retry, ...config.streamLimits });
   const cacheStreams = createStreamManager({ retry: false });
   const taskTypes = createTaskTypeLabels(config.taskTypes);
