@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { useRedis } from '@breakwater/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGateway, type Gateway } from '../src/gateway.js';
 import { eventually, fastMock, readSse, useGateway } from './helpers.js';
 
 const auth = { authorization: 'Bearer sk-ines' };
@@ -125,5 +128,49 @@ describe('per-model concurrency without a model to fail over to', () => {
     );
     expect(again.map((response) => response.status)).toEqual([200, 200, 200]);
     await Promise.all(again.map((response) => response.arrayBuffer()));
+  });
+});
+
+describe('per-model concurrency across two instances sharing Redis', () => {
+  const redis = useRedis();
+  // A fresh model name: slots live in Redis under the model's name.
+  const model = `shared-${randomUUID().slice(0, 8)}`;
+  const instances: Array<{ gateway: Gateway; url: string }> = [];
+
+  beforeAll(async () => {
+    for (let index = 0; index < 2; index++) {
+      const gateway = await buildGateway({
+        logger: false,
+        redisUrl: redis.url,
+        // Generous, so a busy test machine never pushes the limiter onto its fallback.
+        redisTimeoutMs: 5000,
+        apiKeys,
+        models: [{ ...fastMock(model, { tokensPerSecond: 5, outputTokens: 400 }), concurrency: 1 }],
+        failover: false,
+        retry: false,
+        concurrency: roomy,
+      });
+      instances.push({ gateway, url: await gateway.listen(0, '127.0.0.1') });
+    }
+  });
+  afterAll(async () => {
+    for (const { gateway } of instances) await gateway.close();
+  });
+
+  it("counts a model's calls over both instances and frees the slot when the client leaves", async () => {
+    const [first, second] = instances.map((instance) => instance.url) as [string, string];
+    const client = new AbortController();
+    const held = await ask(first, model, { stream: true }, client.signal);
+    expect(held.status).toBe(200);
+    const refused = await ask(second, model, { max_tokens: 4 });
+    expect(refused.status).toBe(503);
+    await refused.arrayBuffer();
+
+    client.abort();
+    await readSse(held).catch(() => undefined);
+    await eventually(async () => (await modelSlotsInFlight(first)) === 0, 'the slot released');
+    const served = await ask(second, model, { max_tokens: 4 });
+    expect(served.status).toBe(200);
+    await served.arrayBuffer();
   });
 });
