@@ -46,6 +46,9 @@ describe('the playground page in a real browser', () => {
   const problems: string[] = [];
   /** Everything the page printed, to check the admin token never shows up. */
   const consoleText: string[] = [];
+  /** The page's WebSocket frames, parsed: what it sent and what it received. */
+  const sent: Array<Record<string, unknown>> = [];
+  const received: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'playground-'));
@@ -59,6 +62,10 @@ describe('the playground page in a real browser', () => {
       if (message.type() === 'error' && !expected) problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
+    page.on('websocket', (socket) => {
+      socket.on('framesent', (frame) => sent.push(JSON.parse(String(frame.payload))));
+      socket.on('framereceived', (frame) => received.push(JSON.parse(String(frame.payload))));
+    });
     await page.goto(`${server.url}/`);
   });
 
@@ -71,6 +78,21 @@ describe('the playground page in a real browser', () => {
     await expect
       .poll(() => page.locator('#identity').textContent())
       .toBe('You are anonymous:127.0.0.1, tier FREE (no API key).');
+    // The picker lists GET /v1/models; the mode starts at the gateway's default mode.
+    await expect
+      .poll(() =>
+        page.locator('#model option').evaluateAll((options) => options.map((o) => o.textContent)),
+      )
+      .toEqual(['Gateway default', 'mock', 'mock-backup']);
+    expect(await page.locator('#mode').inputValue()).toBe('general');
+    expect(
+      await page
+        .locator('#mode-suggestions option')
+        .evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value)),
+    ).toEqual(['general', 'strategist']);
+    await page.locator('#model').selectOption('mock');
+    await page.locator('#mode').fill('strategist');
+    await page.locator('#task-type').fill('strategy_audit');
     await page.locator('#message').fill('Generate a comprehensive strategy audit');
     // Keyboard only: Ctrl+Enter in the message box sends.
     await page.locator('#message').press('Control+Enter');
@@ -88,6 +110,36 @@ describe('the playground page in a real browser', () => {
       await page.locator('#progress').evaluate((bar) => (bar as HTMLProgressElement).value),
     ).toBe(100);
     expect(await page.locator('#send').isEnabled()).toBe(true);
+    // The original design's message, as its own browser client sends it.
+    expect(sent).toEqual([
+      {
+        user_id: 'anonymous:127.0.0.1',
+        message: 'Generate a comprehensive strategy audit',
+        mode: 'strategist',
+        stream: true,
+        task_type: 'strategy_audit',
+        model: 'mock',
+      },
+    ]);
+    expect(received.filter((message) => message.type === 'stream_chunk').length).toBeGreaterThan(1);
+  });
+
+  it('asks for the whole answer at once when streaming is off', async () => {
+    received.length = 0;
+    await page.locator('#stream').uncheck();
+    await page.locator('#message').fill('All at once, please');
+    await page.locator('#send').click();
+    await expect
+      .poll(() => page.locator('#reply-summary').textContent(), { timeout: 15_000 })
+      .toMatch(/^48 tokens out, \d+ in · .* · answered by mock$/);
+    expect(sent.at(-1)).toMatchObject({ message: 'All at once, please', stream: false });
+    expect(received.map((message) => message.type)).toEqual([
+      'stream_start',
+      'stream_chunk',
+      'stream_end',
+    ]);
+    expect(((await page.locator('#reply').textContent()) ?? '').split(' ')).toHaveLength(48);
+    await page.locator('#stream').check();
   });
 
   it('cancels an answer in progress', async () => {
