@@ -210,7 +210,7 @@ function onServerMessage(data) {
     }
     case 'stream_cancelled':
       endTurn(`Cancelled (${data.reason}).`, 'warn');
-      note(`Stream ${data.stream_id} cancelled: ${data.reason}.`, 'warn');
+      note(`Answer cancelled (${data.reason}).`, 'warn');
       return;
     case 'error': {
       const wait =
@@ -236,7 +236,11 @@ export async function loadModels() {
   const options = body.data.map((/** @type {{ id: string }} */ model) =>
     element('option', { value: model.id }, [model.id]),
   );
+  const selected = ui.model.value;
   ui.model.replaceChildren(element('option', { value: '' }, ['Gateway default']), ...options);
+  if (body.data.some((/** @type {{ id: string }} */ model) => model.id === selected)) {
+    ui.model.value = selected;
+  }
 }
 
 /**

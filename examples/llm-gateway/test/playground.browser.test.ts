@@ -197,6 +197,8 @@ describe('the playground page in a real browser', () => {
   });
 
   it('makes the mock fail: the answer fails over, then the breaker opens', async () => {
+    // Still the model picked in the first test: new credentials reload the list, not the choice.
+    expect(await page.locator('#model').inputValue()).toBe('mock');
     await page.locator('#outage').click();
     await expect.poll(() => page.locator('#outage').getAttribute('aria-pressed')).toBe('true');
     expect(server.gateway.catalog.get('mock')?.outage?.failing).toBe(true);
