@@ -2,22 +2,12 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './chromium.js';
 import { useGateway } from './helpers.js';
 
 const ADMIN_TOKEN = 'playground-browser-admin-token-42';
-/** Debian's Chromium; playwright-core never downloads a browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 /** `UPDATE_SCREENSHOT=1` rewrites the screenshot docs/gateway.md embeds; otherwise it goes to a temp dir. */
 const DOCS_SCREENSHOT = fileURLToPath(
   new URL('../../../docs/images/playground.png', import.meta.url),
@@ -53,7 +43,7 @@ describe('the playground page in a real browser', () => {
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'playground-'));
     // Keep it under docs/ only when asked, so a test run never dirties the tree.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.on('console', (message) => {
       consoleText.push(message.text());
@@ -271,10 +261,7 @@ describe('the playground page in a real browser', () => {
 
   it('tells the reader when JavaScript is off', async () => {
     // A browser with scripting off from the start, so the parser renders <noscript> as markup.
-    const noScriptBrowser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS, '--blink-settings=scriptEnabled=false'],
-    });
+    const noScriptBrowser = await launchChromium(['--blink-settings=scriptEnabled=false']);
     try {
       const noScript = await noScriptBrowser.newPage();
       await noScript.goto(`${server.url}/`);
