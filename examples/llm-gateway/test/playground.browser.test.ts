@@ -8,6 +8,7 @@ import { launchChromium } from './chromium.js';
 import { useGateway } from './helpers.js';
 
 const ADMIN_TOKEN = 'playground-browser-admin-token-42';
+const DEMO_KEY = 'sk-demo-playground-browser-test';
 /** `UPDATE_SCREENSHOT=1` rewrites the screenshot docs/gateway.md embeds; otherwise it goes to a temp dir. */
 const DOCS_SCREENSHOT = fileURLToPath(
   new URL('../../../docs/images/playground.png', import.meta.url),
@@ -25,6 +26,8 @@ const paced = (name: string) =>
 describe('the playground page in a real browser', () => {
   const server = useGateway({
     adminToken: ADMIN_TOKEN,
+    // What `pnpm start` configures when no keys are set: one demo key, anonymous callers allowed.
+    apiKeys: [{ key: DEMO_KEY, userId: 'demo', tier: 'BASIC' }],
     models: [paced('mock'), paced('mock-backup')],
     retry: false,
     breaker: { failureThreshold: 2, openDurationMs: 120_000 },
@@ -253,6 +256,28 @@ describe('the playground page in a real browser', () => {
     await expect
       .poll(() => page.locator('#reply-summary').textContent())
       .toMatch(/^The WebSocket could not open: the gateway refused it/);
+    await page.locator('#forget').click();
+    await expect
+      .poll(() => page.locator('#identity').textContent())
+      .toBe('You are anonymous:127.0.0.1, tier FREE (no API key).');
+  });
+
+  it('calls as the demo key’s user once the key is pasted', async () => {
+    await page.locator('#api-key').fill(DEMO_KEY);
+    await page.locator('#credentials-form button[type=submit]').click();
+    await expect
+      .poll(() => page.locator('#identity').textContent())
+      .toBe('You are demo, tier BASIC.');
+    await page.locator('#message').fill('Hello as the demo user');
+    await page.locator('#send').click();
+    await expect
+      .poll(() => page.locator('#reply-summary').textContent(), { timeout: 15_000 })
+      .toMatch(/ · answered by mock$/);
+    expect(sent.at(-1)).toMatchObject({ user_id: 'demo', message: 'Hello as the demo user' });
+    await expect
+      .poll(() => page.locator('#quota-rows tr[data-window="minute"]').textContent())
+      .toContain('1 / 30');
+    expect(consoleText.join('\n')).not.toContain(DEMO_KEY);
     await page.locator('#forget').click();
     await expect
       .poll(() => page.locator('#identity').textContent())
