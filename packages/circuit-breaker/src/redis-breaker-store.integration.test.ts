@@ -113,7 +113,12 @@ function sharedScenarios(context: () => { client: RedisScriptClient; prefix: str
 
   it('the instance that opened the shared circuit probes first; its failed probe reopens it for everyone', async () => {
     const { client, prefix } = context();
-    const { breakers, dispose } = instances(client, prefix, { quorum: 1 });
+    // A long reservation (commandTimeoutMs + syncIntervalMs after the open period), so a
+    // loaded machine cannot let it lapse before `second` asks.
+    const { breakers, dispose } = instances(client, prefix, {
+      quorum: 1,
+      commandTimeoutMs: 10_000,
+    });
     try {
       const [first, second] = breakers as [CircuitBreaker, CircuitBreaker];
       await trip(first);

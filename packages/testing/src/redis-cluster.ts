@@ -14,14 +14,27 @@ export interface RedisClusterHandle {
   stop(): Promise<void>;
 }
 
+/** Cluster start-ups tried before giving up: ports are picked free, then bound, and a parallel test can win the race. */
+const START_ATTEMPTS = 3;
+
 /**
  * Starts `masters` cluster-enabled `redis-server`s (no replicas) in a temporary folder,
  * joins them with `redis-cli --cluster create` and waits until every node reports
- * `cluster_state:ok`.
+ * `cluster_state:ok`. A failed start is tried again on fresh ports.
  */
 export async function startRedisCluster(
   options: { masters?: number } = {},
 ): Promise<RedisClusterHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(options);
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS || error instanceof RangeError) throw error;
+    }
+  }
+}
+
+async function startClusterOnce(options: { masters?: number }): Promise<RedisClusterHandle> {
   const masters = options.masters ?? 3;
   if (masters < 3) throw new RangeError(`a Redis Cluster needs at least 3 masters, got ${masters}`);
   const dir = await mkdtemp(join(tmpdir(), 'breakwater-cluster-'));
