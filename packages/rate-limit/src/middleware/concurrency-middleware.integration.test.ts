@@ -39,6 +39,21 @@ function gates() {
   };
 }
 
+function streamingServer(
+  url: string,
+  gate: ReturnType<typeof gates>,
+  closeServer: () => Promise<void>,
+): StreamingServer {
+  return {
+    url,
+    finish: gate.finish,
+    get open() {
+      return gate.open;
+    },
+    close: closeServer,
+  };
+}
+
 async function holdNode(response: ServerResponse, hold: () => Promise<void>) {
   response.writeHead(200, { 'Content-Type': 'text/plain' });
   response.write('first chunk\n');
@@ -55,14 +70,7 @@ const startNode: Start = async (options) => {
     else response.end('quick\n');
   });
   const url = await listen(server);
-  return {
-    url,
-    finish: gate.finish,
-    get open() {
-      return gate.open;
-    },
-    close: () => close(server),
-  };
+  return streamingServer(url, gate, () => close(server));
 };
 
 const startExpress: Start = async (options) => {
@@ -73,14 +81,7 @@ const startExpress: Start = async (options) => {
   app.get('/quick', (_request, response) => response.send('quick\n'));
   const server = createServer(app);
   const url = await listen(server);
-  return {
-    url,
-    finish: gate.finish,
-    get open() {
-      return gate.open;
-    },
-    close: () => close(server),
-  };
+  return streamingServer(url, gate, () => close(server));
 };
 
 const startFastify: Start = async (options) => {
@@ -97,14 +98,7 @@ const startFastify: Start = async (options) => {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    finish: gate.finish,
-    get open() {
-      return gate.open;
-    },
-    close: () => app.close(),
-  };
+  return streamingServer(`http://127.0.0.1:${address.port}`, gate, () => app.close());
 };
 
 const startHono: Start = async (options) => {
@@ -125,14 +119,7 @@ const startHono: Start = async (options) => {
       resolve(info.port),
     ) as Server;
   });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    finish: gate.finish,
-    get open() {
-      return gate.open;
-    },
-    close: () => close(server as Server),
-  };
+  return streamingServer(`http://127.0.0.1:${port}`, gate, () => close(server as Server));
 };
 
 /** FREE allows 2 requests in flight per key. */
