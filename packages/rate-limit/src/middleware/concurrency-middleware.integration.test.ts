@@ -28,6 +28,9 @@ interface StreamingServer {
 type Options = RateLimitMiddlewareOptions<unknown>;
 type Start = (options: Options) => Promise<StreamingServer>;
 
+/** Slots free on socket close; a loaded machine can take seconds to get there. */
+const WAIT = { timeout: 10_000 };
+
 function gates() {
   const waiting: Array<() => void> = [];
   return {
@@ -191,11 +194,11 @@ describe.each([
     // The stream ends: its slot comes back.
     server.finish();
     await first.response.text();
-    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1));
+    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1), WAIT);
     const passed = await fetch(`${server.url}/quick`);
     expect(passed.status).toBe(200);
     await passed.text();
-    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1));
+    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1), WAIT);
   });
 
   it('frees the slot of a client that disconnects mid-stream', async () => {
@@ -205,7 +208,7 @@ describe.each([
     await openStream(server.url);
     expect(await concurrency.inFlight('user:1')).toBe(2);
     first.controller.abort();
-    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1));
+    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1), WAIT);
     expect((await fetch(`${server.url}/quick`)).status).toBe(200);
   });
 
@@ -215,7 +218,7 @@ describe.each([
     await openStream(server.url);
     await openStream(server.url);
     const waiting = fetch(`${server.url}/quick`);
-    await vi.waitFor(() => expect(concurrency.queued('user:1')).toBe(1));
+    await vi.waitFor(() => expect(concurrency.queued('user:1')).toBe(1), WAIT);
     server.finish();
     const response = await waiting;
     expect(response.status).toBe(200);
