@@ -7,12 +7,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { createConcurrencyLimiter, createRedisConcurrencyStore } from '@breakwater/rate-limit';
-import { startRedisServer } from '@breakwater/testing';
 import { bulkhead } from 'cockatiel';
-import { Redis } from 'ioredis';
 // The store's own acquire script, sent raw: what the limiter adds on top of its Redis work.
 import { ACQUIRE_SCRIPT } from '../packages/rate-limit/src/concurrency/concurrency-scripts.js';
-import { formatOps, formatRatio, markdownTable, measureAll } from './lib/measure.js';
+import { withBenchRedis } from './lib/bench-redis.js';
+import { bestOfTwo, formatOps, formatRatio, markdownTable, sequential } from './lib/measure.js';
 
 /** Sequential cycles per measured iteration, so timer overhead stays out of the numbers. */
 const REDIS_BATCH = 10;
@@ -21,29 +20,6 @@ const CONCURRENCY = 200;
 /** High enough that no cycle is ever refused: the rows measure the granted path. */
 const LIMIT = 1_000_000;
 
-async function sequential(count: number, call: () => Promise<unknown>) {
-  for (let index = 0; index < count; index++) await call();
-}
-
-/**
- * Measures the tasks twice, the second time in reverse order, and keeps each task's better
- * run: a busy machine then slows every task alike instead of whichever ran at the wrong time.
- */
-async function bestOfTwo(
-  tasks: Record<string, () => unknown>,
-  perIteration: (name: string) => number,
-): Promise<Record<string, number>> {
-  const best: Record<string, number> = {};
-  const reversed = Object.fromEntries(Object.entries(tasks).reverse());
-  for (const round of [tasks, reversed])
-    for (const result of await measureAll(round, { timeMs: 1_000, warmupMs: 300 }))
-      best[result.name] = Math.max(
-        best[result.name] ?? 0,
-        result.opsPerSecond * perIteration(result.name),
-      );
-  return best;
-}
-
 async function cycle(limiter: ReturnType<typeof createConcurrencyLimiter>, key: string) {
   const decision = await limiter.acquire(key);
   if (!decision.acquired) throw new Error(`refused: ${decision.reason}`);
@@ -51,11 +27,7 @@ async function cycle(limiter: ReturnType<typeof createConcurrencyLimiter>, key: 
 }
 
 async function redisSection() {
-  const external = process.env.REDIS_URL;
-  const server = external ? undefined : await startRedisServer();
-  const client = new Redis(external ?? (server?.url as string));
-  try {
-    await client.flushdb();
+  return withBenchRedis(async (client) => {
     const ours = createConcurrencyLimiter({
       store: createRedisConcurrencyStore({ client, prefix: 'bench' }),
       limit: LIMIT,
@@ -82,12 +54,10 @@ async function redisSection() {
         'script c200': () => burst(script),
         'ours c200': () => burst(() => cycle(ours, 'model')),
       },
+      { timeMs: 1_000, warmupMs: 300 },
       (name) => (name.endsWith('c1') ? REDIS_BATCH : CONCURRENCY),
     );
-  } finally {
-    client.disconnect();
-    await server?.stop();
-  }
+  });
 }
 
 async function memorySection() {
@@ -99,6 +69,7 @@ async function memorySection() {
       ours: () => sequential(MEMORY_BATCH, () => cycle(ours, 'model')),
       cockatiel: () => sequential(MEMORY_BATCH, () => cockatiel.execute(nothing)),
     },
+    { timeMs: 1_000, warmupMs: 300 },
     () => MEMORY_BATCH,
   );
 }

@@ -28,6 +28,10 @@ const settings = {
   streamSeconds: Number(process.env.SCALE_SECONDS ?? 30),
   tokensPerSecond: Number(process.env.SCALE_TOKENS_PER_SECOND ?? 20),
   connectsPerSecond: Number(process.env.SCALE_CONNECTS_PER_SECOND ?? 2_000),
+  /** A directory: the gateway runs with `--cpu-prof` and writes its profile there on exit. */
+  cpuProfileDir: process.env.SCALE_CPU_PROF,
+  /** A directory: each server writes a heap snapshot there once every stream is open. */
+  heapSnapshotDir: process.env.SCALE_HEAP_SNAPSHOT,
 };
 const tokensPerStream = Math.round(settings.tokensPerSecond * settings.streamSeconds);
 const thisFile = fileURLToPath(import.meta.url);
@@ -36,9 +40,10 @@ const gatewayDir = fileURLToPath(new URL('../examples/llm-gateway/', import.meta
 const CLOCK_TICKS_PER_SECOND = 100;
 const API_KEY = 'sk-scale-bench';
 
-// Answers `heap` over IPC with the heap in use after a full collection (needs --expose-gc).
+// Answers `heap` over IPC with the heap in use after a full collection (needs --expose-gc),
+// and `snapshot:<dir>` with the path of a heap snapshot written there.
 const heapProbe = `data:text/javascript,${encodeURIComponent(
-  "process.on('message', (message) => { if (message !== 'heap') return; globalThis.gc(); globalThis.gc(); process.send({ heapUsed: process.memoryUsage().heapUsed }); });",
+  "import { writeHeapSnapshot } from 'node:v8'; process.on('message', (message) => { if (message === 'heap') { globalThis.gc(); globalThis.gc(); process.send({ heapUsed: process.memoryUsage().heapUsed }); } else if (String(message).startsWith('snapshot:')) { process.send({ path: writeHeapSnapshot(String(message).slice(9) + '/' + process.pid + '-' + Date.now() + '.heapsnapshot') }); } });",
 )}`;
 
 /** Starts `node <args>` through sh, with the soft fd limit raised to the hard limit. */
@@ -85,6 +90,14 @@ function heapOf(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     child.once('message', (reply: { heapUsed: number }) => resolve(reply.heapUsed));
     child.send('heap');
+  });
+}
+
+/** Asks a process started with the heap probe to write a heap snapshot into `dir`. */
+function snapshotOf(child: ChildProcess, dir: string): Promise<string> {
+  return new Promise((resolve) => {
+    child.once('message', (reply: { path: string }) => resolve(reply.path));
+    child.send(`snapshot:${dir}`);
   });
 }
 
@@ -165,6 +178,8 @@ async function startGateway(upstreamUrl: string, configDir: string) {
       adminToken: randomBytes(24).toString('hex'),
       cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
       apiKeys: [{ key: API_KEY, userId: 'scale', tier: 'SCALE' }],
+      // One user opens every stream: its in-flight limit is never reached (the limiter still runs).
+      concurrency: { perUser: 1_000_000, maxWaitMs: 2000 },
       tiers: {
         SCALE: {
           requestsPerMinute: 1e9,
@@ -180,11 +195,17 @@ async function startGateway(upstreamUrl: string, configDir: string) {
           upstreamModel: 'gpt-4o-mini',
           apiKeyEnv: 'SCALE_UPSTREAM_KEY',
           baseUrlEnv: 'SCALE_UPSTREAM_URL',
+          // One upstream connection per stream, like the bare proxy (the default pool is 256).
+          maxSockets: settings.clients,
         },
       ],
     }),
   );
-  const child = spawnNode(['--expose-gc', '--import=tsx', `--import=${heapProbe}`, 'src/main.ts'], {
+  const profile = settings.cpuProfileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`]
+    : [];
+  const nodeArgs = ['--expose-gc', ...profile, '--import=tsx', `--import=${heapProbe}`];
+  const child = spawnNode([...nodeArgs, 'src/main.ts'], {
     cwd: gatewayDir,
     env: {
       GATEWAY_CONFIG: config,
@@ -208,6 +229,7 @@ async function measure(target: { child: ChildProcess; url: string }): Promise<Ta
   const warmUp = { SCALE_CLIENTS: String(Math.min(200, settings.clients)), SCALE_SECONDS: '2' };
   await runLoad(target, warmUp);
   const idleHeap = await heapOf(target.child);
+  if (settings.heapSnapshotDir) await snapshotOf(target.child, settings.heapSnapshotDir);
   let openHeap = Number.NaN;
   let probeCpuUs = 0;
   const cpuBefore = cpuOf(target.child);
@@ -218,6 +240,7 @@ async function measure(target: { child: ChildProcess; url: string }): Promise<Ta
     await new Promise((settle) => setTimeout(settle, settleMs));
     const probeStart = cpuOf(target.child);
     openHeap = await heapOf(target.child);
+    if (settings.heapSnapshotDir) await snapshotOf(target.child, settings.heapSnapshotDir);
     probeCpuUs = cpuOf(target.child) - probeStart;
   });
   const cpuUs = cpuOf(target.child) - cpuBefore - probeCpuUs;
@@ -282,7 +305,10 @@ export default async function run(): Promise<string> {
     const ours = await measure(gateway);
     return report(floor, ours, capNote);
   } finally {
+    // The gateway shuts down gracefully on SIGTERM; a CPU profile is written when it exits.
+    const exits = children.map((child) => new Promise((exited) => child.once('exit', exited)));
     for (const child of children) child.kill();
+    if (settings.cpuProfileDir) await Promise.all(exits);
     rmSync(configDir, { recursive: true, force: true });
   }
 }

@@ -207,6 +207,10 @@ function startChild(
   );
 }
 
+const gatewayProfileArgs = process.env.BENCH_GATEWAY_CPU_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_GATEWAY_CPU_PROF}`]
+  : [];
+
 /** The example gateway's directory; the bench runs its start script, never imports its files. */
 const gatewayDir = fileURLToPath(new URL('../examples/llm-gateway/', import.meta.url));
 
@@ -218,6 +222,8 @@ const gatewayConfig = {
   failover: false,
   apiKeys: [{ key: 'sk-bench', userId: 'bench', tier: 'BENCH' }],
   tiers: { BENCH: { requestsPerMinute: 1e9, tokensPerDay: 1e12 } },
+  // One user drives all the load: its in-flight limit is never reached (the limiter still runs).
+  concurrency: { perUser: 1_000_000, maxWaitMs: 2000 },
   models: [
     {
       name: 'gpt-4o',
@@ -261,7 +267,8 @@ async function startGateway(
   try {
     return await startPrinting(
       process.execPath,
-      ['--import', 'tsx', 'src/main.ts'],
+      // BENCH_GATEWAY_CPU_PROF=<dir>: the gateway writes a CPU profile there when it exits.
+      [...gatewayProfileArgs, '--import', 'tsx', 'src/main.ts'],
       {
         GATEWAY_CONFIG: configFile,
         // The workspace packages resolve to their sources, as under `pnpm start`.
@@ -338,7 +345,11 @@ async function runRole(role: string): Promise<void> {
 }
 
 const role = process.env.BREAKWATER_BENCH_ROLE;
-if (role) await runRole(role);
+if (role) {
+  // Exit on SIGTERM rather than die of it, so `node --cpu-prof` writes each server's profile.
+  process.once('SIGTERM', () => process.exit(0));
+  await runRole(role);
+}
 
 export default async function gatewayBench(): Promise<string> {
   const upstreamChild = await startChild('upstream', {});

@@ -10,10 +10,9 @@ import {
   createRedisStore,
   type RateLimitTier,
 } from '@breakwater/rate-limit';
-import { startRedisServer } from '@breakwater/testing';
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import { formatOps, formatRatio, markdownTable, measureAll } from './lib/measure.js';
+import { withBenchRedis } from './lib/bench-redis.js';
+import { bestOfTwo, formatOps, formatRatio, markdownTable, sequential } from './lib/measure.js';
 
 const HUGE = 1_000_000_000;
 const KEYS = 10_000;
@@ -39,30 +38,6 @@ const tiers = {
 };
 const keys = Array.from({ length: KEYS }, (_, index) => `user:${index}`);
 const ignore = () => undefined;
-
-async function sequential(count: number, call: (index: number) => Promise<unknown>) {
-  for (let index = 0; index < count; index++) await call(index);
-}
-
-/**
- * Measures the tasks twice, the second time in reverse order, and keeps each task's better
- * run: a busy machine then slows every task alike instead of whichever ran at the wrong time.
- */
-async function bestOfTwo(
-  tasks: Record<string, () => unknown>,
-  options: { timeMs: number; warmupMs: number },
-  perIteration: (name: string) => number,
-): Promise<Record<string, number>> {
-  const best: Record<string, number> = {};
-  const reversed = Object.fromEntries(Object.entries(tasks).reverse());
-  for (const round of [tasks, reversed]) {
-    for (const result of await measureAll(round, options)) {
-      const ops = result.opsPerSecond * perIteration(result.name);
-      best[result.name] = Math.max(best[result.name] ?? 0, ops);
-    }
-  }
-  return best;
-}
 
 async function memorySection() {
   // One limiter per task, like the peer: tasks sharing a subject would mix two tier layouts in
@@ -110,11 +85,7 @@ async function memorySection() {
 }
 
 async function redisSection() {
-  const external = process.env.REDIS_URL;
-  const server = external ? undefined : await startRedisServer();
-  const client = new Redis(external ?? (server?.url as string));
-  try {
-    await client.flushdb();
+  return withBenchRedis(async (client) => {
     const ours = createRateLimiter({
       store: createRedisStore({ client, prefix: 'bench' }),
       tiers,
@@ -163,10 +134,7 @@ async function redisSection() {
       { timeMs: 1_000, warmupMs: 300 },
       (name) => (name.endsWith('c1') ? REDIS_BATCH : CONCURRENCY),
     );
-  } finally {
-    client.disconnect();
-    await server?.stop();
-  }
+  });
 }
 
 function met(ratio: number, goal: number) {

@@ -63,7 +63,9 @@ How to run: \`pnpm bench\` builds the packages, runs every section, each in a fr
 (about 5 minutes; Redis sections start their own \`redis-server\`), and rewrites this file. One section alone, without
 rewriting it: \`pnpm build && BENCH=rate-limit pnpm --filter @breakwater/bench run bench\`
 (sections: circuit-breaker, rate-limit, concurrency, llm-stream, metrics, gateway). Run on an idle machine:
-the ratios hold up under load better than raw numbers, but not perfectly.
+the ratios hold up under load better than raw numbers, but not perfectly. The gateway at scale
+(thousands of concurrent streams, about 8 minutes) has its own run, \`pnpm bench:scale\`, and its
+own page: [benchmarks-scale.md](benchmarks-scale.md).
 
 Machine: ${machineLine()}. Generated ${new Date().toISOString().slice(0, 10)}.
 `;

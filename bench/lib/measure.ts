@@ -51,6 +51,35 @@ export async function measureAll(
   });
 }
 
+/** Runs `count` awaited calls one after another: one measured iteration of a batch. */
+export async function sequential(
+  count: number,
+  call: (index: number) => Promise<unknown>,
+): Promise<void> {
+  for (let index = 0; index < count; index++) await call(index);
+}
+
+/**
+ * Measures the tasks twice, the second time in reverse order, and keeps each task's better
+ * run: a busy machine then slows every task alike instead of whichever ran at the wrong time.
+ * `perIteration` turns iterations per second into calls per second (a batch's size).
+ */
+export async function bestOfTwo(
+  tasks: Record<string, () => unknown>,
+  options: MeasureOptions,
+  perIteration: (name: string) => number,
+): Promise<Record<string, number>> {
+  const best: Record<string, number> = {};
+  const reversed = Object.fromEntries(Object.entries(tasks).reverse());
+  for (const round of [tasks, reversed]) {
+    for (const result of await measureAll(round, options)) {
+      const ops = result.opsPerSecond * perIteration(result.name);
+      best[result.name] = Math.max(best[result.name] ?? 0, ops);
+    }
+  }
+  return best;
+}
+
 /** Formats a number of operations per second for a table (e.g. `1,234,567`). */
 export function formatOps(value: number): string {
   return Math.round(value).toLocaleString('en-US');

@@ -7,7 +7,10 @@ const ui = {
   form: /** @type {HTMLFormElement} */ (byId('chat-form')),
   model: /** @type {HTMLSelectElement} */ (byId('model')),
   mode: /** @type {HTMLInputElement} */ (byId('mode')),
+  modes: byId('mode-suggestions'),
   taskType: /** @type {HTMLInputElement} */ (byId('task-type')),
+  taskTypes: byId('task-suggestions'),
+  stream: /** @type {HTMLInputElement} */ (byId('stream')),
   message: /** @type {HTMLTextAreaElement} */ (byId('message')),
   send: /** @type {HTMLButtonElement} */ (byId('send')),
   cancel: /** @type {HTMLButtonElement} */ (byId('cancel')),
@@ -40,15 +43,34 @@ export function selectedModel() {
   return ui.model.value;
 }
 
-/** The message the original design's browser client sends. */
+/**
+ * The message the original design's browser client sends: `mode` is the assistant's persona,
+ * `stream` asks for tokens as they come (or the whole answer at once).
+ */
 function assistantRequest() {
+  const mode = ui.mode.value.trim();
+  const taskType = ui.taskType.value.trim();
   return {
     user_id: session.caller?.user_id,
     message: ui.message.value,
-    mode: ui.mode.value.trim() || 'stream',
-    task_type: ui.taskType.value.trim() || 'chat',
+    ...(mode ? { mode } : {}),
+    stream: ui.stream.checked,
+    ...(taskType ? { task_type: taskType } : {}),
     ...(ui.model.value ? { model: ui.model.value } : {}),
   };
+}
+
+/**
+ * Suggests the gateway's assistant modes and task types; an empty mode field gets the default mode.
+ * @param {{ default_mode: string, modes: string[] }} assistant
+ * @param {string[]} taskTypes
+ */
+export function showAssistantOptions(assistant, taskTypes) {
+  const options = (/** @type {string[]} */ values) =>
+    values.map((value) => element('option', { value }));
+  ui.modes.replaceChildren(...options(assistant.modes));
+  ui.taskTypes.replaceChildren(...options(taskTypes));
+  if (!ui.mode.value) ui.mode.value = assistant.default_mode;
 }
 
 /** @returns {Promise<WebSocket>} */
@@ -188,7 +210,7 @@ function onServerMessage(data) {
     }
     case 'stream_cancelled':
       endTurn(`Cancelled (${data.reason}).`, 'warn');
-      note(`Stream ${data.stream_id} cancelled: ${data.reason}.`, 'warn');
+      note(`Answer cancelled (${data.reason}).`, 'warn');
       return;
     case 'error': {
       const wait =
@@ -214,7 +236,11 @@ export async function loadModels() {
   const options = body.data.map((/** @type {{ id: string }} */ model) =>
     element('option', { value: model.id }, [model.id]),
   );
+  const selected = ui.model.value;
   ui.model.replaceChildren(element('option', { value: '' }, ['Gateway default']), ...options);
+  if (body.data.some((/** @type {{ id: string }} */ model) => model.id === selected)) {
+    ui.model.value = selected;
+  }
 }
 
 /**

@@ -6,7 +6,8 @@ const STORAGE_KEY = 'breakwater.playground.credentials';
 /**
  * @typedef {{ name: string, breaker: string, mock: { failing: boolean } | null,
  *   price: { usd_per_input_token: number, usd_per_output_token: number } | null }} PlaygroundModel
- * @typedef {{ user_id: string, tier: string, anonymous: boolean, models: PlaygroundModel[] }} Caller
+ * @typedef {{ user_id: string, tier: string, anonymous: boolean, models: PlaygroundModel[],
+ *   assistant: { default_mode: string, modes: string[] }, task_types: string[] }} Caller
  */
 
 export const session = {

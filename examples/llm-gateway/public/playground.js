@@ -1,7 +1,7 @@
 // The gateway's playground: credentials, the chat, live status, and buttons that provoke what
 // Breakwater handles. Plain ES modules, no build step.
 
-import { closeSocket, loadModels, selectedModel, startChat } from './chat.js';
+import { closeSocket, loadModels, selectedModel, showAssistantOptions, startChat } from './chat.js';
 import {
   call,
   describeFailure,
@@ -42,6 +42,7 @@ function useCredentials() {
   if (keyChanged) closeSocket();
   renderAdminControls();
   void loadCaller().then(poll);
+  void loadModels();
 }
 
 function forgetCredentials() {
@@ -64,6 +65,7 @@ async function loadCaller() {
     ui.identity.textContent = caller.anonymous
       ? `You are ${caller.user_id}, tier ${caller.tier} (no API key).`
       : `You are ${caller.user_id}, tier ${caller.tier}.`;
+    showAssistantOptions(caller.assistant, caller.task_types);
   }
   const selected = ui.outageModel.value;
   const mocks = session.caller?.models.filter((model) => model.mock) ?? [];

@@ -4,6 +4,7 @@ import type { ConcurrencySlots } from './concurrency-slots.js';
 import type { GatewayConfig } from './config.js';
 import type { Identity } from './identity.js';
 import type { ModelCatalog, ModelRequest, OpenAIPassthrough } from './model-catalog.js';
+import type { ModelBreaker, ModelSlots } from './model-slots.js';
 import { type Problem, problem } from './problem.js';
 import { requestsTools } from './request-support.js';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './response-cache.js';
@@ -20,7 +21,7 @@ export interface CallGuard {
 
 /** A permit guard per model (the `ai_model_<name>` circuit breakers). */
 export interface GuardSource {
-  guardFor(breakerName: string): CallGuard & { tryAcquire(): unknown };
+  guardFor(breakerName: string): CallGuard & ModelBreaker;
 }
 
 /** One chat turn, however it arrived (OpenAI route, SSE route, WebSocket). */
@@ -75,6 +76,10 @@ export interface ChatPipelineDeps {
   readonly budget: TokenBudget;
   /** Model calls in flight per user. */
   readonly slots: ConcurrencySlots;
+  /** Model calls in flight per model (each model's `concurrency`). */
+  readonly modelSlots: ModelSlots;
+  /** A tier's own limit of model calls in flight, when it sets one. */
+  concurrencyOf(tier: string): number | undefined;
   readonly log: { warn(object: unknown, message: string): void };
 }
 
@@ -156,7 +161,7 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
     // A rough input estimate (4 characters a token) plus the whole output budget.
     const estimate = Math.ceil(promptChars / 4) + maxTokens;
 
-    const slot = await deps.slots.acquire(turn.identity);
+    const slot = await deps.slots.acquire(turn.identity, deps.concurrencyOf(turn.identity.tier));
     if (!slot.ok) return { ok: false, problem: slot.problem, headers: slot.headers };
     const releaseSlot = () => {
       slot.release().catch((error: unknown) => {
@@ -232,7 +237,9 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
         };
         const sources = route.map((model) => ({
           source: model.source(request),
-          guard: deps.guards.guardFor(model.breakerName),
+          guard: deps.modelSlots.guard(model, deps.guards.guardFor(model.breakerName), {
+            tokens: estimate,
+          }),
         }));
         stream = deps.streams.stream(sources, { signal: turn.signal, metadata });
       }

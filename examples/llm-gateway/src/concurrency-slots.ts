@@ -22,13 +22,22 @@ export interface RefusedSlot {
 
 /** Model calls in flight per user, across every instance sharing Redis. */
 export interface ConcurrencySlots {
-  acquire(identity: Identity): Promise<HeldSlot | RefusedSlot>;
+  /** One slot of the user's `limit` (default {@link ConcurrencySlotsOptions.perUser}). */
+  acquire(identity: Identity, limit?: number): Promise<HeldSlot | RefusedSlot>;
+  /** A user's calls in flight and limit, for the quota endpoint; `in_flight` is null when Redis does not answer. */
+  usage(userId: string, limit?: number): Promise<ConcurrencyUsage>;
   instrument(metrics: Metrics): () => void;
+}
+
+/** `concurrency` of the quota endpoint, in the API's snake_case. */
+export interface ConcurrencyUsage {
+  readonly in_flight: number | null;
+  readonly limit: number;
 }
 
 /** Options for {@link createConcurrencySlots}. */
 export interface ConcurrencySlotsOptions {
-  /** Model calls one user may have in flight. */
+  /** Model calls one user may have in flight when the call names no limit. */
   readonly perUser: number;
   /** How long a call may wait for a slot before it is refused. */
   readonly maxWaitMs: number;
@@ -52,8 +61,8 @@ export function createConcurrencySlots(options: ConcurrencySlotsOptions): Concur
       : {}),
   });
   return {
-    async acquire(identity) {
-      const decision = await limiter.acquire(identity.userId);
+    async acquire(identity, limit) {
+      const decision = await limiter.acquire(identity.userId, limit === undefined ? {} : { limit });
       if (decision.acquired) return { ok: true, release: () => decision.lease.release() };
       const retryAfterSeconds = Math.max(1, Math.ceil(options.maxWaitMs / 1000));
       return {
@@ -64,6 +73,10 @@ export function createConcurrencySlots(options: ConcurrencySlotsOptions): Concur
           detail: `${decision.limit} model calls of yours are already in flight; wait for one to end.`,
         }),
       };
+    },
+    async usage(userId, limit) {
+      const inFlight = await limiter.inFlight(userId).catch(() => null);
+      return { in_flight: inFlight, limit: limit ?? options.perUser };
     },
     instrument: (metrics) => instrumentConcurrency(metrics, limiter, { name: 'chat' }),
   };

@@ -39,6 +39,26 @@ describe('resolveConfig', () => {
         ],
       }),
     ).toThrow('model x is declared twice');
+    expect(() =>
+      resolveConfig({ models: [{ name: 'x', provider: 'openai-compatible', maxSockets: 0 }] }),
+    ).toThrow(new RangeError('model x: maxSockets must be an integer ≥ 1, got 0'));
+    expect(() =>
+      resolveConfig({ models: [{ name: 'x', provider: 'openai', maxSockets: 64 }] }),
+    ).toThrow(new TypeError('model x: maxSockets applies to provider openai-compatible only'));
+    expect(
+      resolveConfig({
+        models: [{ name: 'x', provider: 'openai-compatible', maxSockets: 20_000 }],
+      }).models[0]?.maxSockets,
+    ).toBe(20_000);
+    for (const concurrency of [0, 1.5, -1, Number.NaN]) {
+      expect(() =>
+        resolveConfig({ models: [{ name: 'x', provider: 'mock', concurrency }] }),
+      ).toThrow(new RangeError(`model x: concurrency must be an integer ≥ 1, got ${concurrency}`));
+    }
+    expect(
+      resolveConfig({ models: [{ name: 'x', provider: 'mock', concurrency: 4 }] }).models[0]
+        ?.concurrency,
+    ).toBe(4);
     expect(() => resolveConfig({ apiKeys: [{ key: 'k', userId: 'u', tier: 'GOLD' }] })).toThrow(
       'unknown tier "GOLD"',
     );

@@ -35,6 +35,17 @@ export interface ModelConfig {
   readonly baseUrlEnv?: string;
   /** Max output tokens when the request does not say. @default 512 */
   readonly maxTokens?: number;
+  /**
+   * Provider `openai-compatible` only: upstream connections its client keeps open at most;
+   * concurrent streams beyond it wait for a free connection. @default 256
+   */
+  readonly maxSockets?: number;
+  /**
+   * Calls of this model in flight at once, over all users (and every instance sharing Redis).
+   * A call that finds them all taken skips the model like an open circuit: it fails over to the
+   * next model, or is answered 503 with `Retry-After` when none is left. @default unlimited
+   */
+  readonly concurrency?: number;
   readonly mock?: MockModelOptions;
 }
 
@@ -54,6 +65,8 @@ export interface TierConfig {
   readonly requestsPerHour?: number;
   readonly requestsPerDay?: number;
   readonly tokensPerDay?: number;
+  /** Model calls of one user in flight at once. @default concurrency.perUser */
+  readonly concurrency?: number;
 }
 
 /** Circuit breaker settings shared by every breaker of the gateway. */
@@ -92,7 +105,10 @@ export interface SessionLimits {
 
 /** Model calls in flight per user. */
 export interface ConcurrencyConfig {
-  /** Calls one user may have in flight at once. @default 8 */
+  /**
+   * Calls one user may have in flight at once, for tiers that set no `concurrency` of their own
+   * (the presets do: FREE 2, BASIC 5, PRO 20, ENTERPRISE 100). @default 8
+   */
   readonly perUser: number;
   /** How long a call waits for a free slot before a 429. @default 2000 */
   readonly maxWaitMs: number;
@@ -287,6 +303,26 @@ function validateConfig(config: GatewayConfig): void {
       throw new TypeError(
         `model ${model.name}: unknown provider ${JSON.stringify(model.provider)}`,
       );
+    }
+    if (
+      model.concurrency !== undefined &&
+      !(Number.isSafeInteger(model.concurrency) && model.concurrency >= 1)
+    ) {
+      throw new RangeError(
+        `model ${model.name}: concurrency must be an integer ≥ 1, got ${model.concurrency}`,
+      );
+    }
+    if (model.maxSockets !== undefined) {
+      if (model.provider !== 'openai-compatible') {
+        throw new TypeError(
+          `model ${model.name}: maxSockets applies to provider openai-compatible only`,
+        );
+      }
+      if (!(Number.isInteger(model.maxSockets) && model.maxSockets >= 1)) {
+        throw new RangeError(
+          `model ${model.name}: maxSockets must be an integer ≥ 1, got ${model.maxSockets}`,
+        );
+      }
     }
   }
   if (!(config.redisTimeoutMs > 0)) {

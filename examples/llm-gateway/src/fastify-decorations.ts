@@ -7,6 +7,7 @@ import type { StreamManager } from '@breakwater/llm-stream';
 import type { Metrics } from '@breakwater/metrics';
 import type { Redis } from 'ioredis';
 import type { ChatPipeline } from './chat-pipeline.js';
+import type { ConcurrencySlots } from './concurrency-slots.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayLimiter } from './gateway-limiter.js';
 import type { HealthCheck } from './health.js';
@@ -42,6 +43,8 @@ declare module 'fastify' {
     readonly catalog: ModelCatalog;
     readonly breakers: BreakerRegistry;
     readonly limiter: GatewayLimiter;
+    /** Model calls in flight per user. */
+    readonly concurrencySlots: ConcurrencySlots;
     readonly metrics: Metrics;
     /** Model streams. */
     readonly streams: StreamManager;

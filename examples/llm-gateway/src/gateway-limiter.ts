@@ -32,6 +32,8 @@ export interface GatewayLimiter extends TokenBudget {
    * `preHandler`: cheap refusals (404, 415, 400) come first and spend nothing.
    */
   protect(scope: FastifyInstance): void;
+  /** Model calls one user of `tier` may have in flight; undefined when the tier sets none. */
+  concurrencyOf(tier: string): number | undefined;
   /** Counts one request (a WebSocket message); the decision is a value. */
   check(identity: Identity, endpoint: string): ReturnType<RateLimiter['limit']>;
   /** The quota as the admin API answers it (snake_case JSON). */
@@ -210,6 +212,7 @@ export function createGatewayLimiter(options: GatewayLimiterOptions = {}): Gatew
       return fallbacks.some((store) => store.engaged);
     },
     reserve,
+    concurrencyOf: (tier) => (tiers as Record<string, { concurrency?: number }>)[tier]?.concurrency,
     protect(scope) {
       scope.addHook('preHandler', async (request, reply) => {
         const handle = identityOf(request).anonymous ? anonymousHandler : userHandler;

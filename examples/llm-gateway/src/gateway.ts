@@ -9,7 +9,7 @@ import {
   instrumentStreams,
   type Metrics,
 } from '@breakwater/metrics';
-import { clientAddressKey } from '@breakwater/rate-limit';
+import { clientAddressKey, createProviderQuotaTracker } from '@breakwater/rate-limit';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -35,6 +35,7 @@ import {
   generateAdminToken,
 } from './identity.js';
 import { createModelCatalog, type ModelCatalog } from './model-catalog.js';
+import { createModelSlots } from './model-slots.js';
 import { createResponseCache, type ResponseCache } from './response-cache.js';
 import { routePlugins } from './routes/index.js';
 import { createSessionStore, type SessionStore } from './session-store.js';
@@ -43,6 +44,13 @@ import { startTracing } from './tracing.js';
 
 /** IPv6 prefix that identifies one anonymous client (a customer's delegation, as the rate-limit middleware assumes). */
 const ANONYMOUS_IPV6_PREFIX = 56;
+
+/**
+ * Connections the kernel queues before the gateway accepts them (Node's default is 511; Linux
+ * caps it at net.core.somaxconn). Thousands of streaming clients connecting while the event
+ * loop is busy would otherwise overflow the queue and see their connections reset.
+ */
+const LISTEN_BACKLOG = 4096;
 
 /** Made-up prices for the mock models, so cost panels have data without a provider key. */
 const MOCK_PRICE = { provider: 'mock', inputPerToken: 0.5e-6, outputPerToken: 1.5e-6 } as const;
@@ -98,7 +106,11 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     apiKeys: config.apiKeys,
     requireApiKey: config.requireApiKey,
   });
-  const catalog = await createModelCatalog(config);
+  // What each provider's answers say is left of its quota, per provider and model (this process).
+  const quotas = createProviderQuotaTracker();
+  const catalog = await createModelCatalog(config, (key, headers) =>
+    quotas.update(key, { headers }),
+  );
 
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, {
@@ -151,6 +163,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     redis,
     redisTimeoutMs: config.redisTimeoutMs,
   });
+  const modelSlots = createModelSlots({ redis, redisTimeoutMs: config.redisTimeoutMs, quotas });
   const streams = createStreamManager({ retry: config.retry, ...config.streamLimits });
   const cacheStreams = createStreamManager({ retry: false });
   const taskTypes = createTaskTypeLabels(config.taskTypes);
@@ -159,6 +172,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     instrumentBreakers(metrics, breakers),
     limiter.instrument(metrics),
     slots.instrument(metrics),
+    modelSlots.instrument(metrics),
     // Cost by task: the chat pipeline keeps the request's task_type in each stream's metadata;
     // labels beyond the allowlist and budget fold into `other`.
     instrumentStreams(metrics, streams, {
@@ -206,6 +220,8 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     guards: { guardFor: (name) => breakers.get(name) },
     budget: limiter,
     slots,
+    modelSlots,
+    concurrencyOf: (tier) => limiter.concurrencyOf(tier),
     log: app.log,
   });
 
@@ -238,6 +254,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     .decorate('catalog', catalog)
     .decorate('breakers', breakers)
     .decorate('limiter', limiter)
+    .decorate('concurrencySlots', slots)
     .decorate('metrics', metrics)
     .decorate('streams', streams)
     .decorate('cacheStreams', cacheStreams)
@@ -277,7 +294,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     streamOwners,
     tierOf,
     async listen(port = config.port, host = config.host) {
-      return app.listen({ port, host });
+      return app.listen({ port, host, backlog: LISTEN_BACKLOG });
     },
     async close() {
       if (closing) return;

@@ -59,6 +59,13 @@ export interface ModelRuntime {
   /** `ai_model_<name>`. */
   readonly breakerName: string;
   readonly defaultMaxTokens: number;
+  /** Calls in flight at once over all users; undefined for no limit. */
+  readonly concurrency?: number;
+  /**
+   * `<provider>:<upstreamModel>`, the provider quota key, for models whose answers' rate-limit
+   * headers the catalog reports (OpenAI, Anthropic, openai-compatible); undefined otherwise.
+   */
+  readonly quotaKey?: string;
   /** A fresh source for one request. */
   source(request: ModelRequest): ProviderStreamSource;
   /** Why this model cannot take an OpenAI request as sent; undefined when it can. */
@@ -67,6 +74,21 @@ export interface ModelRuntime {
   readonly mock?: MockProvider;
   /** A `mock` model's outage switch: while `failing`, every call fails with a 503 before its first token. */
   readonly outage?: { failing: boolean };
+}
+
+/** Told the headers of every upstream answer of a model, keyed by its {@link ModelRuntime.quotaKey}. */
+export type ResponseHeadersObserver = (
+  quotaKey: string,
+  headers: Headers | Readonly<Record<string, string | string[] | undefined>>,
+) => void;
+
+/** A `fetch` that reports the headers of every answer (errors included) before returning it. */
+function observedFetch(transport: NodeFetch, report: (headers: Headers) => void): typeof fetch {
+  return async (input, init) => {
+    const response = await transport.fetch(input, init);
+    report(response.headers);
+    return response;
+  };
 }
 
 /** The enabled models in failover order. */
@@ -172,6 +194,7 @@ function mockRuntime(model: ModelConfig): ModelRuntime {
     upstreamModel,
     breakerName: `ai_model_${model.name}`,
     defaultMaxTokens: model.maxTokens ?? 512,
+    ...(model.concurrency === undefined ? {} : { concurrency: model.concurrency }),
     mock,
     unsupported: textOnly('mock', MOCK_IGNORED_FIELDS),
     outage,
@@ -191,6 +214,7 @@ async function sdkRuntime(
   transport: NodeFetch,
   closers: Array<() => void>,
   env: Readonly<Record<string, string | undefined>>,
+  observe: ResponseHeadersObserver | undefined,
 ): Promise<ModelRuntime> {
   const upstreamModel =
     (model.upstreamModelEnv ? env[model.upstreamModelEnv] : undefined) ||
@@ -202,14 +226,21 @@ async function sdkRuntime(
     upstreamModel,
     breakerName: `ai_model_${model.name}`,
     defaultMaxTokens: model.maxTokens ?? 512,
+    ...(model.concurrency === undefined ? {} : { concurrency: model.concurrency }),
   };
+  // Gemini reports its quota only in error bodies, which the SDK keeps: no quota key.
+  const quotaKey = `${model.provider}:${upstreamModel}`;
+  const observed = observe && model.provider !== 'gemini' ? { quotaKey } : {};
+  const report = (headers: Headers) => observe?.(quotaKey, headers);
+  const sdkFetch = observe ? observedFetch(transport, report) : transport.fetch;
   // The SDKs' own retries are off: llm-stream retries and fails over, and the breakers must see every failure.
   switch (model.provider) {
     case 'openai': {
       const { default: OpenAI } = await import('openai');
-      const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
+      const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, fetch: sdkFetch });
       return {
         ...base,
+        ...observed,
         unsupported: acceptsEverything,
         source: (request) => {
           const params = chatParams(upstreamModel, request);
@@ -226,11 +257,17 @@ async function sdkRuntime(
       };
     }
     case 'openai-compatible': {
-      const client = createOpenAICompatibleClient({ apiKey, baseURL });
+      const client = createOpenAICompatibleClient({
+        apiKey,
+        baseURL,
+        ...(model.maxSockets === undefined ? {} : { maxSockets: model.maxSockets }),
+        ...(observe ? { onResponse: (headers) => observe(quotaKey, headers) } : {}),
+      });
       closers.push(client.close);
       const provider = 'openai-compatible';
       return {
         ...base,
+        ...observed,
         unsupported: acceptsEverything,
         source: (request) => {
           const params = chatParams(upstreamModel, request);
@@ -247,9 +284,10 @@ async function sdkRuntime(
     }
     case 'anthropic': {
       const { default: Anthropic } = await import('@anthropic-ai/sdk');
-      const client = new Anthropic({ apiKey, baseURL, maxRetries: 0, fetch: transport.fetch });
+      const client = new Anthropic({ apiKey, baseURL, maxRetries: 0, fetch: sdkFetch });
       return {
         ...base,
+        ...observed,
         unsupported: translatable('anthropic', toAnthropicParams),
         source: (request) =>
           anthropicSource(client, translated(toAnthropicParams, upstreamModel, request)),
@@ -273,8 +311,14 @@ async function sdkRuntime(
   }
 }
 
-/** Builds the catalog: mock models always, SDK models only when their API key is set. */
-export async function createModelCatalog(config: GatewayConfig): Promise<ModelCatalog> {
+/**
+ * Builds the catalog: mock models always, SDK models only when their API key is set. `observe`
+ * is told the headers of every upstream answer of the OpenAI, Anthropic and openai-compatible models.
+ */
+export async function createModelCatalog(
+  config: GatewayConfig,
+  observe?: ResponseHeadersObserver,
+): Promise<ModelCatalog> {
   const models: ModelRuntime[] = [];
   const disabled: { name: string; reason: string }[] = [];
   const transport = createNodeFetch();
@@ -293,7 +337,7 @@ export async function createModelCatalog(config: GatewayConfig): Promise<ModelCa
       continue;
     }
     const baseURL = model.baseUrlEnv ? config.env[model.baseUrlEnv] || undefined : undefined;
-    models.push(await sdkRuntime(model, apiKey, baseURL, transport, closers, config.env));
+    models.push(await sdkRuntime(model, apiKey, baseURL, transport, closers, config.env, observe));
   }
   if (models.length === 0) {
     throw new RangeError('no model is enabled: set a provider API key or declare a mock model');

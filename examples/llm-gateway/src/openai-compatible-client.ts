@@ -21,6 +21,8 @@ export interface OpenAICompatibleClientOptions {
   readonly baseURL?: string;
   /** Open connections kept to the upstream. @default 256 */
   readonly maxSockets?: number;
+  /** Called with the headers of every upstream answer, errors included (rate-limit headers). */
+  readonly onResponse?: (headers: Readonly<Record<string, string | string[] | undefined>>) => void;
 }
 
 /** A Chat Completions client: streaming `create`, non-streaming `complete`, and the close function of its pool. */
@@ -172,6 +174,7 @@ export function createOpenAICompatibleClient(
         reject(signal?.aborted ? abortError(signal) : error);
       });
       outgoing.once('response', (response) => {
+        options.onResponse?.(response.headers);
         const status = response.statusCode ?? 502;
         if (status >= 200 && status <= 299) {
           resolve({ response, outgoing, done });

@@ -50,7 +50,9 @@ export function createOpenAIChunkSerializer(options: {
       case 'start':
         return delta(event, { role: 'assistant', content: '' });
       case 'chunk':
-        return delta(event, { content: event.content });
+        // The frame of every token: the same JSON as delta() builds, with only its three
+        // strings encoded instead of a whole object tree per token.
+        return `data: {"id":${JSON.stringify(`chatcmpl-${event.stream_id}`)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(event.model)},"system_fingerprint":null,"choices":[{"index":0,"delta":{"content":${JSON.stringify(event.content)}},"logprobs":null,"finish_reason":null}]}\n\n`;
       case 'refusal':
         return delta(event, { refusal: event.content });
       case 'reasoning':

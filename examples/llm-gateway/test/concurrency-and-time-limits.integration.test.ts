@@ -3,14 +3,15 @@ import { fastMock, postJson, useGateway } from './helpers.js';
 
 describe('per-user concurrency slots and stream time limits', () => {
   const server = useGateway({
-    apiKeys: [{ key: 'sk-wren', userId: 'wren', tier: 'ENTERPRISE' }],
+    apiKeys: [{ key: 'sk-wren', userId: 'wren', tier: 'SOLO' }],
     models: [
       fastMock('slow', { tokensPerSecond: 40, outputTokens: 12 }),
       fastMock('stalled', { ttftMs: 5_000 }),
     ],
     failover: false,
     retry: false,
-    concurrency: { perUser: 1, maxWaitMs: 20 },
+    concurrency: { perUser: 8, maxWaitMs: 20 },
+    tiers: { SOLO: { requestsPerMinute: 10_000, tokensPerDay: 10_000_000, concurrency: 1 } },
     streamLimits: { firstTokenTimeoutMs: 100, idleTimeoutMs: 60_000, deadlineMs: 900_000 },
   });
   const ask = (model: string) =>

@@ -54,7 +54,7 @@ interface QueryResult {
 }
 
 describe('dashboards and alerts against a real Prometheus scraping the gateway', () => {
-  const apiKeys = [{ key: 'sk-helen', userId: 'helen', tier: 'ENTERPRISE' }];
+  const apiKeys = [{ key: 'sk-helen', userId: 'helen', tier: 'SOLO' }];
   // A model that always fails, first in line for some requests: each of its calls fails, is
   // retried once and fails over to a model that works, so clients see only successes.
   const server = useGateway({
@@ -71,7 +71,8 @@ describe('dashboards and alerts against a real Prometheus scraping the gateway',
     retry: { maxRetries: 1, baseDelayMs: 1 },
     streamLimits: { firstTokenTimeoutMs: 150, idleTimeoutMs: 60_000, deadlineMs: 900_000 },
     // One model call at a time per user, so a burst of two has one wait and one refusal.
-    concurrency: { perUser: 1, maxWaitMs: 20 },
+    concurrency: { perUser: 8, maxWaitMs: 20 },
+    tiers: { SOLO: { requestsPerMinute: 10_000, tokensPerDay: 10_000_000, concurrency: 1 } },
   });
   let prometheus: ChildProcess | undefined;
   let directory = '';

@@ -2,22 +2,13 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './chromium.js';
 import { useGateway } from './helpers.js';
 
 const ADMIN_TOKEN = 'playground-browser-admin-token-42';
-/** Debian's Chromium; playwright-core never downloads a browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
+const DEMO_KEY = 'sk-demo-playground-browser-test';
 /** `UPDATE_SCREENSHOT=1` rewrites the screenshot docs/gateway.md embeds; otherwise it goes to a temp dir. */
 const DOCS_SCREENSHOT = fileURLToPath(
   new URL('../../../docs/images/playground.png', import.meta.url),
@@ -35,6 +26,8 @@ const paced = (name: string) =>
 describe('the playground page in a real browser', () => {
   const server = useGateway({
     adminToken: ADMIN_TOKEN,
+    // What `pnpm start` configures when no keys are set: one demo key, anonymous callers allowed.
+    apiKeys: [{ key: DEMO_KEY, userId: 'demo', tier: 'BASIC' }],
     models: [paced('mock'), paced('mock-backup')],
     retry: false,
     breaker: { failureThreshold: 2, openDurationMs: 120_000 },
@@ -46,11 +39,14 @@ describe('the playground page in a real browser', () => {
   const problems: string[] = [];
   /** Everything the page printed, to check the admin token never shows up. */
   const consoleText: string[] = [];
+  /** The page's WebSocket frames, parsed: what it sent and what it received. */
+  const sent: Array<Record<string, unknown>> = [];
+  const received: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'playground-'));
     // Keep it under docs/ only when asked, so a test run never dirties the tree.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.on('console', (message) => {
       consoleText.push(message.text());
@@ -59,6 +55,10 @@ describe('the playground page in a real browser', () => {
       if (message.type() === 'error' && !expected) problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
+    page.on('websocket', (socket) => {
+      socket.on('framesent', (frame) => sent.push(JSON.parse(String(frame.payload))));
+      socket.on('framereceived', (frame) => received.push(JSON.parse(String(frame.payload))));
+    });
     await page.goto(`${server.url}/`);
   });
 
@@ -71,6 +71,21 @@ describe('the playground page in a real browser', () => {
     await expect
       .poll(() => page.locator('#identity').textContent())
       .toBe('You are anonymous:127.0.0.1, tier FREE (no API key).');
+    // The picker lists GET /v1/models; the mode starts at the gateway's default mode.
+    await expect
+      .poll(() =>
+        page.locator('#model option').evaluateAll((options) => options.map((o) => o.textContent)),
+      )
+      .toEqual(['Gateway default', 'mock', 'mock-backup']);
+    expect(await page.locator('#mode').inputValue()).toBe('general');
+    expect(
+      await page
+        .locator('#mode-suggestions option')
+        .evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value)),
+    ).toEqual(['general', 'strategist']);
+    await page.locator('#model').selectOption('mock');
+    await page.locator('#mode').fill('strategist');
+    await page.locator('#task-type').fill('strategy_audit');
     await page.locator('#message').fill('Generate a comprehensive strategy audit');
     // Keyboard only: Ctrl+Enter in the message box sends.
     await page.locator('#message').press('Control+Enter');
@@ -88,6 +103,36 @@ describe('the playground page in a real browser', () => {
       await page.locator('#progress').evaluate((bar) => (bar as HTMLProgressElement).value),
     ).toBe(100);
     expect(await page.locator('#send').isEnabled()).toBe(true);
+    // The original design's message, as its own browser client sends it.
+    expect(sent).toEqual([
+      {
+        user_id: 'anonymous:127.0.0.1',
+        message: 'Generate a comprehensive strategy audit',
+        mode: 'strategist',
+        stream: true,
+        task_type: 'strategy_audit',
+        model: 'mock',
+      },
+    ]);
+    expect(received.filter((message) => message.type === 'stream_chunk').length).toBeGreaterThan(1);
+  });
+
+  it('asks for the whole answer at once when streaming is off', async () => {
+    received.length = 0;
+    await page.locator('#stream').uncheck();
+    await page.locator('#message').fill('All at once, please');
+    await page.locator('#send').click();
+    await expect
+      .poll(() => page.locator('#reply-summary').textContent(), { timeout: 15_000 })
+      .toMatch(/^48 tokens out, \d+ in · .* · answered by mock$/);
+    expect(sent.at(-1)).toMatchObject({ message: 'All at once, please', stream: false });
+    expect(received.map((message) => message.type)).toEqual([
+      'stream_start',
+      'stream_chunk',
+      'stream_end',
+    ]);
+    expect(((await page.locator('#reply').textContent()) ?? '').split(' ')).toHaveLength(48);
+    await page.locator('#stream').check();
   });
 
   it('cancels an answer in progress', async () => {
@@ -145,6 +190,8 @@ describe('the playground page in a real browser', () => {
   });
 
   it('makes the mock fail: the answer fails over, then the breaker opens', async () => {
+    // Still the model picked in the first test: new credentials reload the list, not the choice.
+    expect(await page.locator('#model').inputValue()).toBe('mock');
     await page.locator('#outage').click();
     await expect.poll(() => page.locator('#outage').getAttribute('aria-pressed')).toBe('true');
     expect(server.gateway.catalog.get('mock')?.outage?.failing).toBe(true);
@@ -215,12 +262,31 @@ describe('the playground page in a real browser', () => {
       .toBe('You are anonymous:127.0.0.1, tier FREE (no API key).');
   });
 
+  it('calls as the demo key’s user once the key is pasted', async () => {
+    await page.locator('#api-key').fill(DEMO_KEY);
+    await page.locator('#credentials-form button[type=submit]').click();
+    await expect
+      .poll(() => page.locator('#identity').textContent())
+      .toBe('You are demo, tier BASIC.');
+    await page.locator('#message').fill('Hello as the demo user');
+    await page.locator('#send').click();
+    await expect
+      .poll(() => page.locator('#reply-summary').textContent(), { timeout: 15_000 })
+      .toMatch(/ · answered by mock$/);
+    expect(sent.at(-1)).toMatchObject({ user_id: 'demo', message: 'Hello as the demo user' });
+    await expect
+      .poll(() => page.locator('#quota-rows tr[data-window="minute"]').textContent())
+      .toContain('1 / 30');
+    expect(consoleText.join('\n')).not.toContain(DEMO_KEY);
+    await page.locator('#forget').click();
+    await expect
+      .poll(() => page.locator('#identity').textContent())
+      .toBe('You are anonymous:127.0.0.1, tier FREE (no API key).');
+  });
+
   it('tells the reader when JavaScript is off', async () => {
     // A browser with scripting off from the start, so the parser renders <noscript> as markup.
-    const noScriptBrowser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS, '--blink-settings=scriptEnabled=false'],
-    });
+    const noScriptBrowser = await launchChromium(['--blink-settings=scriptEnabled=false']);
     try {
       const noScript = await noScriptBrowser.newPage();
       await noScript.goto(`${server.url}/`);

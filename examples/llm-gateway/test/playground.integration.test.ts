@@ -90,6 +90,8 @@ describe('playground: who the caller is, and the mock outage switch', () => {
           price: { usd_per_input_token: 0.5e-6, usd_per_output_token: 1.5e-6 },
         },
       ],
+      assistant: { default_mode: 'general', modes: ['general', 'strategist'] },
+      task_types: ['chat', 'code', 'summary', 'analysis', 'translation', 'strategy_audit'],
     });
     const alice = await fetch(`${server.url}/api/playground`, {
       headers: { authorization: 'Bearer sk-playground-alice' },
@@ -131,7 +133,14 @@ describe('playground: who the caller is, and the mock outage switch', () => {
     const socket = await openSocket(`${server.url.replace('http', 'ws')}/ws/assistant/outage`);
     try {
       for (let turn = 1; turn <= 2; turn++) {
-        socket.send({ message: `turn ${turn}`, mode: 'stream', task_type: 'chat', model: 'mock' });
+        socket.send({
+          user_id: 'user-123',
+          message: `turn ${turn}`,
+          mode: 'strategist',
+          stream: true,
+          task_type: 'strategy_audit',
+          model: 'mock',
+        });
         const messages = await socket.until('stream_end', 'error');
         expect(messages.at(-1)).toMatchObject({ type: 'stream_end', model: 'mock-backup' });
       }
@@ -151,7 +160,7 @@ describe('playground: who the caller is, and the mock outage switch', () => {
     server.gateway.breakers.reset('ai_model_mock');
     const again = await openSocket(`${server.url.replace('http', 'ws')}/ws/assistant/recovered`);
     try {
-      again.send({ message: 'recovered?', mode: 'stream', task_type: 'chat', model: 'mock' });
+      again.send({ message: 'recovered?', mode: 'general', stream: false, model: 'mock' });
       expect((await again.until('stream_end', 'error')).at(-1)).toMatchObject({
         type: 'stream_end',
         model: 'mock',

@@ -267,6 +267,10 @@ export class ManagedStreamImpl
     if (this.#phase === 'ended') return;
     this.#pulling = false;
     if (result.done) {
+      // The source finished: nothing is left to close, and an abort would only build an
+      // AbortError (a DOMException with its stack) for every completed stream.
+      this.#iterator = null;
+      this.#controller = null;
       this.#complete();
       return;
     }

@@ -44,6 +44,14 @@ describe('managed stream: event sequence', () => {
     await expect(stream.done).resolves.toBe(complete);
   });
 
+  it('leaves the signal of a source that finished alone: there is no request left to abort', async () => {
+    const source = scriptedSource(words(3));
+    const stream = createManagedStream(source, { buffer: false });
+    await expect(stream.consume(() => undefined)).resolves.toMatchObject({ type: 'complete' });
+    expect(source.signal).toBeDefined();
+    expect(source.signal?.aborted).toBe(false);
+  });
+
   it('estimates usage when the provider reports none, and says so', async () => {
     const text = 'The quick brown fox jumps over the lazy dog.';
     const source = scriptedSource([{ type: 'text', text }], { promptTokens: 10 });

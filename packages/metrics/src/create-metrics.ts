@@ -117,7 +117,14 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const cacheSizes = new Map<string, Set<() => number>>();
   const engagedFallbacks = new Set<object>();
 
+  const chunkFlushes = new Set<() => void>();
+  // Streams counted by instrumentStreams record their chunks before any scrape reads them.
+  const flushChunks = () => {
+    for (const flush of chunkFlushes) flush();
+  };
   const collectors: Partial<Record<MetricKey, () => void>> = {
+    streamChunks: flushChunks,
+    timePerOutputChunk: flushChunks,
     breakerState: () => {
       const gauge = instruments.breakerState as unknown as GaugeLike;
       gauge.reset();
@@ -227,6 +234,20 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     });
   }
 
+  function countStreamChunks(stream: StreamLabels, chunks: number, gapsMs: readonly number[]) {
+    const labels = streamLabels(stream);
+    streamChunks.inc(labels, chunks);
+    if (gapsMs.length === 0) return;
+    const timeLabels = withDefaults({
+      gen_ai_operation_name: operationLabel(stream.operation ?? 'chat'),
+      gen_ai_provider_name: labels.gen_ai_provider_name as string,
+      gen_ai_request_model: labels.gen_ai_request_model as string,
+    });
+    for (const gapMs of gapsMs) {
+      timePerOutputChunk.observe(timeLabels, checkMs('sincePreviousChunkMs', gapMs) / 1000);
+    }
+  }
+
   function streamLabels(stream: StreamLabels): Labels {
     checkText('provider', stream.provider);
     checkText('model', stream.model);
@@ -328,20 +349,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     },
 
     recordStreamChunk(chunk) {
-      const labels = streamLabels(chunk);
-      streamChunks.inc(labels);
-      if (chunk.sincePreviousChunkMs !== undefined) {
-        const seconds = checkMs('sincePreviousChunkMs', chunk.sincePreviousChunkMs) / 1000;
-        // The hottest recorder (once per chunk): reuse the guarded labels, never the object.
-        timePerOutputChunk.observe(
-          withDefaults({
-            gen_ai_operation_name: operationLabel(chunk.operation ?? 'chat'),
-            gen_ai_provider_name: labels.gen_ai_provider_name as string,
-            gen_ai_request_model: labels.gen_ai_request_model as string,
-          }),
-          seconds,
-        );
-      }
+      const gaps = chunk.sincePreviousChunkMs === undefined ? [] : [chunk.sincePreviousChunkMs];
+      countStreamChunks(chunk, 1, gaps);
     },
 
     recordStreamEnd(stream) {
@@ -468,6 +477,13 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       };
     },
     modelLabel,
+    countStreamChunks,
+    addChunkFlush(flush) {
+      chunkFlushes.add(flush);
+      return () => {
+        chunkFlushes.delete(flush);
+      };
+    },
     concurrencyAcquired(limiter, waitedMs) {
       const labels = withDefaults({ limiter: limiterLabel(limiter) });
       concurrencyInFlight.inc(labels);

@@ -171,6 +171,48 @@ describe('instrumentStreams', () => {
     expect(await sampleValue(registry, names.streamsActive, labels)).toBe(0);
   });
 
+  it("shows an open stream's chunks at every scrape, labelled by the model that sent them", async () => {
+    const metrics = createMetrics();
+    const manager = new FakeStreamManager();
+    const stop = instrumentStreams(metrics, manager);
+    const { registry, names } = metrics;
+    const primary = { stream_id: 's1', model: 'gpt-4o', provider: 'openai' };
+    // The stream failed over before its first chunk: its chunks come from the backup.
+    const backup = { ...primary, model: 'claude-opus-4-5', provider: 'anthropic' };
+    const backupLabels = {
+      gen_ai_provider_name: 'anthropic',
+      gen_ai_request_model: 'claude-opus-4-5',
+    };
+    const backupTime = { gen_ai_operation_name: 'chat', ...backupLabels };
+    const primaryLabels = { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o' };
+
+    manager.start(primary);
+    // More chunks than a stream holds between two recordings, read mid-stream.
+    for (let number = 1; number <= 100; number++) manager.chunk(backup, number, number / 100);
+    expect(await sampleValue(registry, names.streamChunks, backupLabels)).toBe(100);
+    expect(await sampleValue(registry, names.timePerOutputChunk, backupTime, '_count')).toBe(99);
+    expect(await sampleValue(registry, names.timePerOutputChunk, backupTime, '_sum')).toBeCloseTo(
+      0.99,
+      9,
+    );
+    expect(await sampleValue(registry, names.streamChunks, primaryLabels)).toBeUndefined();
+
+    manager.chunk(backup, 101, 1.01);
+    manager.chunk(backup, 102, 1.03);
+    expect(await sampleValue(registry, names.streamChunks, backupLabels)).toBe(102);
+    expect(await sampleValue(registry, names.timePerOutputChunk, backupTime, '_count')).toBe(101);
+
+    // A stream that started before the subscription counts its chunks too.
+    manager.chunk({ ...backup, stream_id: 'older' }, 7, 3);
+    expect(await sampleValue(registry, names.streamChunks, backupLabels)).toBe(103);
+
+    manager.chunk(backup, 103, 1.04);
+    stop();
+    expect(await sampleValue(registry, names.streamChunks, backupLabels)).toBe(104);
+    expect(await sampleValue(registry, names.timePerOutputChunk, backupTime, '_count')).toBe(102);
+    expect(await sampleValue(registry, names.streamsActive, primaryLabels)).toBe(0);
+  });
+
   it('times failed and cancelled streams with the clock and counts cancellations by reason', async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const metrics = createMetrics({

@@ -162,7 +162,19 @@ interface OpenStream {
   readonly taskType: string;
   readonly startedAt: number;
   lastChunkSeconds: number | undefined;
+  /** Labels of the chunks counted since the last recording (the model that sent them). */
+  chunkLabels: StreamLabels;
+  /** Chunks counted since the last recording. */
+  chunks: number;
+  /** Times between those chunks, in milliseconds. */
+  gapsMs: number[];
 }
+
+/**
+ * Chunks a stream counts before they are recorded anyway: bounds what an open stream holds
+ * between scrapes (a scrape and the stream's end record them too).
+ */
+const CHUNKS_PER_RECORDING = 16;
 
 // Codes arrive as RATE_LIMITED; labels are snake_case, as in error_type="rate_limited".
 function errorTypeOf(code: string | undefined): string {
@@ -194,7 +206,7 @@ export function instrumentStreams(
   manager: StreamManagerSource,
   options: InstrumentStreamsOptions = {},
 ): () => void {
-  metricsInternals(metrics);
+  const internals = metricsInternals(metrics);
   const {
     operation = 'chat',
     recordEstimatedUsage = true,
@@ -233,10 +245,24 @@ export function instrumentStreams(
     return typeof value === 'string' && value !== '' ? value : 'default';
   }
 
+  // Chunks are counted per stream and recorded in one go: at a scrape, at the stream's end, or
+  // every CHUNKS_PER_RECORDING chunks, instead of resolving labels once per chunk.
+  function recordChunks(stream: OpenStream) {
+    if (stream.chunks === 0) return;
+    internals.countStreamChunks(stream.chunkLabels, stream.chunks, stream.gapsMs);
+    stream.chunks = 0;
+    stream.gapsMs = [];
+  }
+
+  const recordAllChunks = () => {
+    for (const stream of open.values()) recordChunks(stream);
+  };
+
   function close(streamId: string, outcome: 'complete' | 'error' | 'cancelled', reason?: string) {
     const stream = open.get(streamId);
     if (!stream) return undefined;
     open.delete(streamId);
+    recordChunks(stream);
     metrics.recordStreamEnd({ ...stream.labels, outcome, reason });
     return stream;
   }
@@ -249,26 +275,34 @@ export function instrumentStreams(
       taskType: taskTypeOf(event),
       startedAt: clock(),
       lastChunkSeconds: undefined,
+      chunkLabels: labels,
+      chunks: 0,
+      gapsMs: [],
     });
     metrics.recordStreamStart(labels);
   };
 
   const onChunk = (event: MetricsStreamChunkEvent) => {
     const stream = open.get(event.stream_id);
+    if (!stream) {
+      // Started before the subscription: no previous chunk to time against.
+      metrics.recordStreamChunk({ provider: event.provider, model: event.model, operation });
+      return;
+    }
+    const labels = stream.chunkLabels;
+    if (labels.provider !== event.provider || labels.model !== event.model) {
+      recordChunks(stream);
+      stream.chunkLabels = { provider: event.provider, model: event.model, operation };
+    }
+    stream.chunks++;
     const elapsed = count(event.elapsed_seconds);
-    let sincePreviousChunkMs: number | undefined;
-    if (stream && elapsed !== undefined) {
+    if (elapsed !== undefined) {
       if (stream.lastChunkSeconds !== undefined) {
-        sincePreviousChunkMs = Math.max(0, elapsed - stream.lastChunkSeconds) * 1000;
+        stream.gapsMs.push(Math.max(0, elapsed - stream.lastChunkSeconds) * 1000);
       }
       stream.lastChunkSeconds = elapsed;
     }
-    metrics.recordStreamChunk({
-      provider: event.provider,
-      model: event.model,
-      operation,
-      sincePreviousChunkMs,
-    });
+    if (stream.chunks >= CHUNKS_PER_RECORDING) recordChunks(stream);
   };
 
   const onComplete = (event: MetricsStreamCompleteEvent) => {
@@ -342,6 +376,7 @@ export function instrumentStreams(
       errorType: errorTypeOf(event.code),
     });
 
+  const removeChunkFlush = internals.addChunkFlush(recordAllChunks);
   manager.on('start', onStart);
   manager.on('chunk', onChunk);
   manager.on('complete', onComplete);
@@ -363,7 +398,9 @@ export function instrumentStreams(
     manager.off('attempt_failed', onAttemptFailed);
     manager.off('retry', onRetry);
     manager.off('failover', onFailover);
+    removeChunkFlush();
     for (const stream of open.values()) {
+      recordChunks(stream);
       metrics.recordStreamEnd({ ...stream.labels, outcome: 'complete' });
     }
     open.clear();

@@ -170,6 +170,17 @@ export interface MetricsInternals {
   readonly addCacheSize: (cache: string, size: () => number) => () => void;
   /** Maps a raw model id to its label. */
   readonly modelLabel: (model: string) => string;
+  /**
+   * `chunks` chunks of one stream, recorded together: what `recordStreamChunk` records once per
+   * chunk, with `gapsMs` the times between consecutive chunks among them.
+   */
+  readonly countStreamChunks: (
+    stream: StreamLabels,
+    chunks: number,
+    gapsMs: readonly number[],
+  ) => void;
+  /** Adds a function that records counted chunks before every scrape; returns its removal. */
+  readonly addChunkFlush: (flush: () => void) => () => void;
   /** A concurrency slot was granted after `waitedMs`. */
   readonly concurrencyAcquired: (limiter: string, waitedMs: number) => void;
   /** A concurrency slot was given back. */

@@ -9,7 +9,7 @@ import type {
   StoreStatusEvent,
 } from './rate-limit-store.js';
 import { StoreNotReadyError } from './store-not-ready-error.js';
-import { PROBE_PLAN } from './tier-plan.js';
+import { PROBE_PLAN, probeRequest } from './tier-plan.js';
 
 /** Options for {@link createFallbackStore}. */
 export interface FallbackStoreOptions {
@@ -110,16 +110,7 @@ export function createFallbackStore(options: FallbackStoreOptions): FallbackStor
     const subject = probeSubject;
     const check = primary.probe
       ? primary.probe(subject)
-      : Promise.resolve(
-          primary.execute({
-            subject,
-            plan: PROBE_PLAN,
-            operation: 'peek',
-            cost: 1,
-            tokens: 0,
-            holdId: '',
-          }),
-        );
+      : Promise.resolve(primary.execute(probeRequest(subject)));
     deadlines.wrap<unknown>(check).then(
       () => {
         probing = false;

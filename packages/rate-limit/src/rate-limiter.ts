@@ -3,6 +3,7 @@ import { EventEmitter } from 'eventemitter3';
 import { BlockedKeys } from './blocked-keys.js';
 import { decisionFromReply } from './decision-from-reply.js';
 import { createMemoryStore } from './memory-store.js';
+import { raceAbort } from './race-abort.js';
 import type { RateLimitDecision } from './rate-limit-decision.js';
 import { quotaFromReply, type RateLimitQuota } from './rate-limit-quota.js';
 import type { RateLimitStore, StoreReply, StoreRequest } from './rate-limit-store.js';
@@ -74,24 +75,6 @@ const STORE_UNAVAILABLE_RETRY_MS = 1_000;
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T>).then === 'function';
-}
-
-/** Resolves like `promise`, or rejects with the signal's reason once it aborts; removes its listener. */
-function raceAbort<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function checkKey(key: string): void {

@@ -20,7 +20,7 @@ import {
 import { StoreNotReadyError } from './store-not-ready-error.js';
 import { isStoreTimeoutError } from './store-timeout-error.js';
 import { StoreUnavailableError } from './store-unavailable-error.js';
-import { PROBE_PLAN, type TierPlan } from './tier-plan.js';
+import { probeRequest, type TierPlan } from './tier-plan.js';
 
 /**
  * The Redis commands the store uses, typed structurally: an ioredis `Redis` and a `Cluster`
@@ -331,14 +331,7 @@ export function createRedisStoreInternal(
       return client.status === undefined || client.status === 'ready';
     },
     async probe(subject) {
-      await execute({
-        subject,
-        plan: PROBE_PLAN,
-        operation: 'peek',
-        cost: 1,
-        tokens: 0,
-        holdId: '',
-      });
+      await execute(probeRequest(subject));
     },
   };
 }

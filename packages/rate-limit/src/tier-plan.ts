@@ -1,3 +1,4 @@
+import type { StoreRequest } from './rate-limit-store.js';
 import type { RateLimitTier } from './rate-limit-tier.js';
 import { WINDOW_ALGORITHMS, type WindowAlgorithm } from './window-algorithm.js';
 
@@ -155,3 +156,8 @@ export const PROBE_PLAN: TierPlan = new TierPlan(
   { windows: [{ name: 'probe', limit: 1, windowMs: 1_000 }] },
   { algorithm: 'fixed-window', reservationTtlMs: 1_000 },
 );
+
+/** The health probe's request: a peek at `subject` on {@link PROBE_PLAN}. */
+export function probeRequest(subject: string): StoreRequest {
+  return { subject, plan: PROBE_PLAN, operation: 'peek', cost: 1, tokens: 0, holdId: '' };
+}

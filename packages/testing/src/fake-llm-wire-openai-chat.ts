@@ -177,6 +177,15 @@ function chatDelta(step: WireStep): Record<string, unknown> | undefined {
   }
 }
 
+/** The headers of an OpenAI stream, Chat Completions and Responses alike. */
+export function openaiStreamHeaders(requestIndex: number): Record<string, string> {
+  return {
+    'content-type': 'text/event-stream; charset=utf-8',
+    ...SSE_HEADERS,
+    'x-request-id': requestId('req_', requestIndex),
+  };
+}
+
 /**
  * Chat Completions SSE: `data: {chat.completion.chunk}` frames, the first with the
  * assistant role, one with `finish_reason`, then (with `stream_options.include_usage`)
@@ -198,11 +207,7 @@ export function openaiChatStream(answer: WireAnswer): WireStream {
     obfuscation: 'x7Q',
   });
   return {
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      ...SSE_HEADERS,
-      'x-request-id': requestId('req_', answer.requestIndex),
-    },
+    headers: openaiStreamHeaders(answer.requestIndex),
     start: () => [
       sse(
         chunk([

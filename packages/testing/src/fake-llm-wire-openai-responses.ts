@@ -2,12 +2,11 @@ import {
   type FakeLlmUsage,
   nowSeconds,
   requestId,
-  SSE_HEADERS,
   sse,
   type WireAnswer,
   type WireStream,
 } from './fake-llm-server-wire.js';
-import { openaiStreamErrorObject } from './fake-llm-wire-openai-chat.js';
+import { openaiStreamErrorObject, openaiStreamHeaders } from './fake-llm-wire-openai-chat.js';
 
 /** OpenAI wire format, Responses API: the `response` body and its typed stream events. */
 
@@ -227,11 +226,7 @@ export function openaiResponsesStream(answer: WireAnswer): WireStream {
   };
 
   return {
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      ...SSE_HEADERS,
-      'x-request-id': requestId('req_', answer.requestIndex),
-    },
+    headers: openaiStreamHeaders(answer.requestIndex),
     start: () => [
       event('response.created', { response: inProgress() }),
       event('response.in_progress', { response: inProgress() }),

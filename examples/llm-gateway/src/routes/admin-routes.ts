@@ -35,7 +35,11 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
         );
       }
       const tier = request.isAdmin ? app.tierOf(userId) : request.identity!.tier;
-      return limiter.getQuota(userId, tier);
+      const [quota, concurrency] = await Promise.all([
+        limiter.getQuota(userId, tier),
+        app.concurrencySlots.usage(userId, limiter.concurrencyOf(tier)),
+      ]);
+      return { ...quota, concurrency };
     },
   );
 

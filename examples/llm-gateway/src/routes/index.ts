@@ -3,7 +3,7 @@ import { adminRoutes } from './admin-routes.js';
 import { assistantSocket } from './assistant-socket.js';
 import { chatRoutes } from './chat-routes.js';
 import { modelRoutes } from './model-routes.js';
-import { registerPlaygroundRoutes } from './playground-routes.js';
+import { playgroundRoutes } from './playground-routes.js';
 
 /**
  * Every route plugin of the gateway, registered in this order. Each reads what it needs from
@@ -14,9 +14,5 @@ export const routePlugins: readonly FastifyPluginAsync[] = [
   modelRoutes,
   chatRoutes,
   assistantSocket,
-  async (app) =>
-    app.register(registerPlaygroundRoutes, {
-      catalog: app.catalog,
-      costCalculator: app.metrics.costCalculator,
-    }),
+  playgroundRoutes,
 ];

@@ -1,21 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import type { CostCalculator } from '@breakwater/metrics';
-import type { FastifyInstance } from 'fastify';
-import type { ModelCatalog } from '../model-catalog.js';
+import type { FastifyPluginAsync } from 'fastify';
 import { ProblemError, problem } from '../problem.js';
 import { emptyQuery, nameParam } from '../schemas.js';
 
-/** What the playground needs from the gateway. */
-export interface PlaygroundOptions {
-  readonly catalog: ModelCatalog;
-  /** Prices the models, so the page can show what an answer cost. */
-  readonly costCalculator: CostCalculator;
-  /** Folder holding the page's files. @default the example's `public/` */
-  readonly publicDir?: URL;
-}
+/** Folder holding the page's files. */
+const PUBLIC_DIR = new URL('../../public/', import.meta.url);
+
+const SCRIPT = 'text/javascript; charset=utf-8';
 
 /** The page's files: request path → file name and media type. Nothing else is served from disk. */
-const SCRIPT = 'text/javascript; charset=utf-8';
 const FILES = [
   { path: '/', file: 'index.html', type: 'text/html; charset=utf-8' },
   { path: '/playground/playground.css', file: 'playground.css', type: 'text/css; charset=utf-8' },
@@ -61,18 +54,16 @@ const outageBody = {
 
 /**
  * The playground: the page at `/` (static files, read once at start), `GET /api/playground`
- * (who the caller is, and the models with their breaker, price and mock outage switch), and,
- * when a mock model is configured, the admin route that makes it fail or recover.
+ * (who the caller is, the models with their breaker, price and mock outage switch, the
+ * assistant modes and task types), and, when a mock model is configured, the admin route that
+ * makes it fail or recover.
  */
-export async function registerPlaygroundRoutes(
-  app: FastifyInstance,
-  options: PlaygroundOptions,
-): Promise<void> {
-  const { catalog, costCalculator } = options;
-  const publicDir = options.publicDir ?? new URL('../../public/', import.meta.url);
+export const playgroundRoutes: FastifyPluginAsync = async (app) => {
+  const { catalog, gatewayConfig } = app;
+  const { costCalculator } = app.metrics;
 
   for (const entry of FILES) {
-    const body = await readFile(new URL(entry.file, publicDir));
+    const body = await readFile(new URL(entry.file, PUBLIC_DIR));
     app.get(
       entry.path,
       { config: { auth: 'public' }, schema: { querystring: emptyQuery } },
@@ -103,6 +94,11 @@ export async function registerPlaygroundRoutes(
               : null,
           };
         }),
+        assistant: {
+          default_mode: gatewayConfig.assistant.defaultMode,
+          modes: Object.keys(gatewayConfig.assistant.modes),
+        },
+        task_types: gatewayConfig.taskTypes.allow,
       };
     },
   );
@@ -130,4 +126,4 @@ export async function registerPlaygroundRoutes(
       return { model: request.params.model, failing: outage.failing };
     },
   );
-}
+};

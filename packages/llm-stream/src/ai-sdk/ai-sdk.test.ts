@@ -65,6 +65,20 @@ function failing(modelId: string, statusCode: number, calls: { count: number }) 
   });
 }
 
+/** Streams 'Hi' through `model` without retries, keeping what the AI SDK reports to `onError`. */
+function streamCollectingErrors(model: Parameters<typeof streamText>[0]['model']) {
+  const errors: unknown[] = [];
+  const result = streamText({
+    model,
+    prompt: 'Hi',
+    maxRetries: 0,
+    onError: ({ error }) => {
+      errors.push(error);
+    },
+  });
+  return { result, errors };
+}
+
 describe('aiSdkSource', () => {
   it('maps an AI SDK stream to typed parts: reasoning, tool input deltas, the call, usage and finish', async () => {
     const model = streamingModel(
@@ -195,15 +209,7 @@ describe('breakwaterMiddleware with wrapLanguageModel', () => {
       model: failing('primary', 400, calls),
       middleware: breakwaterMiddleware({ fallbacks: [fallback] }),
     });
-    const errors: unknown[] = [];
-    const result = streamText({
-      model,
-      prompt: 'Hi',
-      maxRetries: 0,
-      onError: ({ error }) => {
-        errors.push(error);
-      },
-    });
+    const { result, errors } = streamCollectingErrors(model);
     await result.consumeStream();
     expect(errors).toMatchObject([{ name: 'StreamError', code: 'INVALID_REQUEST' }]);
     expect(calls.count).toBe(1);
@@ -270,15 +276,7 @@ describe('breakwaterMiddleware with wrapLanguageModel', () => {
       model: stalling,
       middleware: breakwaterMiddleware({ manager, idleTimeoutMs: 100 }),
     });
-    const errors: unknown[] = [];
-    const result = streamText({
-      model,
-      prompt: 'Hi',
-      maxRetries: 0,
-      onError: ({ error }) => {
-        errors.push(error);
-      },
-    });
+    const { result, errors } = streamCollectingErrors(model);
     let text = '';
     for await (const delta of result.textStream) text += delta;
     expect(text).toBe('Half an ans');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
+import { raceAbort } from '../race-abort.js';
 import { boundedCall } from './bounded-call.js';
 import type {
   ConcurrencyDecision,
@@ -102,25 +103,6 @@ function nonNegative(name: string, value: number): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS))
     throw new RangeError(`${name} must be a number from 0 to ${MAX_TIMER_MS}, got ${value}`);
   return value;
-}
-
-/** Resolves like `promise`, or rejects with the signal's reason once it aborts; removes its listener. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
@@ -234,7 +216,7 @@ class ConcurrencyLimiterImpl
     const attempt = this.#storeAcquire(key, leaseId, limit);
     let reply: ConcurrencyAcquireReply;
     try {
-      reply = await raceAbort(attempt, signal);
+      reply = await (signal === undefined ? attempt : raceAbort(attempt, signal));
     } catch (error) {
       this.#discard(key, leaseId, attempt);
       if (signal?.aborted && error === signal.reason) {

@@ -1,8 +1,8 @@
 import { type RedisServerHandle, startRedisServer, useRedis } from '@breakwater/testing';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStoreTimeoutError } from '../store-timeout-error.js';
-import { runAbortCycles } from './__fixtures__/abort-cycles.js';
+import { expectNoLeakedSlots } from './__fixtures__/abort-cycles.js';
 import { describeConcurrencyStoreContract } from './__fixtures__/concurrency-store-contract.js';
 import { createConcurrencyLimiter } from './concurrency-limiter.js';
 import { ACQUIRE_SCRIPT } from './concurrency-scripts.js';
@@ -50,29 +50,8 @@ describe('RedisConcurrencyStore', () => {
       client: redis.client,
       prefix: `${redis.prefix}cc`,
     });
-    const limiter = createConcurrencyLimiter({
-      store,
-      limit: 8,
-      maxQueue: 64,
-      maxWaitMs: 60_000,
-      storeTimeoutMs: 10_000,
-      failMode: 'closed',
-    });
-    const result = await runAbortCycles({
-      limiter,
-      key: 'shared',
-      workers: 50,
-      cycles: 2_000,
-      seed: 29,
-    });
-    expect(result.acquired + result.aborts).toBe(100_000);
-    expect(result.aborts).toBeGreaterThan(10_000);
-    expect(result.maxInFlight).toBeLessThanOrEqual(8);
-    expect(result.released).toBe(result.acquired);
-    // Slots taken by calls that aborted mid-answer are given back once the answer lands.
-    await vi.waitFor(async () => expect(await store.inFlight('shared')).toBe(0));
+    await expectNoLeakedSlots(store, { cycles: 2_000, seed: 29 });
     expect(await redis.client.exists(store.keyOf('shared'))).toBe(0);
-    expect(limiter.held).toBe(0);
   }, 120_000);
 
   it('rejects bad options with precise messages', () => {

@@ -28,6 +28,9 @@ interface StreamingServer {
 type Options = RateLimitMiddlewareOptions<unknown>;
 type Start = (options: Options) => Promise<StreamingServer>;
 
+/** Slots free on socket close; a loaded machine can take seconds to get there. */
+const WAIT = { timeout: 10_000 };
+
 function gates() {
   const waiting: Array<() => void> = [];
   return {
@@ -36,6 +39,21 @@ function gates() {
     get open() {
       return waiting.length;
     },
+  };
+}
+
+function streamingServer(
+  url: string,
+  gate: ReturnType<typeof gates>,
+  closeServer: () => Promise<void>,
+): StreamingServer {
+  return {
+    url,
+    finish: gate.finish,
+    get open() {
+      return gate.open;
+    },
+    close: closeServer,
   };
 }
 
@@ -55,14 +73,7 @@ const startNode: Start = async (options) => {
     else response.end('quick\n');
   });
   const url = await listen(server);
-  return {
-    url,
-    finish: gate.finish,
-    get open() {
-      return gate.open;
-    },
-    close: () => close(server),
-  };
+  return streamingServer(url, gate, () => close(server));
 };
 
 const startExpress: Start = async (options) => {
@@ -73,14 +84,7 @@ const startExpress: Start = async (options) => {
   app.get('/quick', (_request, response) => response.send('quick\n'));
   const server = createServer(app);
   const url = await listen(server);
-  return {
-    url,
-    finish: gate.finish,
-    get open() {
-      return gate.open;
-    },
-    close: () => close(server),
-  };
+  return streamingServer(url, gate, () => close(server));
 };
 
 const startFastify: Start = async (options) => {
@@ -97,14 +101,7 @@ const startFastify: Start = async (options) => {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    finish: gate.finish,
-    get open() {
-      return gate.open;
-    },
-    close: () => app.close(),
-  };
+  return streamingServer(`http://127.0.0.1:${address.port}`, gate, () => app.close());
 };
 
 const startHono: Start = async (options) => {
@@ -125,14 +122,7 @@ const startHono: Start = async (options) => {
       resolve(info.port),
     ) as Server;
   });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    finish: gate.finish,
-    get open() {
-      return gate.open;
-    },
-    close: () => close(server as Server),
-  };
+  return streamingServer(`http://127.0.0.1:${port}`, gate, () => close(server as Server));
 };
 
 /** FREE allows 2 requests in flight per key. */
@@ -204,11 +194,11 @@ describe.each([
     // The stream ends: its slot comes back.
     server.finish();
     await first.response.text();
-    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1));
+    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1), WAIT);
     const passed = await fetch(`${server.url}/quick`);
     expect(passed.status).toBe(200);
     await passed.text();
-    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1));
+    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1), WAIT);
   });
 
   it('frees the slot of a client that disconnects mid-stream', async () => {
@@ -218,7 +208,7 @@ describe.each([
     await openStream(server.url);
     expect(await concurrency.inFlight('user:1')).toBe(2);
     first.controller.abort();
-    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1));
+    await vi.waitFor(async () => expect(await concurrency.inFlight('user:1')).toBe(1), WAIT);
     expect((await fetch(`${server.url}/quick`)).status).toBe(200);
   });
 
@@ -228,7 +218,7 @@ describe.each([
     await openStream(server.url);
     await openStream(server.url);
     const waiting = fetch(`${server.url}/quick`);
-    await vi.waitFor(() => expect(concurrency.queued('user:1')).toBe(1));
+    await vi.waitFor(() => expect(concurrency.queued('user:1')).toBe(1), WAIT);
     server.finish();
     const response = await waiting;
     expect(response.status).toBe(200);

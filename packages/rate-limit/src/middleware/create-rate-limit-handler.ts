@@ -141,13 +141,7 @@ export function createRateLimitHandler<Request>(
     if (slot.kind === 'failed') {
       options.onError?.(slot.error, request);
       if (failOpen) return { action: 'continue', headers, decision };
-      const body = createTemporaryReducedCapacityProblem();
-      return {
-        action: 'respond',
-        status: body.status,
-        headers: { 'Content-Type': PROBLEM_JSON },
-        body,
-      };
+      return storeUnavailableResponse();
     }
     if (slot.kind === 'granted') {
       if (headerOptions.standardHeaders) addConcurrencyHeaders(headers, limit, slot.inFlight);
@@ -194,13 +188,7 @@ export function createRateLimitHandler<Request>(
 
     if (decision === undefined) {
       if (failOpen) return SKIPPED;
-      const body = createTemporaryReducedCapacityProblem();
-      return {
-        action: 'respond',
-        status: body.status,
-        headers: { 'Content-Type': PROBLEM_JSON },
-        body,
-      };
+      return storeUnavailableResponse();
     }
 
     const headers = formatResolvedHeaders(decision, headerOptions);
@@ -220,6 +208,17 @@ export function createRateLimitHandler<Request>(
     if (body.status === 503 && decision.retryAfterMs <= 0) delete headers['Retry-After'];
     headers['Content-Type'] = PROBLEM_JSON;
     return { action: 'respond', status: body.status, headers, body, decision };
+  };
+}
+
+/** The 503 problem+json sent, fail-closed, when a store could not answer. */
+function storeUnavailableResponse(): RateLimitRespond {
+  const body = createTemporaryReducedCapacityProblem();
+  return {
+    action: 'respond',
+    status: body.status,
+    headers: { 'Content-Type': PROBLEM_JSON },
+    body,
   };
 }
 

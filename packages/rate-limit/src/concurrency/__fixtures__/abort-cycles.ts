@@ -1,4 +1,6 @@
-import type { ConcurrencyLimiter } from '../concurrency-limiter.js';
+import { expect, vi } from 'vitest';
+import { type ConcurrencyLimiter, createConcurrencyLimiter } from '../concurrency-limiter.js';
+import type { ConcurrencyStore } from '../concurrency-store.js';
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
 export function seededRandom(seed: number): () => number {
@@ -84,4 +86,41 @@ export async function runAbortCycles(options: {
     limiter.off('released', countReleased);
   }
   return { acquired, released, aborts, maxInFlight };
+}
+
+const LEAK_CHECK_WORKERS = 50;
+const LEAK_CHECK_LIMIT = 8;
+
+/**
+ * The leak check of a shared store: {@link runAbortCycles} with 50 workers on key `shared`
+ * through a fail-closed limiter of 8 slots over `store`. Every call is either granted or
+ * aborted (and more than a tenth abort), no more than 8 are held at once, every grant is
+ * released, and the store counts no slot once the answers of aborted calls have landed.
+ */
+export async function expectNoLeakedSlots(
+  store: ConcurrencyStore,
+  run: { cycles: number; seed: number },
+): Promise<void> {
+  const limiter = createConcurrencyLimiter({
+    store,
+    limit: LEAK_CHECK_LIMIT,
+    maxQueue: 64,
+    maxWaitMs: 60_000,
+    storeTimeoutMs: 10_000,
+    failMode: 'closed',
+  });
+  const result = await runAbortCycles({
+    limiter,
+    key: 'shared',
+    workers: LEAK_CHECK_WORKERS,
+    ...run,
+  });
+  const calls = LEAK_CHECK_WORKERS * run.cycles;
+  expect(result.acquired + result.aborts).toBe(calls);
+  expect(result.aborts).toBeGreaterThan(calls / 10);
+  expect(result.maxInFlight).toBeLessThanOrEqual(LEAK_CHECK_LIMIT);
+  expect(result.released).toBe(result.acquired);
+  // Slots taken by calls that aborted mid-answer are given back once the answer lands.
+  await vi.waitFor(async () => expect(await store.inFlight('shared')).toBe(0));
+  expect(limiter.held).toBe(0);
 }
