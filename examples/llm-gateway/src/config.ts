@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { ModelPrice } from '@breakwater/metrics';
 import type { TaskTypeConfig } from './task-type.js';
 
 /**
@@ -177,6 +178,13 @@ export interface GatewayConfig {
   readonly maxAnonymousClients: number;
   /** Trust X-Forwarded-For for the client address (only behind a proxy you run). @default false */
   readonly trustProxy: boolean;
+  /**
+   * Prices (US dollars per token) of upstream model ids that the built-in price table lacks
+   * (a self-hosted model, a new release), keyed by upstream id; they override the table. The
+   * mock models are priced already. An unpriced model's requests are counted apart, with a
+   * warning once per model. @default {}
+   */
+  readonly prices: Readonly<Record<string, ModelPrice>>;
   /** Fastify logger: on (JSON lines on stdout), off, or on with lines written to `destination`. @default true */
   readonly logger: boolean | { readonly destination: { write(line: string): void } };
   /** Environment the provider keys and base URLs are read from. @default process.env */
@@ -247,6 +255,7 @@ export function resolveConfig(input: Partial<GatewayConfig> = {}): GatewayConfig
     failover: input.failover ?? true,
     apiKeys: input.apiKeys ?? [],
     requireApiKey: input.requireApiKey ?? false,
+    prices: input.prices ?? {},
     adminToken: input.adminToken,
     redisUrl: input.redisUrl,
     redisTimeoutMs: input.redisTimeoutMs ?? 250,

@@ -132,7 +132,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
       .map((model) => [model.upstreamModel, MOCK_PRICE]),
   );
   const metrics = createMetrics({
-    costCalculator: createCostCalculator({ prices: mockPrices }),
+    costCalculator: createCostCalculator({ prices: { ...mockPrices, ...config.prices } }),
     allowModels: catalog.models.map((model) => model.upstreamModel),
   });
   collectDefaultMetrics({ register: metrics.registry });

@@ -2,7 +2,7 @@ import { useFakeLlmServer } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { defaultAssistant } from '../src/config.js';
-import { openSocket, useGateway } from './helpers.js';
+import { openSocket, testPrices, useGateway } from './helpers.js';
 
 const apiKey = 'sk-olga';
 const logLines: string[] = [];
@@ -37,6 +37,7 @@ describe("the original design's assistant protocol over /ws/assistant", () => {
     apiKeys: [{ key: apiKey, userId: 'olga', tier: 'PRO' }],
     allowedOrigins: ['https://app.example.com'],
     logger: { destination: { write: (line: string) => void logLines.push(line) } },
+    prices: testPrices({ gpt: 'openai' }),
     models: [
       {
         name: 'gpt',

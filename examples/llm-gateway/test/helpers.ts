@@ -12,6 +12,22 @@ export const fastMock = (name: string, extra: Record<string, unknown> = {}) =>
   }) as const;
 
 /**
+ * Made-up prices for test models, upstream id → provider (`gen_ai.provider.name`), for the
+ * `prices` option: made-up ids are then priced, so no request is counted (and warned about)
+ * as unpriced.
+ */
+export function testPrices(
+  providers: Readonly<Record<string, string>>,
+): NonNullable<Partial<GatewayConfig>['prices']> {
+  return Object.fromEntries(
+    Object.entries(providers).map(([model, provider]) => [
+      model,
+      { provider, inputPerToken: 1e-6, outputPerToken: 2e-6 },
+    ]),
+  );
+}
+
+/**
  * Starts a gateway on 127.0.0.1:0 for the file and stops it afterwards. Pass a function when
  * the config depends on something another hook starts first (a fake upstream's URL).
  */

@@ -8,7 +8,7 @@ import {
   createOpenAICompatibleClient,
   OpenAICompatibleError,
 } from '../src/openai-compatible-client.js';
-import { eventually, postJson, readSse, useGateway } from './helpers.js';
+import { eventually, postJson, readSse, testPrices, useGateway } from './helpers.js';
 
 const auth = { authorization: 'Bearer sk-ivan' };
 
@@ -18,6 +18,7 @@ describe('the openai-compatible provider (lean client, no SDK) against an OpenAI
     apiKeys: [{ key: 'sk-ivan', userId: 'ivan', tier: 'ENTERPRISE' }],
     cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
     retry: false,
+    prices: testPrices({ 'llama-3.1-8b': 'openai' }),
     models: [
       {
         name: 'local-llama',

@@ -1,7 +1,7 @@
 import { useFakeLlmServer } from '@breakwater/testing';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { useGateway } from './helpers.js';
+import { testPrices, useGateway } from './helpers.js';
 
 const weatherParameters = {
   type: 'object',
@@ -54,6 +54,12 @@ describe('OpenAI fidelity: request fields, models, errors and the response cache
       { key: 'sk-pia', userId: 'pia', tier: 'PRO' },
       { key: 'sk-quinn', userId: 'quinn', tier: 'PRO' },
     ],
+    prices: testPrices({
+      gpt: 'openai',
+      compatible: 'openai',
+      claude: 'anthropic',
+      gemini: 'gcp.gemini',
+    }),
     models: [
       { name: 'gpt', provider: 'openai', apiKeyEnv: 'UP_KEY', baseUrlEnv: 'OPENAI_URL' },
       {

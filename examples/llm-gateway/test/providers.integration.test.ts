@@ -1,7 +1,7 @@
 import { DEFAULT_CHUNKS, useFakeLlmServer } from '@breakwater/testing';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { eventually, postJson, readSse, useGateway } from './helpers.js';
+import { eventually, postJson, readSse, testPrices, useGateway } from './helpers.js';
 
 const auth = { authorization: 'Bearer sk-ivan' };
 
@@ -11,6 +11,7 @@ describe('real provider SDKs behind the gateway (against a local server speaking
     apiKeys: [{ key: 'sk-ivan', userId: 'ivan', tier: 'ENTERPRISE' }],
     cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
     retry: false,
+    prices: testPrices({ 'claude-sonnet-5-5': 'anthropic', 'gemini-pro-latest': 'gcp.gemini' }),
     models: [
       {
         name: 'gpt-4o',

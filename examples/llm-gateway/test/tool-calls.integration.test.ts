@@ -1,7 +1,7 @@
 import { useFakeLlmServer } from '@breakwater/testing';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { useGateway } from './helpers.js';
+import { testPrices, useGateway } from './helpers.js';
 
 const tools: OpenAI.ChatCompletionFunctionTool[] = [
   {
@@ -47,6 +47,12 @@ describe('tool calls and reasoning come back in OpenAI chunk shapes, from every 
     cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
     retry: false,
     failover: false,
+    prices: testPrices({
+      gpt: 'openai',
+      compatible: 'openai',
+      claude: 'anthropic',
+      gemini: 'gcp.gemini',
+    }),
     models: [
       { name: 'gpt', provider: 'openai', apiKeyEnv: 'UP_KEY', baseUrlEnv: 'OPENAI_URL' },
       {
