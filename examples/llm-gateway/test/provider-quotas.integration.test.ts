@@ -1,7 +1,7 @@
 import { type FakeLlmScenario, useFakeLlmServer } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../src/config.js';
-import { fastMock, postJson, useGateway } from './helpers.js';
+import { fastMock, postJson, testPrices, useGateway } from './helpers.js';
 
 const auth = { authorization: 'Bearer sk-olga' };
 
@@ -36,6 +36,7 @@ function quotaGateway(primary: Omit<ModelConfig, 'name'>, failover: boolean) {
     cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
     retry: false,
     failover,
+    prices: testPrices({ 'gpt-quota': 'openai' }),
     models: [{ name: 'primary', ...primary }, fastMock('backup')],
     env: { UPSTREAM_KEY: 'test-upstream-key', UPSTREAM_URL: upstream.openaiBaseURL },
   }));
