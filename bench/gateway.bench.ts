@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../packages/testing/src/free-port.js';
 import { startFakeOpenAIServer } from './lib/fake-openai-upstream.js';
-import { formatOps, formatRatio, markdownTable } from './lib/measure.js';
+import { formatOps, formatRatio, installedVersion, markdownTable } from './lib/measure.js';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -122,11 +122,6 @@ async function sequential(
   const at = (quantile: number) =>
     times[Math.min(times.length - 1, Math.floor(quantile * times.length))]!;
   return { p50: at(0.5), p99: at(0.99), failures };
-}
-
-function portkeyVersion(): string {
-  const file = new URL('./node_modules/@portkey-ai/gateway/package.json', import.meta.url);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
@@ -556,7 +551,7 @@ export default async function gatewayBench(): Promise<string> {
       '',
       ...goals,
       '',
-      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, a ${WARMUP_S} s warm-up per path, then best of ${ROUNDS} interleaved ${DURATION_S} s runs per path for req/s; CPU / request is the serving process's own user + system CPU time over a run divided by the requests it answered (lowest of the rounds), the figure least disturbed by other load on the machine; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream, logging off), once with the upstream declared as provider \`openai\` (the official openai SDK over a keep-alive node:http transport) and once as provider \`openai-compatible\` (a lean streaming client, no SDK); each server runs in its own process. Portkey ${portkeyVersion()} runs its published bin in front of the same upstream. The floor proxy forwards the client's body unchanged and pipes the answer back.`,
+      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, a ${WARMUP_S} s warm-up per path, then best of ${ROUNDS} interleaved ${DURATION_S} s runs per path for req/s; CPU / request is the serving process's own user + system CPU time over a run divided by the requests it answered (lowest of the rounds), the figure least disturbed by other load on the machine; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream, logging off), once with the upstream declared as provider \`openai\` (the official openai SDK over a keep-alive node:http transport) and once as provider \`openai-compatible\` (a lean streaming client, no SDK); each server runs in its own process. Portkey ${installedVersion('@portkey-ai/gateway')} runs its published bin in front of the same upstream. The floor proxy forwards the client's body unchanged and pipes the answer back.`,
       ...Object.entries(failed).map(
         ([name, outcome]) =>
           `- ${name}: ${outcome} on every request in this environment (Node.js ${process.version}), so it has no numbers.`,

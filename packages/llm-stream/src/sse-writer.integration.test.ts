@@ -19,6 +19,7 @@ import {
   startHttpUpstream,
 } from './__fixtures__/http-upstream.js';
 import { nextEnd, stalled } from './__fixtures__/waits.js';
+import { iterableSource } from './adapters/iterable-source.js';
 import type { ManagedStream } from './managed-stream.js';
 import { pipeSse, toSseResponse } from './sse-writer.js';
 import type { StreamCancelledEvent } from './stream-event.js';
@@ -124,6 +125,39 @@ describe('pipeSse over node:http', () => {
     expect(end.type).toBe('complete');
     expect(await up.responses[0]!.closedEarly).toBe(false);
     expect(up.responses[0]!.piecesSent).toBe(30);
+  });
+
+  it('coalesces the writes of one tick: headers with the first event, a burst of events in one write', async () => {
+    const words = Array.from({ length: 20 }, (_, index) => ({
+      type: 'text' as const,
+      text: `word${index} `,
+    }));
+    const source = iterableSource(() => [...words, { type: 'finish' as const, reason: 'stop' }], {
+      provider: 'test',
+      model: 'burst',
+    });
+    let batches = 0;
+    const url = await sseServer((_request, response) => {
+      // Each call of a socket's _write or _writev is one system call's worth of bytes.
+      const socket = response.socket!;
+      const write = socket._write.bind(socket);
+      const writev = socket._writev!.bind(socket);
+      socket._write = (...args) => {
+        batches++;
+        write(...args);
+      };
+      socket._writev = (...args) => {
+        batches++;
+        writev(...args);
+      };
+      void pipeSse(createStreamManager().stream(source, { buffer: false }), response);
+    });
+    const { events } = await readSse((await fetch(url)).body!);
+    expect(events.filter((event) => event.event === 'chunk')).toHaveLength(20);
+    expect(events.at(-1)?.event).toBe('complete');
+    // The headers and `start` leave together when the handler returns (no write of the headers
+    // alone); the burst the source then yields (20 chunks, complete, the end of the body) in one.
+    expect(batches).toBe(2);
   });
 
   it('sends heartbeat comments while the upstream is silent', async () => {

@@ -46,6 +46,9 @@ export interface SseNodeResponse {
   flushHeaders?(): void;
   /** Set by compression middleware: pushes compressed bytes out now. */
   flush?(): void;
+  /** Holds writes in memory until `uncork()`, so they leave in one system call. */
+  cork?(): void;
+  uncork?(): void;
 }
 
 /** A Fastify reply: the writer hijacks it and writes to `reply.raw`. */
@@ -137,6 +140,24 @@ export async function pipeSse(
         resolve();
       };
     });
+  // What is written before the next tick (the headers with the first event, the events of one
+  // upstream read) leaves in one system call: the response is corked at the first write and
+  // uncorked on the next tick. A paced stream still sends each event as it comes; a burst costs
+  // one write instead of one per event, and the headers no longer cost one of their own.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    response.uncork?.();
+    response.flush?.();
+  };
+  const write = (text: string): boolean => {
+    if (!corked && response.cork !== undefined) {
+      corked = true;
+      response.cork();
+      process.nextTick(uncork);
+    }
+    return response.write(text);
+  };
   response.on('close', onClose);
   response.on('drain', onDrain);
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -150,14 +171,15 @@ export async function pipeSse(
         if (isHttp2 && name === 'connection') continue;
         response.setHeader(name, value);
       }
-      response.flushHeaders?.();
+      if (response.cork === undefined) response.flushHeaders?.();
+      // Corked, the headers go out with the first event written in this turn, or alone at its end.
+      else write('');
     }
     if (heartbeatMs > 0) {
       heartbeat = setInterval(() => {
         // A ping is only useful on an idle, writable connection; under backpressure it would queue.
         if (!gone && wakeWriter === null && !response.writableEnded) {
-          response.write(heartbeatComment);
-          response.flush?.();
+          write(heartbeatComment);
         }
       }, heartbeatMs);
       heartbeat.unref?.();
@@ -168,8 +190,7 @@ export async function pipeSse(
       if (gone) return;
       const text = encode(event, options.serialize);
       if (text === null) return;
-      const writable = response.write(text);
-      response.flush?.();
+      const writable = write(text);
       return writable ? undefined : waitForDrain();
     });
   } finally {
