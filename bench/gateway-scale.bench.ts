@@ -13,12 +13,13 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cpuOf } from './lib/bench-processes.js';
 import { formatRatio, markdownTable } from './lib/measure.js';
 import { startPacedUpstream } from './lib/paced-upstream.js';
 import { runSseLoad, type SseLoadResult } from './lib/sse-load.js';
@@ -37,7 +38,6 @@ const tokensPerStream = Math.round(settings.tokensPerSecond * settings.streamSec
 const thisFile = fileURLToPath(import.meta.url);
 const gatewayDir = fileURLToPath(new URL('../examples/llm-gateway/', import.meta.url));
 /** USER_HZ of Linux's /proc accounting, 100 on every mainstream build. */
-const CLOCK_TICKS_PER_SECOND = 100;
 const API_KEY = 'sk-scale-bench';
 
 // Answers `heap` over IPC with the heap in use after a full collection (needs --expose-gc),
@@ -62,13 +62,6 @@ function spawnNode(args: string[], options: { cwd?: string; env?: NodeJS.Process
 function hardFdLimit(): number {
   const limit = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
   return limit === 'unlimited' ? Number.POSITIVE_INFINITY : Number(limit);
-}
-
-/** CPU time (user + system, µs) a process has used so far, from /proc (Linux). */
-function cpuOf(child: ChildProcess): number {
-  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Waits for a line of the child's stdout that `pattern` matches; resolves with its first group. */

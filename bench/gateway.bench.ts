@@ -4,16 +4,16 @@
  * loopback, against calling that upstream directly and against the Portkey open-source gateway
  * in front of the same upstream. Run with `cd bench && BENCH=gateway npx tsx run-all.ts`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../packages/testing/src/free-port.js';
+import { cpuOf, startPortkey, startPrinting } from './lib/bench-processes.js';
 import { startFakeOpenAIServer } from './lib/fake-openai-upstream.js';
+import { startFloorProxy, startRewritingProxy } from './lib/floor-proxies.js';
 import { formatOps, formatRatio, installedVersion, markdownTable } from './lib/measure.js';
 
 interface AutocannonResult {
@@ -40,7 +40,6 @@ const DURATION_S = 1.5;
 const ROUNDS = 2;
 const WARMUP_S = 2;
 /** USER_HZ of Linux's /proc accounting, 100 on every mainstream build. */
-const CLOCK_TICKS_PER_SECOND = 100;
 const LATENCY_SAMPLES = 600;
 const TTFT_SAMPLES = 50;
 
@@ -52,18 +51,6 @@ interface Target {
   readonly model: string;
   /** The process serving it, asked for its CPU time around each load run. */
   readonly process?: ChildProcess;
-}
-
-/** CPU time (user + system, µs) a process has used so far, from /proc (Linux); NaN elsewhere. */
-function cpuOf(child: ChildProcess): number {
-  try {
-    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 const body = (stream: boolean, model = 'gpt-4o') =>
@@ -124,74 +111,9 @@ async function sequential(
   return { p50: at(0.5), p99: at(0.99), failures };
 }
 
-async function startPortkey(): Promise<{ url: string; process: ChildProcess }> {
-  const port = await freePort();
-  const bin = fileURLToPath(
-    new URL('./node_modules/@portkey-ai/gateway/build/start-server.js', import.meta.url),
-  );
-  // Portkey's bin has no host option: this preload binds its server to loopback only.
-  const loopbackOnly = [
-    "import net from 'node:net';",
-    'const listen = net.Server.prototype.listen;',
-    'net.Server.prototype.listen = function (...args) {',
-    "  if (typeof args[0] === 'number' && typeof args[1] !== 'string') args.splice(1, typeof args[1] === 'undefined' ? 1 : 0, '127.0.0.1');",
-    "  else if (typeof args[0] === 'object' && args[0] !== null && !args[0].host) args[0] = { ...args[0], host: '127.0.0.1' };",
-    '  return listen.apply(this, args);',
-    '};',
-  ].join('\n');
-  const child = spawn(
-    process.execPath,
-    [
-      `--import=data:text/javascript,${encodeURIComponent(loopbackOnly)}`,
-      bin,
-      `--port=${port}`,
-      '--headless',
-    ],
-    { stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const ready = await fetch(url).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return { url, process: child };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill();
-  throw new Error('Portkey gateway did not start');
-}
-
-/** Spawns `command` and resolves with the URL it prints on the line starting with `marker`. */
-function startPrinting(
-  command: string,
-  args: readonly string[],
-  env: Record<string, string | undefined>,
-  marker: string,
-  options: { cwd?: string } = {},
-): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-    cwd: options.cwd,
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (piece: string) => {
-      output += piece;
-      const line = output.split('\n').find((candidate) => candidate.startsWith(marker));
-      if (line) resolve({ url: line.slice(marker.length).trim().split(' ')[0]!, process: child });
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`${command} exited with ${code} before listening`)),
-    );
-  });
-}
-
 /** Starts this file in a child process in `role`; resolves with the URL it prints. */
 function startChild(
-  role: 'upstream' | 'floor',
+  role: 'upstream' | 'floor' | 'rewriting',
   env: Record<string, string>,
 ): Promise<{ url: string; process: ChildProcess }> {
   return startPrinting(
@@ -284,49 +206,14 @@ async function startGateway(
   }
 }
 
-/**
- * The floor: the least a Node.js proxy can do per request (node:http in and out, a keep-alive
- * pool, the body forwarded as it came, the answer piped back) with no identity, limits,
- * breaker, stream handling or metrics: a practical ceiling for a Node.js gateway here.
- */
-async function startFloorProxy(upstreamUrl: string): Promise<string> {
-  const target = new URL(`${upstreamUrl}/chat/completions`);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const server = createServer((incoming, outgoing) => {
-    const upstream = request(
-      {
-        hostname: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          authorization: 'Bearer sk-upstream',
-          ...(incoming.headers['content-length']
-            ? { 'content-length': incoming.headers['content-length'] }
-            : {}),
-        },
-      },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, {
-          'content-type': answer.headers['content-type'] ?? 'application/json',
-        });
-        answer.pipe(outgoing);
-      },
-    );
-    upstream.on('error', () => outgoing.destroy());
-    incoming.pipe(upstream);
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 /** Child-process entry points: each server gets its own process (and event loop), like in production. */
 async function runRole(role: string): Promise<void> {
   if (role === 'floor') {
     process.stdout.write(`url=${await startFloorProxy(process.env.UPSTREAM_URL!)}\n`);
+    return;
+  }
+  if (role === 'rewriting') {
+    process.stdout.write(`url=${await startRewritingProxy(process.env.UPSTREAM_URL!)}\n`);
     return;
   }
   if (role === 'upstream') {
@@ -353,12 +240,15 @@ export default async function gatewayBench(): Promise<string> {
   const portkey = await startPortkey();
   const floorChild = await startChild('floor', { UPSTREAM_URL: upstreamChild.url });
   const pacedFloorChild = await startChild('floor', { UPSTREAM_URL: pacedChild.url });
+  const rewritingChild = await startChild('rewriting', { UPSTREAM_URL: upstreamChild.url });
+  const pacedRewritingChild = await startChild('rewriting', { UPSTREAM_URL: pacedChild.url });
 
   const auth = { authorization: 'Bearer sk-bench' };
   const SDK = 'breakwater, openai SDK';
   const COMPATIBLE = 'breakwater, openai-compatible';
   const FLOOR = 'floor: bare node:http proxy';
-  const names = ['direct', FLOOR, SDK, COMPATIBLE, 'portkey'];
+  const REWRITING = 'rewriting floor: parses and re-encodes, no features';
+  const names = ['direct', FLOOR, REWRITING, SDK, COMPATIBLE, 'portkey'];
   /** The four paths; `paced` picks the upstream that spaces its chunks 1 ms apart (TTFT). */
   const targets = (paced: boolean): Target[] => {
     const upstream = paced ? pacedChild : upstreamChild;
@@ -377,6 +267,13 @@ export default async function gatewayBench(): Promise<string> {
         headers: auth,
         model: 'gpt-4o',
         process: (paced ? pacedFloorChild : floorChild).process,
+      },
+      {
+        name: REWRITING,
+        url: `${(paced ? pacedRewritingChild : rewritingChild).url}/v1/chat/completions`,
+        headers: auth,
+        model: 'gpt-4o',
+        process: (paced ? pacedRewritingChild : rewritingChild).process,
       },
       {
         name: SDK,
@@ -521,11 +418,48 @@ export default async function gatewayBench(): Promise<string> {
     const added = (name: string) =>
       (summary[`${name} non-streaming`]?.p50 ?? Number.NaN) - summary['direct non-streaming']!.p50;
     const cpuOfPath = (name: string) => summary[`${name} non-streaming`]?.cpuUs ?? Number.NaN;
+    const cpuIn = (name: string, mode: string) => summary[`${name} ${mode}`]?.cpuUs ?? Number.NaN;
+    const met = (ok: boolean) => (ok ? 'yes' : 'no');
+    /** The request-level goals of the gateway performance work, as ratios of this run. */
+    const performanceGoals = () => {
+      const lines = ['| Goal | This run | Met |', '| --- | --- | --- |'];
+      for (const mode of ['non-streaming', 'streaming']) {
+        const times = cpuIn(COMPATIBLE, mode) / cpuIn(FLOOR, mode);
+        lines.push(
+          `| lean client CPU per request ≤ 2.5× the floor, ${mode} | ${Math.round(cpuIn(COMPATIBLE, mode))} µs / ${Math.round(cpuIn(FLOOR, mode))} µs = ${formatRatio(times)} | ${met(times <= 2.5)} |`,
+        );
+      }
+      for (const mode of ['non-streaming', 'streaming']) {
+        const times = cpuIn(SDK, mode) / cpuIn(FLOOR, mode);
+        lines.push(
+          `| openai SDK CPU per request ≤ 4× the floor, ${mode} | ${formatRatio(times)} | ${met(times <= 4)} |`,
+        );
+      }
+      const versusPortkey = ratio(COMPATIBLE) / ratio('portkey');
+      lines.push(
+        `| throughput ≥ 5× Portkey's (non-streaming) | lean ${formatRatio(versusPortkey)}, SDK ${formatRatio(ratio(SDK) / ratio('portkey'))} | ${met(versusPortkey >= 5)} |`,
+        `| added p50 ≤ 0.3 ms (non-streaming) | lean ${added(COMPATIBLE).toFixed(2)} ms | ${met(added(COMPATIBLE) <= 0.3)} |`,
+      );
+      const addedTtft = ttft[COMPATIBLE]!.p50 - ttft.direct!.p50;
+      lines.push(
+        `| added time to first token ≤ 0.5 ms at p50 | lean ${addedTtft.toFixed(2)} ms | ${met(addedTtft <= 0.5)} |`,
+        '',
+      );
+      for (const mode of ['non-streaming', 'streaming']) {
+        const rewriting = cpuIn(REWRITING, mode);
+        lines.push(
+          `- ${mode}: reading and rewriting the API alone (the rewriting floor) costs ${Math.round(rewriting)} µs, ${formatRatio(rewriting / cpuIn(FLOOR, mode))} the floor; the gateway's features cost ${Math.round(cpuIn(COMPATIBLE, mode) - rewriting)} µs per request above it with the lean client.`,
+        );
+      }
+      return lines;
+    };
     const goals = [
       ...[SDK, COMPATIBLE].flatMap((name) => [
         `- ${name}: throughput at ${CONNECTIONS} connections ≥ 0.3× direct: ${formatRatio(ratio(name))} (Portkey ${formatRatio(ratio('portkey'))}) — ${ratio(name) >= 0.3 ? 'met' : 'not met'}.`,
         `- ${name}: added latency at p50 < 1 ms (non-streaming): ${added(name).toFixed(2)} ms — ${added(name) < 1 ? 'met' : 'not met'}.`,
       ]),
+      '',
+      ...performanceGoals(),
       '',
       `The floor row is a practical ceiling for a Node.js gateway on this machine: a bare node:http proxy with no features reaches ${formatRatio(ratio(FLOOR))} at ${Math.round(cpuOfPath(FLOOR))} µs of CPU per request. Three processes (load generator, proxy, upstream) share ${availableParallelism()} cores, so the proxy's CPU per request sets the throughput: ${formatRatio(0.3)} direct needs a full gateway within about ${Math.round((cpuOfPath(FLOOR) * ratio(FLOOR)) / 0.3)} µs per request, ${formatRatio(cpuOfPath(COMPATIBLE) / cpuOfPath(FLOOR))} the floor's cost for the lean provider here.`,
     ];
@@ -551,7 +485,7 @@ export default async function gatewayBench(): Promise<string> {
       '',
       ...goals,
       '',
-      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, a ${WARMUP_S} s warm-up per path, then best of ${ROUNDS} interleaved ${DURATION_S} s runs per path for req/s; CPU / request is the serving process's own user + system CPU time over a run divided by the requests it answered (lowest of the rounds), the figure least disturbed by other load on the machine; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream, logging off), once with the upstream declared as provider \`openai\` (the official openai SDK over a keep-alive node:http transport) and once as provider \`openai-compatible\` (a lean streaming client, no SDK); each server runs in its own process. Portkey ${installedVersion('@portkey-ai/gateway')} runs its published bin in front of the same upstream. The floor proxy forwards the client's body unchanged and pipes the answer back.`,
+      `Method: an OpenAI-compatible upstream on loopback answering 20 words (with a final usage chunk when streaming); autocannon, ${CONNECTIONS} connections, a ${WARMUP_S} s warm-up per path, then best of ${ROUNDS} interleaved ${DURATION_S} s runs per path for req/s; CPU / request is the serving process's own user + system CPU time over a run divided by the requests it answered (lowest of the rounds), the figure least disturbed by other load on the machine; ${LATENCY_SAMPLES} sequential keep-alive requests for latency and ${TTFT_SAMPLES} for time to first token. Breakwater runs its full stack (API key, rate limit and token reservation in memory, breaker, llm-stream, metrics; response cache off so every request reaches the upstream, logging off), once with the upstream declared as provider \`openai\` (the official openai SDK over a keep-alive node:http transport) and once as provider \`openai-compatible\` (a lean streaming client, no SDK); each server runs in its own process. Portkey ${installedVersion('@portkey-ai/gateway')} runs its published bin in front of the same upstream. The floor proxy forwards the client's body unchanged and pipes the answer back; the rewriting floor parses the client's JSON, sends a request of its own, parses the answer (every SSE frame's JSON when streaming) and writes a new body or new frames, with no other feature and no framework.`,
       ...Object.entries(failed).map(
         ([name, outcome]) =>
           `- ${name}: ${outcome} on every request in this environment (Node.js ${process.version}), so it has no numbers.`,
@@ -561,6 +495,8 @@ export default async function gatewayBench(): Promise<string> {
     for (const child of [
       floorChild.process,
       pacedFloorChild.process,
+      rewritingChild.process,
+      pacedRewritingChild.process,
       portkey.process,
       gatewayChild.process,
       upstreamChild.process,
