@@ -93,11 +93,14 @@ export interface ChatPipeline {
 /** Builds the request path shared by every chat endpoint. */
 export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
   const { config, catalog } = deps;
-  // One listener for all streams: answers are gathered for the cache by stream id.
+  // One listener for all streams: answers are gathered for the cache by stream id (without a
+  // cache there is nothing to gather, and no listener runs per chunk).
   const answers = new Map<string, string[]>();
-  deps.streams.on('chunk', (event) => {
-    answers.get(event.stream_id)?.push(event.content);
-  });
+  if (deps.cache !== undefined) {
+    deps.streams.on('chunk', (event) => {
+      answers.get(event.stream_id)?.push(event.content);
+    });
+  }
 
   async function lookup(
     key: string,

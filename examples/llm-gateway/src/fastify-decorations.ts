@@ -61,8 +61,6 @@ declare module 'fastify' {
     readonly taskTypes: TaskTypeLabels;
     /** Open assistant WebSockets, closed on shutdown. */
     readonly assistantSockets: Set<ClosableSocket>;
-    /** Stream id → user id of its owner, for cancel and listing. */
-    readonly streamOwners: Map<string, string>;
     /** The tier of a user id: from the API keys, FREE for anonymous and unknown users. */
     tierOf(userId: string): string;
   }

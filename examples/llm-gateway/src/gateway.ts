@@ -79,8 +79,6 @@ export interface Gateway {
   readonly sockets: Set<ClosableSocket>;
   /** The tier of a user id: from the API keys, FREE for anonymous and unknown users. */
   tierOf(userId: string): string;
-  /** Stream id → user id of its owner, for cancel and listing. */
-  readonly streamOwners: Map<string, string>;
   /** Starts listening; resolves with the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Graceful shutdown: stop accepting, cancel open streams (clients get a cancelled event), flush, close. */
@@ -226,16 +224,6 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   });
 
   const sockets = new Set<ClosableSocket>();
-  const streamOwners = new Map<string, string>();
-  for (const manager of [streams, cacheStreams]) {
-    manager.on('start', (event) => {
-      const owner = manager.getStream(event.stream_id)?.info().metadata.user_id;
-      if (typeof owner === 'string') streamOwners.set(event.stream_id, owner);
-    });
-    for (const end of ['complete', 'error', 'cancelled'] as const) {
-      manager.on(end, (event: { stream_id: string }) => streamOwners.delete(event.stream_id));
-    }
-  }
   const tierOf = (userId: string) =>
     config.apiKeys.find((entry) => entry.userId === userId)?.tier ?? ANONYMOUS_TIER;
   const health = createHealthCheck({
@@ -265,7 +253,6 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     .decorate('health', health)
     .decorate('taskTypes', taskTypes)
     .decorate('assistantSockets', sockets)
-    .decorate('streamOwners', streamOwners)
     .decorate('tierOf', tierOf);
 
   const upgraded = new Set<Duplex>();
@@ -291,7 +278,6 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
     redis,
     chat,
     sockets,
-    streamOwners,
     tierOf,
     async listen(port = config.port, host = config.host) {
       return app.listen({ port, host, backlog: LISTEN_BACKLOG });

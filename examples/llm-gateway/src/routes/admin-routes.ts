@@ -131,8 +131,9 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const id = request.params.stream_id;
-      const owner = app.streamOwners.get(id);
       const live = streams.get(id) ?? cacheStreams.get(id);
+      // The owner is read when someone asks to cancel, not recorded for every stream.
+      const owner = live?.metadata.user_id;
       if (!live || (!request.isAdmin && owner !== request.identity?.userId)) {
         return sendProblem(
           reply,
