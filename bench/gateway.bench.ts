@@ -5,35 +5,11 @@
  * in front of the same upstream. Run with `cd bench && BENCH=gateway npx tsx run-all.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cpuOf, startPortkey, startPrinting } from './lib/bench-processes.js';
-import { startFakeOpenAIServer } from './lib/fake-openai-upstream.js';
-import { startFloorProxy, startRewritingProxy } from './lib/floor-proxies.js';
+import { availableParallelism } from 'node:os';
+import { cpuOf, startPortkey } from './lib/bench-processes.js';
+import { autocannon, startGateway, startRole } from './lib/bench-servers.js';
 import { formatOps, formatRatio, installedVersion, markdownTable } from './lib/measure.js';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  method: string;
-  headers: Record<string, string>;
-  body: string;
-}) => Promise<AutocannonResult>;
-
-const require = createRequire(import.meta.url);
-const thisFile = fileURLToPath(import.meta.url);
-const autocannon = require('autocannon') as Autocannon;
 
 const CONNECTIONS = 10;
 const DURATION_S = 1.5;
@@ -111,137 +87,21 @@ async function sequential(
   return { p50: at(0.5), p99: at(0.99), failures };
 }
 
-/** Starts this file in a child process in `role`; resolves with the URL it prints. */
-function startChild(
-  role: 'upstream' | 'floor' | 'rewriting',
-  env: Record<string, string>,
-): Promise<{ url: string; process: ChildProcess }> {
-  return startPrinting(
-    process.execPath,
-    [...process.execArgv, thisFile],
-    { ...env, BREAKWATER_BENCH_ROLE: role },
-    'url=',
-  );
-}
-
-const gatewayProfileArgs = process.env.BENCH_GATEWAY_CPU_PROF
-  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_GATEWAY_CPU_PROF}`]
-  : [];
-
-/** The example gateway's directory; the bench runs its start script, never imports its files. */
-const gatewayDir = fileURLToPath(new URL('../examples/llm-gateway/', import.meta.url));
-
-/** The gateway's configuration for the benchmark: both provider styles, one upstream each way. */
-const gatewayConfig = {
-  logger: false,
-  cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
-  retry: false,
-  failover: false,
-  apiKeys: [{ key: 'sk-bench', userId: 'bench', tier: 'BENCH' }],
-  tiers: { BENCH: { requestsPerMinute: 1e9, tokensPerDay: 1e12 } },
-  // One user drives all the load: its in-flight limit is never reached (the limiter still runs).
-  concurrency: { perUser: 1_000_000, maxWaitMs: 2000 },
-  models: [
-    {
-      name: 'gpt-4o',
-      provider: 'openai',
-      apiKeyEnv: 'OPENAI_API_KEY',
-      baseUrlEnv: 'OPENAI_BASE_URL',
-    },
-    {
-      name: 'gpt-4o-paced',
-      provider: 'openai',
-      upstreamModel: 'gpt-4o',
-      apiKeyEnv: 'OPENAI_API_KEY',
-      baseUrlEnv: 'PACED_BASE_URL',
-    },
-    // The same upstream declared as a generic OpenAI-compatible server (vLLM, Ollama, LiteLLM style).
-    {
-      name: 'compatible',
-      provider: 'openai-compatible',
-      upstreamModel: 'gpt-4o',
-      apiKeyEnv: 'OPENAI_API_KEY',
-      baseUrlEnv: 'OPENAI_BASE_URL',
-    },
-    {
-      name: 'compatible-paced',
-      provider: 'openai-compatible',
-      upstreamModel: 'gpt-4o',
-      apiKeyEnv: 'OPENAI_API_KEY',
-      baseUrlEnv: 'PACED_BASE_URL',
-    },
-  ],
-};
-
-/** Starts the example gateway the way a user does (its `src/main.ts`), on a free port. */
-async function startGateway(
-  upstreamUrl: string,
-  pacedUrl: string,
-): Promise<{ url: string; process: ChildProcess }> {
-  const dir = mkdtempSync(join(tmpdir(), 'breakwater-bench-'));
-  const configFile = join(dir, 'gateway.config.json');
-  writeFileSync(configFile, JSON.stringify(gatewayConfig));
-  try {
-    return await startPrinting(
-      process.execPath,
-      // BENCH_GATEWAY_CPU_PROF=<dir>: the gateway writes a CPU profile there when it exits.
-      [...gatewayProfileArgs, '--import', 'tsx', 'src/main.ts'],
-      {
-        GATEWAY_CONFIG: configFile,
-        // The workspace packages resolve to their sources, as under `pnpm start`.
-        TSX_TSCONFIG_PATH: fileURLToPath(new URL('../tsconfig.json', import.meta.url)),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        OPENAI_API_KEY: 'sk-upstream',
-        OPENAI_BASE_URL: upstreamUrl,
-        PACED_BASE_URL: pacedUrl,
-        REDIS_URL: '',
-        GATEWAY_API_KEYS: '',
-      },
-      'Breakwater LLM gateway on ',
-      { cwd: gatewayDir },
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Child-process entry points: each server gets its own process (and event loop), like in production. */
-async function runRole(role: string): Promise<void> {
-  if (role === 'floor') {
-    process.stdout.write(`url=${await startFloorProxy(process.env.UPSTREAM_URL!)}\n`);
-    return;
-  }
-  if (role === 'rewriting') {
-    process.stdout.write(`url=${await startRewritingProxy(process.env.UPSTREAM_URL!)}\n`);
-    return;
-  }
-  if (role === 'upstream') {
-    const upstream = await startFakeOpenAIServer({
-      words: 20,
-      chunkDelayMs: Number(process.env.CHUNK_DELAY_MS ?? 0),
-    });
-    process.stdout.write(`url=${upstream.baseURL}\n`);
-    return;
-  }
-}
-
-const role = process.env.BREAKWATER_BENCH_ROLE;
-if (role) {
-  // Exit on SIGTERM rather than die of it, so `node --cpu-prof` writes each server's profile.
-  process.once('SIGTERM', () => process.exit(0));
-  await runRole(role);
-}
-
 export default async function gatewayBench(): Promise<string> {
-  const upstreamChild = await startChild('upstream', {});
-  const pacedChild = await startChild('upstream', { CHUNK_DELAY_MS: '1' });
-  const gatewayChild = await startGateway(upstreamChild.url, pacedChild.url);
+  const upstreamChild = await startRole('upstream', {});
+  const pacedChild = await startRole('upstream', { CHUNK_DELAY_MS: '1' });
+  // BENCH_GATEWAY_CPU_PROF=<dir>: the gateway writes a CPU profile there when it exits.
+  const profileDir = process.env.BENCH_GATEWAY_CPU_PROF;
+  const gatewayChild = await startGateway(
+    upstreamChild.url,
+    pacedChild.url,
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
   const portkey = await startPortkey();
-  const floorChild = await startChild('floor', { UPSTREAM_URL: upstreamChild.url });
-  const pacedFloorChild = await startChild('floor', { UPSTREAM_URL: pacedChild.url });
-  const rewritingChild = await startChild('rewriting', { UPSTREAM_URL: upstreamChild.url });
-  const pacedRewritingChild = await startChild('rewriting', { UPSTREAM_URL: pacedChild.url });
+  const floorChild = await startRole('floor', { UPSTREAM_URL: upstreamChild.url });
+  const pacedFloorChild = await startRole('floor', { UPSTREAM_URL: pacedChild.url });
+  const rewritingChild = await startRole('rewriting', { UPSTREAM_URL: upstreamChild.url });
+  const pacedRewritingChild = await startRole('rewriting', { UPSTREAM_URL: pacedChild.url });
 
   const auth = { authorization: 'Bearer sk-bench' };
   const SDK = 'breakwater, openai SDK';

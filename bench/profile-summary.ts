@@ -4,21 +4,7 @@
  * Run: `npx tsx profile-summary.ts <file.cpuprofile> [functions to list]`.
  */
 import { readFileSync } from 'node:fs';
-
-interface ProfileNode {
-  readonly id: number;
-  readonly callFrame: {
-    readonly functionName: string;
-    readonly url: string;
-    readonly lineNumber: number;
-  };
-}
-
-interface Profile {
-  readonly nodes: readonly ProfileNode[];
-  readonly samples: readonly number[];
-  readonly timeDeltas: readonly number[];
-}
+import type { Profile } from './lib/cpu-profile.js';
 
 /** The area a function belongs to, from its script URL. */
 function areaOf(url: string, functionName: string): string {
