@@ -282,31 +282,22 @@ export default async function run(): Promise<string> {
     formatRatio(wallRatio(name)),
     formatRatio(cpuRatio(name)),
   ]);
-  // The tool-call rows compare with the raw loop over their own source.
-  const [rawToolName, managedToolName] = [names[6]!, names[7]!];
-  const toolWall = ops(managedToolName) / ops(rawToolName);
-  const toolCpu = cpu.get(rawToolName)! / cpu.get(managedToolName)!;
-  const toolRows = [
-    [rawToolName, formatOps(ops(rawToolName) * CHUNKS), formatRatio(1), formatRatio(1)],
-    [
-      managedToolName,
-      formatOps(ops(managedToolName) * CHUNKS),
-      formatRatio(toolWall),
-      formatRatio(toolCpu),
-    ],
-  ];
-  const [rawSdkName, managedSdkName] = [names[8]!, names[9]!];
-  const sdkWall = ops(managedSdkName) / ops(rawSdkName);
-  const sdkCpu = cpu.get(rawSdkName)! / cpu.get(managedSdkName)!;
-  const sdkRows = [
-    [rawSdkName, formatOps(ops(rawSdkName) * SDK_CHUNKS), formatRatio(1), formatRatio(1)],
-    [
-      managedSdkName,
-      formatOps(ops(managedSdkName) * SDK_CHUNKS),
-      formatRatio(sdkWall),
-      formatRatio(sdkCpu),
-    ],
-  ];
+  /** A raw row and a managed row over the same source: the managed one as a ratio of the raw. */
+  const pair = (rawName: string, managedName: string, chunksPerRun: number) => {
+    const wall = ops(managedName) / ops(rawName);
+    const cpuTimes = cpu.get(rawName)! / cpu.get(managedName)!;
+    const row = (name: string, wallRatio: number, cpuTimeRatio: number) => [
+      name,
+      formatOps(ops(name) * chunksPerRun),
+      formatRatio(wallRatio),
+      formatRatio(cpuTimeRatio),
+    ];
+    return { wall, cpu: cpuTimes, rows: [row(rawName, 1, 1), row(managedName, wall, cpuTimes)] };
+  };
+  // The tool-call and SDK rows compare with the raw loop over their own source.
+  const tool = pair(names[6]!, names[7]!, CHUNKS);
+  const sdk = pair(names[8]!, names[9]!, SDK_CHUNKS);
+  const [toolRows, sdkRows, sdkWall, sdkCpu] = [tool.rows, sdk.rows, sdk.wall, sdk.cpu];
   const sdkMeets = sdkWall >= 0.8 && sdkCpu >= 0.8;
   return `## LLM stream
 

@@ -3,7 +3,14 @@
  * features at all, forwarding bytes (the floor) or reading and rewriting them as any gateway that
  * understands the API must (the rewriting floor).
  */
-import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -12,24 +19,12 @@ import type { AddressInfo } from 'node:net';
  * breaker, stream handling or metrics: a practical ceiling for a Node.js gateway here.
  */
 export async function startFloorProxy(upstreamUrl: string): Promise<string> {
-  const target = new URL(`${upstreamUrl}/chat/completions`);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const post = upstreamPoster(upstreamUrl);
   const server = createServer((incoming, outgoing) => {
-    const upstream = request(
-      {
-        hostname: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          authorization: 'Bearer sk-upstream',
-          ...(incoming.headers['content-length']
-            ? { 'content-length': incoming.headers['content-length'] }
-            : {}),
-        },
-      },
+    const upstream = post(
+      incoming.headers['content-length']
+        ? { 'content-length': incoming.headers['content-length'] }
+        : {},
       (answer) => {
         outgoing.writeHead(answer.statusCode ?? 502, {
           'content-type': answer.headers['content-type'] ?? 'application/json',
@@ -40,9 +35,36 @@ export async function startFloorProxy(upstreamUrl: string): Promise<string> {
     upstream.on('error', () => outgoing.destroy());
     incoming.pipe(upstream);
   });
+  return listen(server);
+}
+
+/** Listens on a free loopback port with long keep-alive; resolves with the base URL. */
+async function listen(server: Server): Promise<string> {
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** POSTs to the upstream's chat completions over a keep-alive pool, as the gateway's key. */
+function upstreamPoster(upstreamUrl: string) {
+  const target = new URL(`${upstreamUrl}/chat/completions`);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  return (headers: Record<string, string | number>, onAnswer: (answer: IncomingMessage) => void) =>
+    request(
+      {
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer sk-upstream',
+          ...headers,
+        },
+      },
+      onAnswer,
+    );
 }
 
 /** The whole body of a message as text. */
@@ -81,8 +103,7 @@ interface ChatCompletion {
  * framework or validation: what the gateway costs above this row is what its features cost.
  */
 export async function startRewritingProxy(upstreamUrl: string): Promise<string> {
-  const target = new URL(`${upstreamUrl}/chat/completions`);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const post = upstreamPoster(upstreamUrl);
   let served = 0;
   const server = createServer(async (incoming, outgoing) => {
     const asked = JSON.parse(await readText(incoming)) as ChatRequest;
@@ -94,30 +115,14 @@ export async function startRewritingProxy(upstreamUrl: string): Promise<string> 
       ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
     });
     const id = `chatcmpl-${++served}`;
-    const upstream = request(
-      {
-        hostname: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          authorization: 'Bearer sk-upstream',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (answer) => {
-        if (stream) relayFrames(answer, outgoing, id);
-        else void answerWhole(answer, outgoing, id, asked.model);
-      },
-    );
+    const upstream = post({ 'content-length': Buffer.byteLength(payload) }, (answer) => {
+      if (stream) relayFrames(answer, outgoing, id);
+      else void answerWhole(answer, outgoing, id, asked.model);
+    });
     upstream.on('error', () => outgoing.destroy());
     upstream.end(payload);
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return listen(server);
 }
 
 /** Non-streaming: the upstream's JSON parsed, a new `chat.completion` written. */
