@@ -106,9 +106,7 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
   });
   // What each provider's answers say is left of its quota, per provider and model (this process).
   const quotas = createProviderQuotaTracker();
-  const catalog = await createModelCatalog(config, (key, headers) =>
-    quotas.update(key, { headers }),
-  );
+  const catalog = await createModelCatalog(config, (key, response) => quotas.update(key, response));
 
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, {

@@ -6,6 +6,8 @@ import {
   openaiChatSource,
   type ProviderStreamSource,
 } from '@breakwater/llm-stream';
+import type { ProviderResponseInfo } from '@breakwater/rate-limit';
+import type { GoogleGenAI } from '@google/genai';
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import { completionSource } from './completion-source.js';
 import type { GatewayConfig, ModelConfig, ProviderName } from './config.js';
@@ -62,8 +64,9 @@ export interface ModelRuntime {
   /** Calls in flight at once over all users; undefined for no limit. */
   readonly concurrency?: number;
   /**
-   * `<provider>:<upstreamModel>`, the provider quota key, for models whose answers' rate-limit
-   * headers the catalog reports (OpenAI, Anthropic, openai-compatible); undefined otherwise.
+   * `<provider>:<upstreamModel>`, the provider quota key, for models whose answers the catalog
+   * reports (rate-limit headers of OpenAI, Anthropic and openai-compatible, the bodies of
+   * Gemini's 429s); undefined otherwise.
    */
   readonly quotaKey?: string;
   /** A fresh source for one request. */
@@ -76,11 +79,11 @@ export interface ModelRuntime {
   readonly outage?: { failing: boolean };
 }
 
-/** Told the headers of every upstream answer of a model, keyed by its {@link ModelRuntime.quotaKey}. */
-export type ResponseHeadersObserver = (
-  quotaKey: string,
-  headers: Headers | Readonly<Record<string, string | string[] | undefined>>,
-) => void;
+/**
+ * Told what upstream answers of a model say of its quota, keyed by its
+ * {@link ModelRuntime.quotaKey}: the headers of every answer, or the body of a Gemini 429.
+ */
+export type ResponseObserver = (quotaKey: string, response: ProviderResponseInfo) => void;
 
 /** A `fetch` that reports the headers of every answer (errors included) before returning it. */
 function observedFetch(transport: NodeFetch, report: (headers: Headers) => void): typeof fetch {
@@ -88,6 +91,32 @@ function observedFetch(transport: NodeFetch, report: (headers: Headers) => void)
     const response = await transport.fetch(input, init);
     report(response.headers);
     return response;
+  };
+}
+
+/** The part of a `GoogleGenAI` client that {@link geminiSource} calls. */
+interface GeminiStreamClient {
+  readonly models: Pick<GoogleGenAI['models'], 'generateContentStream'>;
+}
+
+/**
+ * A Gemini client that reports the body of every 429 before rethrowing it: Gemini tells its
+ * quota only there (`RetryInfo`, `QuotaFailure`), and the SDK's `ApiError` keeps the body, as
+ * JSON text, as its message.
+ */
+function observedGemini(
+  client: GeminiStreamClient,
+  report: (body: string) => void,
+): GeminiStreamClient {
+  return {
+    models: {
+      generateContentStream: (params) =>
+        client.models.generateContentStream(params).catch((error: unknown) => {
+          if (error instanceof Error && (error as { status?: unknown }).status === 429)
+            report(error.message);
+          throw error;
+        }),
+    },
   };
 }
 
@@ -214,7 +243,7 @@ async function sdkRuntime(
   transport: NodeFetch,
   closers: Array<() => void>,
   env: Readonly<Record<string, string | undefined>>,
-  observe: ResponseHeadersObserver | undefined,
+  observe: ResponseObserver | undefined,
 ): Promise<ModelRuntime> {
   const upstreamModel =
     (model.upstreamModelEnv ? env[model.upstreamModelEnv] : undefined) ||
@@ -228,10 +257,9 @@ async function sdkRuntime(
     defaultMaxTokens: model.maxTokens ?? 512,
     ...(model.concurrency === undefined ? {} : { concurrency: model.concurrency }),
   };
-  // Gemini reports its quota only in error bodies, which the SDK keeps: no quota key.
   const quotaKey = `${model.provider}:${upstreamModel}`;
-  const observed = observe && model.provider !== 'gemini' ? { quotaKey } : {};
-  const report = (headers: Headers) => observe?.(quotaKey, headers);
+  const observed = observe ? { quotaKey } : {};
+  const report = (headers: Headers) => observe?.(quotaKey, { headers });
   const sdkFetch = observe ? observedFetch(transport, report) : transport.fetch;
   // The SDKs' own retries are off: llm-stream retries and fails over, and the breakers must see every failure.
   switch (model.provider) {
@@ -261,7 +289,7 @@ async function sdkRuntime(
         apiKey,
         baseURL,
         ...(model.maxSockets === undefined ? {} : { maxSockets: model.maxSockets }),
-        ...(observe ? { onResponse: (headers) => observe(quotaKey, headers) } : {}),
+        ...(observe ? { onResponse: (headers) => observe(quotaKey, { headers }) } : {}),
       });
       closers.push(client.close);
       const provider = 'openai-compatible';
@@ -295,12 +323,17 @@ async function sdkRuntime(
     }
     case 'gemini': {
       const { GoogleGenAI } = await import('@google/genai');
-      const client = new GoogleGenAI({
+      const sdk = new GoogleGenAI({
         apiKey,
         ...(baseURL ? { httpOptions: { baseUrl: baseURL } } : {}),
       });
+      // Gemini sends no rate-limit headers: its quota is in the body of a 429.
+      const client: GeminiStreamClient = observe
+        ? observedGemini(sdk, (body) => observe(quotaKey, { body }))
+        : sdk;
       return {
         ...base,
+        ...observed,
         unsupported: translatable('gemini', toGeminiParams),
         source: (request) =>
           geminiSource(client, translated(toGeminiParams, upstreamModel, request)),
@@ -313,11 +346,12 @@ async function sdkRuntime(
 
 /**
  * Builds the catalog: mock models always, SDK models only when their API key is set. `observe`
- * is told the headers of every upstream answer of the OpenAI, Anthropic and openai-compatible models.
+ * is told the headers of every upstream answer of the OpenAI, Anthropic and openai-compatible
+ * models, and the body of every 429 of the Gemini models.
  */
 export async function createModelCatalog(
   config: GatewayConfig,
-  observe?: ResponseHeadersObserver,
+  observe?: ResponseObserver,
 ): Promise<ModelCatalog> {
   const models: ModelRuntime[] = [];
   const disabled: { name: string; reason: string }[] = [];

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type FakeLlmScenario, useFakeLlmServer } from '@breakwater/testing';
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../src/config.js';
@@ -36,9 +37,13 @@ function quotaGateway(primary: Omit<ModelConfig, 'name'>, failover: boolean) {
     cache: { enabled: false, maxEntries: 1, ttlMs: 1 },
     retry: false,
     failover,
-    prices: testPrices({ 'gpt-quota': 'openai' }),
+    prices: testPrices({ 'gpt-quota': 'openai', 'gemini-quota': 'gcp.gemini' }),
     models: [{ name: 'primary', ...primary }, fastMock('backup')],
-    env: { UPSTREAM_KEY: 'test-upstream-key', UPSTREAM_URL: upstream.openaiBaseURL },
+    env: {
+      UPSTREAM_KEY: 'test-upstream-key',
+      UPSTREAM_URL: upstream.openaiBaseURL,
+      GEMINI_URL: upstream.geminiBaseUrl,
+    },
   }));
   const ask = (stream: boolean) =>
     postJson(
@@ -50,6 +55,21 @@ function quotaGateway(primary: Omit<ModelConfig, 'name'>, failover: boolean) {
 }
 
 const upstreamEnv = { apiKeyEnv: 'UPSTREAM_KEY', baseUrlEnv: 'UPSTREAM_URL' } as const;
+const gemini = {
+  provider: 'gemini',
+  upstreamModel: 'gemini-quota',
+  apiKeyEnv: 'UPSTREAM_KEY',
+  baseUrlEnv: 'GEMINI_URL',
+} as const;
+
+/**
+ * Which model answered a request for `primary`: the mock model's answer names it (a stream's
+ * opening chunk names the model asked for, its later chunks the one that answers).
+ */
+async function servedBy(response: Response): Promise<string> {
+  expect(response.status).toBe(200);
+  return (await response.text()).includes('"model":"backup"') ? 'backup' : 'primary';
+}
 
 describe.each([
   { client: 'the lean openai-compatible client', provider: 'openai-compatible' as const },
@@ -65,11 +85,7 @@ describe.each([
     upstream.setDefault(quota.scenario);
     const served: string[] = [];
     for (const stream of [false, true, false, true, false, true]) {
-      const response = await ask(stream);
-      expect(response.status).toBe(200);
-      const text = await response.text();
-      // The mock model's answer names it (a stream's opening chunk names the model asked for).
-      served.push(text.includes('"model":"backup"') ? 'backup' : 'primary');
+      served.push(await servedBy(await ask(stream)));
     }
     expect(served).toEqual(['primary', 'primary', 'primary', 'backup', 'backup', 'backup']);
     expect(quota.state).toEqual({ served: 3, answered429: 0 });
@@ -98,3 +114,69 @@ describe('provider quotas without a model to fail over to', () => {
     expect(quota.state).toEqual({ served: 1, answered429: 0 });
   });
 });
+
+describe('provider quotas learned from the 429 answers of Gemini', () => {
+  const { upstream, server, ask } = quotaGateway(gemini, true);
+
+  it('fails over without calling Gemini until its RetryInfo delay has passed', async () => {
+    const failovers: string[] = [];
+    const onFailover = (event: { message: string }) => failovers.push(event.message);
+    server.gateway.streams.on('failover', onFailover);
+    try {
+      // Gemini tells its quota only in the body of a 429: `RetryInfo.retryDelay` of 1 s.
+      upstream.enqueue({ httpError: { status: 429, retryAfterSeconds: 1 } });
+      const served = [await servedBy(await ask(false))];
+      expect(upstream.requests).toHaveLength(1);
+      served.push(await servedBy(await ask(true)), await servedBy(await ask(false)));
+      // Refused by the quota Gemini reported, before being sent: Gemini saw nothing more.
+      expect(upstream.requests).toHaveLength(1);
+      expect(failovers.slice(1)).toEqual([
+        expect.stringContaining('the provider quota of model primary is used up (retry-after)'),
+        expect.stringContaining('the provider quota of model primary is used up (retry-after)'),
+      ]);
+      await sleep(1100);
+      served.push(await servedBy(await ask(false)));
+      expect(served).toEqual(['backup', 'backup', 'backup', 'primary']);
+      expect(upstream.requests).toHaveLength(2);
+    } finally {
+      server.gateway.streams.off('failover', onFailover);
+    }
+  });
+});
+
+describe.each([
+  {
+    quota: 'a per-minute quota',
+    geminiQuotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+    retryAfterSeconds: 30,
+    limitedBy: 'retry-after',
+  },
+  {
+    // Longer than the 5 minutes a breaker opens for at most on a 429.
+    quota: 'a per-day quota',
+    geminiQuotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+    retryAfterSeconds: 3600,
+    limitedBy: 'daily-quota',
+  },
+])(
+  'Gemini 429s for $quota without a model to fail over to',
+  ({ geminiQuotaId, retryAfterSeconds, limitedBy }) => {
+    const { upstream, ask } = quotaGateway(gemini, false);
+
+    it('answers 503 with the RetryInfo delay as Retry-After, sending nothing upstream', async () => {
+      upstream.enqueue({ httpError: { status: 429, retryAfterSeconds, geminiQuotaId } });
+      const first = await ask(false);
+      expect(first.status).toBe(503);
+      await first.arrayBuffer();
+      expect(upstream.requests).toHaveLength(1);
+      const refused = await ask(false);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe(String(retryAfterSeconds));
+      const body = (await refused.json()) as { detail: string };
+      expect(body.detail).toContain(
+        `the provider quota of model primary is used up (${limitedBy})`,
+      );
+      expect(upstream.requests).toHaveLength(1);
+    });
+  },
+);

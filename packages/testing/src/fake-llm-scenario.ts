@@ -19,6 +19,11 @@ export interface FakeLlmHttpError {
   readonly shouldRetry?: boolean;
   /** More response headers. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Gemini: a `google.rpc.QuotaFailure` detail whose violation names this quota, e.g.
+   * `GenerateRequestsPerDayPerProjectPerModel-FreeTier` (a per-day quota).
+   */
+  readonly geminiQuotaId?: string;
 }
 
 /** A provider error event sent in the middle of a stream; the response ends after it. */

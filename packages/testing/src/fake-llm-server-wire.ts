@@ -137,4 +137,5 @@ export interface FakeLlmHttpErrorLike {
   readonly retryAfterMs?: number | undefined;
   readonly shouldRetry?: boolean | undefined;
   readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly geminiQuotaId?: string | undefined;
 }

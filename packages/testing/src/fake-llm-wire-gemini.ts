@@ -31,30 +31,51 @@ const GEMINI_STATUS: Record<number, { status: string; message: string }> = {
   504: { status: 'DEADLINE_EXCEEDED', message: 'Deadline exceeded.' },
 };
 
-function geminiErrorBody(status: number, message?: string, retryDelaySeconds?: number) {
+function geminiErrorBody(
+  status: number,
+  message?: string,
+  retryDelaySeconds?: number,
+  quotaId?: string,
+) {
   const known = GEMINI_STATUS[status] ?? (status >= 500 ? GEMINI_STATUS[500] : GEMINI_STATUS[400])!;
+  // Google lists the quota that failed before the delay.
+  const details = [
+    ...(quotaId !== undefined
+      ? [
+          {
+            '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+            violations: [
+              {
+                quotaMetric: 'generativelanguage.googleapis.com/generate_content_requests',
+                quotaId,
+              },
+            ],
+          },
+        ]
+      : []),
+    ...(retryDelaySeconds !== undefined
+      ? [
+          {
+            '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+            retryDelay: `${retryDelaySeconds}s`,
+          },
+        ]
+      : []),
+  ];
   return {
     error: {
       code: status,
       message: message ?? known.message,
       status: known.status,
-      ...(retryDelaySeconds !== undefined
-        ? {
-            details: [
-              {
-                '@type': 'type.googleapis.com/google.rpc.RetryInfo',
-                retryDelay: `${retryDelaySeconds}s`,
-              },
-            ],
-          }
-        : {}),
+      ...(details.length > 0 ? { details } : {}),
     },
   };
 }
 
 /**
  * A Gemini HTTP error: `{ error: { code, message, status, details } }`; a retry delay is
- * carried, as Google does, in a `google.rpc.RetryInfo` detail (plus any scripted headers).
+ * carried, as Google does, in a `google.rpc.RetryInfo` detail (plus any scripted headers), a
+ * quota that failed in a `google.rpc.QuotaFailure` detail.
  */
 export function geminiHttpError(error: FakeLlmHttpErrorLike): WireHttpError {
   const retryDelaySeconds =
@@ -67,7 +88,9 @@ export function geminiHttpError(error: FakeLlmHttpErrorLike): WireHttpError {
       ...retryHeaders(error),
       ...error.headers,
     },
-    body: JSON.stringify(geminiErrorBody(error.status, error.message, retryDelaySeconds)),
+    body: JSON.stringify(
+      geminiErrorBody(error.status, error.message, retryDelaySeconds, error.geminiQuotaId),
+    ),
   };
 }
 
