@@ -65,7 +65,8 @@ rewriting it: \`pnpm build && BENCH=rate-limit pnpm --filter @breakwater/bench r
 (sections: circuit-breaker, rate-limit, concurrency, llm-stream, metrics, gateway). Run on an idle machine:
 the ratios hold up under load better than raw numbers, but not perfectly. The gateway at scale
 (thousands of concurrent streams, about 8 minutes) has its own run, \`pnpm bench:scale\`, and its
-own page: [benchmarks-scale.md](benchmarks-scale.md).
+own page: [benchmarks-scale.md](benchmarks-scale.md). Where the gateway's CPU goes and why, feature
+by feature: [gateway-performance.md](gateway-performance.md).
 
 Machine: ${machineLine()}. Generated ${new Date().toISOString().slice(0, 10)}.
 `;

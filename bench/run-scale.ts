@@ -34,7 +34,8 @@ const header = `# Gateway at scale
 Numbers from \`pnpm bench:scale\` (builds the packages, then about 8 minutes): many concurrent
 SSE streams through one gateway process, side by side with a bare node:http proxy under the
 same load. Run on an idle machine; it needs about two file descriptors per stream in each
-relaying process. The request-level gateway numbers are in [benchmarks.md](benchmarks.md).
+relaying process. The request-level gateway numbers are in [benchmarks.md](benchmarks.md);
+what the numbers mean and where the CPU per chunk goes: [gateway-performance.md](gateway-performance.md#at-scale).
 
 Machine: ${machineLine()}. Generated ${new Date().toISOString().slice(0, 10)}.
 `;
