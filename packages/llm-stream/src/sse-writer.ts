@@ -151,7 +151,13 @@ export async function pipeSse(
     response.flush?.();
   };
   const write = (text: string): boolean => {
-    if (!corked && response.cork !== undefined) {
+    if (response.cork === undefined) {
+      // A response that cannot cork (HTTP/2 compatibility, a custom one): each write goes out.
+      const writable = response.write(text);
+      response.flush?.();
+      return writable;
+    }
+    if (!corked) {
       corked = true;
       response.cork();
       process.nextTick(uncork);
