@@ -41,7 +41,7 @@ async function handWritten(): Promise<number> {
   async function* chunks(events: AsyncIterable<ProviderEvent>) {
     let chunkNumber = 0;
     for await (const event of events) {
-      if (event.type === 'text') yield { chunk_number: ++chunkNumber, content: event.text };
+      if (event.type === 'text') yield { chunkNumber: ++chunkNumber, content: event.text };
     }
   }
   let characters = 0;
@@ -94,7 +94,7 @@ async function rawTools(): Promise<number> {
 async function consumeTools(stream: ManagedStream): Promise<number> {
   let characters = 0;
   await stream.consume((event) => {
-    if (event.type === 'tool_call_delta') characters += event.arguments_delta.length;
+    if (event.type === 'tool_call_delta') characters += event.argumentsDelta.length;
   });
   return characters;
 }
@@ -321,7 +321,7 @@ Time to first token, median of ${TTFT_SAMPLES.toLocaleString('en-US')} streams: 
 | ≥ 0.8× raw throughput, official openai SDK source | ${formatRatio(sdkWall)} wall, ${formatRatio(sdkCpu)} CPU | ${sdkMeets ? 'yes' : 'no'} |
 | < 0.2 ms added to time to first token (median) | ${addedTtftMs.toFixed(3)} ms | ${addedTtftMs < 0.2 ? 'yes' : 'no'} |
 
-Every chunk carries its own clock reading (\`timestamp\`, \`elapsed_seconds\`): one \`Date.now()\` per chunk, ${clockNs.toFixed(0)} ns on this machine, against ${rawNsPerChunk.toFixed(0)} ns per chunk for the whole raw loop, so the raw loop with nothing but that clock read added would already run at ${formatRatio(rawNsPerChunk / (rawNsPerChunk + clockNs))}. The stream reads no other clock per chunk (the time limits are checked by a timer).
+Every chunk carries its own clock reading (\`timestamp\`, \`elapsedSeconds\`): one \`Date.now()\` per chunk, ${clockNs.toFixed(0)} ns on this machine, against ${rawNsPerChunk.toFixed(0)} ns per chunk for the whole raw loop, so the raw loop with nothing but that clock read added would already run at ${formatRatio(rawNsPerChunk / (rawNsPerChunk + clockNs))}. The stream reads no other clock per chunk (the time limits are checked by a timer).
 
 Method: ${ROUNDS} interleaved rounds of tinybench (0.4 s per task after 0.1 s warm-up; the table shows the median) plus one CPU-time run of each task per round (the CPU column compares their sums), every task reading the same mock source in one process. The managed tasks build every typed chunk event (token estimate, progress, timestamps); the manager task also emits each chunk to a listener (${observed.toLocaleString('en-US')} chunks observed). \`consume\` is how the SSE and WebSocket writers read a stream; \`for await\` adds one promise per event. TTFT pairs (create the stream, read its first chunk) are measured alternately with \`performance.now()\`.
 `;

@@ -98,7 +98,7 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
   const answers = new Map<string, string[]>();
   if (deps.cache !== undefined) {
     deps.streams.on('chunk', (event) => {
-      answers.get(event.stream_id)?.push(event.content);
+      answers.get(event.streamId)?.push(event.content);
     });
   }
 
@@ -259,7 +259,7 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
       releaseSlot();
       const pieces = answers.get(stream.id);
       answers.delete(stream.id);
-      const used = end.usage.input_tokens + end.usage.output_tokens;
+      const used = end.usage.inputTokens + end.usage.outputTokens;
       if (hit) await reservation.commit(0);
       else if (end.type === 'complete' || used > 0) await reservation.commit(used);
       else releaseHold();
@@ -268,9 +268,9 @@ export function createChatPipeline(deps: ChatPipelineDeps): ChatPipeline {
           model: end.model,
           provider: end.provider,
           text: pieces.join(''),
-          finishReason: end.finish_reason ?? 'stop',
-          inputTokens: end.usage.input_tokens,
-          outputTokens: end.usage.output_tokens,
+          finishReason: end.finishReason ?? 'stop',
+          inputTokens: end.usage.inputTokens,
+          outputTokens: end.usage.outputTokens,
         });
       }
       return end;

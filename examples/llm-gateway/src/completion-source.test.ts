@@ -25,8 +25,8 @@ describe('completionSource', () => {
     expect(chunks).toEqual(['all at once']);
     expect(end).toMatchObject({
       type: 'complete',
-      finish_reason: 'length',
-      usage: { input_tokens: 3, output_tokens: 10, estimated: false },
+      finishReason: 'length',
+      usage: { inputTokens: 3, outputTokens: 10, estimated: false },
     });
   });
 

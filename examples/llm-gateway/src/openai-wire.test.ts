@@ -5,15 +5,15 @@ import { createOpenAIChunkSerializer } from './openai-wire.js';
 function chunkEvent(content: string, model = 'gpt-4o-mini'): StreamChunkEvent {
   return {
     type: 'chunk',
-    stream_id: 'str_1',
+    streamId: 'str_1',
     model,
     provider: 'openai',
-    chunk_number: 1,
+    chunkNumber: 1,
     content,
-    tokens_in_chunk: 1,
-    total_tokens: 1,
-    elapsed_seconds: 0.1,
-    progress_percent: null,
+    tokensInChunk: 1,
+    totalTokens: 1,
+    elapsedSeconds: 0.1,
+    progressPercent: null,
     timestamp: 0,
   };
 }

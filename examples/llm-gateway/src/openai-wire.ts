@@ -5,7 +5,7 @@ import type { StreamCompleteEvent, StreamEvent, StreamUsage } from '@breakwater/
  * whenever the answer carried a tool call), with `other` reported as `stop`.
  */
 export function openAIFinishReason(
-  reason: StreamCompleteEvent['finish_reason'],
+  reason: StreamCompleteEvent['finishReason'],
 ): 'stop' | 'length' | 'content_filter' | 'tool_calls' {
   return reason === 'other' ? 'stop' : reason;
 }
@@ -13,12 +13,12 @@ export function openAIFinishReason(
 /** OpenAI's `usage` object, with `completion_tokens_details.reasoning_tokens` when known. */
 function openAIUsage(usage: StreamUsage) {
   return {
-    prompt_tokens: usage.input_tokens,
-    completion_tokens: usage.output_tokens,
-    total_tokens: usage.input_tokens + usage.output_tokens,
-    ...(usage.reasoning_tokens === undefined
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+    ...(usage.reasoningTokens === undefined
       ? {}
-      : { completion_tokens_details: { reasoning_tokens: usage.reasoning_tokens } }),
+      : { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } }),
   };
 }
 
@@ -36,7 +36,7 @@ export function createOpenAIChunkSerializer(options: {
   const created = options.created ?? Math.floor(Date.now() / 1000);
   const frame = (event: StreamEvent, body: Record<string, unknown>) =>
     `data: ${JSON.stringify({
-      id: `chatcmpl-${event.stream_id}`,
+      id: `chatcmpl-${event.streamId}`,
       object: 'chat.completion.chunk',
       created,
       model: event.model,
@@ -52,7 +52,7 @@ export function createOpenAIChunkSerializer(options: {
       case 'chunk':
         // The frame of every token: the same JSON as delta() builds, with only its three
         // strings encoded instead of a whole object tree per token.
-        return `data: {"id":${JSON.stringify(`chatcmpl-${event.stream_id}`)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(event.model)},"system_fingerprint":null,"choices":[{"index":0,"delta":{"content":${JSON.stringify(event.content)}},"logprobs":null,"finish_reason":null}]}\n\n`;
+        return `data: {"id":${JSON.stringify(`chatcmpl-${event.streamId}`)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(event.model)},"system_fingerprint":null,"choices":[{"index":0,"delta":{"content":${JSON.stringify(event.content)}},"logprobs":null,"finish_reason":null}]}\n\n`;
       case 'refusal':
         return delta(event, { refusal: event.content });
       case 'reasoning':
@@ -61,17 +61,17 @@ export function createOpenAIChunkSerializer(options: {
         return delta(event, {
           tool_calls: [
             {
-              index: event.tool_call_index,
-              id: event.tool_call_id,
+              index: event.toolCallIndex,
+              id: event.toolCallId,
               type: 'function',
-              function: { name: event.tool_name, arguments: '' },
+              function: { name: event.toolName, arguments: '' },
             },
           ],
         });
       case 'tool_call_delta':
         return delta(event, {
           tool_calls: [
-            { index: event.tool_call_index, function: { arguments: event.arguments_delta } },
+            { index: event.toolCallIndex, function: { arguments: event.argumentsDelta } },
           ],
         });
       case 'complete': {
@@ -81,7 +81,7 @@ export function createOpenAIChunkSerializer(options: {
               index: 0,
               delta: {},
               logprobs: null,
-              finish_reason: openAIFinishReason(event.finish_reason),
+              finish_reason: openAIFinishReason(event.finishReason),
             },
           ],
         });
@@ -132,10 +132,10 @@ export function createAnswerCollector(): {
       else if (event.type === 'refusal') answer.refusal += event.content;
       else if (event.type === 'reasoning') answer.reasoning += event.content;
       else if (event.type === 'tool_call') {
-        answer.toolCalls[event.tool_call_index] = {
-          id: event.tool_call_id,
+        answer.toolCalls[event.toolCallIndex] = {
+          id: event.toolCallId,
           type: 'function',
-          function: { name: event.tool_name, arguments: event.arguments },
+          function: { name: event.toolName, arguments: event.arguments },
         };
       }
     },
@@ -150,7 +150,7 @@ export function openAICompletion(
 ) {
   const toolCalls = answer.toolCalls.filter((call) => call !== undefined);
   return {
-    id: `chatcmpl-${end.stream_id}`,
+    id: `chatcmpl-${end.streamId}`,
     object: 'chat.completion',
     created,
     model: end.model,
@@ -167,7 +167,7 @@ export function openAICompletion(
           ...(answer.reasoning === '' ? {} : { reasoning_content: answer.reasoning }),
         },
         logprobs: null,
-        finish_reason: openAIFinishReason(end.finish_reason),
+        finish_reason: openAIFinishReason(end.finishReason),
       },
     ],
     usage: openAIUsage(end.usage),

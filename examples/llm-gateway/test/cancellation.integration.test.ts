@@ -43,6 +43,22 @@ describe('cancellation stops the upstream', () => {
       phase: 'streaming',
       model: 'slow',
     });
+    // The original design's snake_case JSON, mapped from llm-stream's camelCase ActiveStreamInfo.
+    expect(Object.keys(listed.active_streams[0])).toEqual([
+      'stream_id',
+      'model',
+      'provider',
+      'phase',
+      'attempts',
+      'started_at',
+      'elapsed_seconds',
+      'chunk_number',
+      'total_tokens',
+      'progress_percent',
+      'ttft_ms',
+      'tokens_per_second',
+      'metadata',
+    ]);
     const hidden = await (
       await fetch(`${server.url}/api/streaming/active`, { headers: frank })
     ).json();

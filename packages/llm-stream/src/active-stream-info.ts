@@ -1,6 +1,6 @@
 /** A snapshot of one live stream, as listed by the registry. Plain data, safe to serialize. */
 export interface ActiveStreamInfo {
-  readonly stream_id: string;
+  readonly streamId: string;
   readonly model: string;
   readonly provider: string;
   /** `connecting` until the first token (retries and failover happen here), then `streaming`. */
@@ -8,14 +8,14 @@ export interface ActiveStreamInfo {
   /** Upstream attempts made so far, over all sources. */
   readonly attempts: number;
   /** Epoch milliseconds. */
-  readonly started_at: number;
-  readonly elapsed_seconds: number;
+  readonly startedAt: number;
+  readonly elapsedSeconds: number;
   /** Chunks produced so far. */
-  readonly chunk_number: number;
-  readonly total_tokens: number;
-  readonly progress_percent: number | null;
-  readonly ttft_ms: number | null;
+  readonly chunkNumber: number;
+  readonly totalTokens: number;
+  readonly progressPercent: number | null;
+  readonly ttftMs: number | null;
   /** Output tokens per second since the first token; null while no time has passed since it. */
-  readonly tokens_per_second: number | null;
+  readonly tokensPerSecond: number | null;
   readonly metadata: Readonly<Record<string, unknown>>;
 }

@@ -91,8 +91,8 @@ describe('provider usage validation', () => {
     const end = (await collect(createStreamManager({ buffer: false }).stream(source))).at(-1)!;
     expect(end).toMatchObject({
       type: 'complete',
-      usage: { input_tokens: 0, output_tokens: 4, estimated: true },
+      usage: { inputTokens: 0, outputTokens: 4, estimated: true },
     });
-    expect(end.type === 'complete' && 'reasoning_tokens' in end.usage).toBe(false);
+    expect(end.type === 'complete' && 'reasoningTokens' in end.usage).toBe(false);
   });
 });

@@ -184,7 +184,7 @@ export class AttemptRunner {
     });
     host.emit({
       type: 'attempt_failed',
-      stream_id: host.id,
+      streamId: host.id,
       model: source.model,
       provider: source.provider,
       attempt: this.#retriesOnSource + 1,
@@ -201,11 +201,11 @@ export class AttemptRunner {
       this.#retriesOnSource++;
       host.emit({
         type: 'retry',
-        stream_id: host.id,
+        streamId: host.id,
         model: source.model,
         provider: source.provider,
         attempt: this.#retriesOnSource + 1,
-        delay_ms: step.delayMs,
+        delayMs: step.delayMs,
         code: failure.code,
         message: failure.message,
       });
@@ -218,11 +218,11 @@ export class AttemptRunner {
     host.useSource(next);
     host.emit({
       type: 'failover',
-      stream_id: host.id,
+      streamId: host.id,
       model: next.model,
       provider: next.provider,
-      from_model: source.model,
-      from_provider: source.provider,
+      fromModel: source.model,
+      fromProvider: source.provider,
       code: failure.code,
       message: failure.message,
     });

@@ -31,7 +31,7 @@ describe('backpressure with a stalled consumer', () => {
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next(); // start
     const first = await iterator.next();
-    expect(first.value).toMatchObject({ type: 'chunk', tokens_in_chunk: 5 });
+    expect(first.value).toMatchObject({ type: 'chunk', tokensInChunk: 5 });
     await idle(200);
     expect(source.pulls).toBe(5);
     stream.cancel();

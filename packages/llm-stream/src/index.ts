@@ -91,4 +91,4 @@ export {
   type WebSocketLike,
   type WebSocketWriterOptions,
 } from './websocket-writer.js';
-export { toWireEvent, type WireEvent } from './wire-event.js';
+export { toWireEvent, type WireEvent, type WireUsage } from './wire-event.js';

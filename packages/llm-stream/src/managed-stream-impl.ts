@@ -151,18 +151,18 @@ export class ManagedStreamImpl
     const total = output.currentTotal();
     const firstContentAt = output.firstContentAt;
     return {
-      stream_id: this.id,
+      streamId: this.id,
       model: this.#model,
       provider: this.#provider,
       phase: this.#phase === 'connecting' ? 'connecting' : 'streaming',
       attempts: this.#attempts.attempts,
-      started_at: this.#startedAt,
-      elapsed_seconds: (now - this.#startedAt) / 1000,
-      chunk_number: output.chunkNumber,
-      total_tokens: total,
-      progress_percent: output.progress(total),
-      ttft_ms: firstContentAt === null ? null : firstContentAt - this.#startedAt,
-      tokens_per_second: output.tokensPerSecond(total, now),
+      startedAt: this.#startedAt,
+      elapsedSeconds: (now - this.#startedAt) / 1000,
+      chunkNumber: output.chunkNumber,
+      totalTokens: total,
+      progressPercent: output.progress(total),
+      ttftMs: firstContentAt === null ? null : firstContentAt - this.#startedAt,
+      tokensPerSecond: output.tokensPerSecond(total, now),
       metadata: this.#options.metadata,
     };
   }
@@ -321,13 +321,13 @@ export class ManagedStreamImpl
     const event: StreamCompleteEvent = {
       type: 'complete',
       ...this.#base(),
-      total_tokens: usage.output_tokens,
+      totalTokens: usage.outputTokens,
       usage,
-      ttft_ms: firstContentAt === null ? null : firstContentAt - this.#startedAt,
-      duration_ms: now - this.#startedAt,
-      tokens_per_second: output.tokensPerSecond(usage.output_tokens, now),
-      finish_reason: reason.normalized,
-      provider_finish_reason: reason.raw,
+      ttftMs: firstContentAt === null ? null : firstContentAt - this.#startedAt,
+      durationMs: now - this.#startedAt,
+      tokensPerSecond: output.tokensPerSecond(usage.outputTokens, now),
+      finishReason: reason.normalized,
+      providerFinishReason: reason.raw,
     };
     this.#iterator = null;
     this.#finish(event);
@@ -427,7 +427,7 @@ export class ManagedStreamImpl
       message,
       retryable: details.retryable,
       ...(details.status === undefined ? {} : { status: details.status }),
-      ...(details.retryAfterMs === undefined ? {} : { retry_after_ms: details.retryAfterMs }),
+      ...(details.retryAfterMs === undefined ? {} : { retryAfterMs: details.retryAfterMs }),
       usage: this.#output.usage(true),
       error,
     });
@@ -469,7 +469,7 @@ export class ManagedStreamImpl
   // ---- arithmetic
 
   #base(): StreamEventBase {
-    return { stream_id: this.id, model: this.#model, provider: this.#provider };
+    return { streamId: this.id, model: this.#model, provider: this.#provider };
   }
 }
 

@@ -30,15 +30,15 @@ describe('managed stream: event sequence', () => {
     const stream = createManagedStream(source, { buffer: false, id: 's1' });
     const events = await collect(stream);
     expect(events.map((event) => event.type)).toEqual(['start', 'chunk', 'chunk', 'complete']);
-    expect(events[0]).toMatchObject({ stream_id: 's1', model: 'script-1', provider: 'script' });
+    expect(events[0]).toMatchObject({ streamId: 's1', model: 'script-1', provider: 'script' });
     expect(chunks(events).map((chunk) => chunk.content)).toEqual(['Hello', ' world']);
-    expect(chunks(events).map((chunk) => chunk.chunk_number)).toEqual([1, 2]);
+    expect(chunks(events).map((chunk) => chunk.chunkNumber)).toEqual([1, 2]);
     const complete = events[3]!;
     expect(complete).toMatchObject({
       type: 'complete',
-      total_tokens: 2,
-      usage: { input_tokens: 12, output_tokens: 2, estimated: false },
-      finish_reason: 'stop',
+      totalTokens: 2,
+      usage: { inputTokens: 12, outputTokens: 2, estimated: false },
+      finishReason: 'stop',
     });
     expect(stream.ended).toBe(true);
     await expect(stream.done).resolves.toBe(complete);
@@ -59,9 +59,9 @@ describe('managed stream: event sequence', () => {
     const complete = events.at(-1)!;
     expect(complete).toMatchObject({
       type: 'complete',
-      usage: { input_tokens: 10, output_tokens: Math.ceil(text.length / 4), estimated: true },
-      finish_reason: 'stop',
-      provider_finish_reason: null,
+      usage: { inputTokens: 10, outputTokens: Math.ceil(text.length / 4), estimated: true },
+      finishReason: 'stop',
+      providerFinishReason: null,
     });
   });
 
@@ -75,31 +75,31 @@ describe('managed stream: event sequence', () => {
     ]);
     const events = await collect(createManagedStream(source, { buffer: false }));
     const list = chunks(events);
-    expect(list.map((chunk) => chunk.total_tokens)).toEqual([1, 2, 3, 4, 5, 6, 4, 5, 6, 7]);
-    expect(list.every((chunk) => chunk.tokens_in_chunk >= 0)).toBe(true);
+    expect(list.map((chunk) => chunk.totalTokens)).toEqual([1, 2, 3, 4, 5, 6, 4, 5, 6, 7]);
+    expect(list.every((chunk) => chunk.tokensInChunk >= 0)).toBe(true);
     expect(events.at(-1)).toMatchObject({
       type: 'complete',
-      total_tokens: 8,
-      usage: { input_tokens: 9, output_tokens: 8, estimated: false },
+      totalTokens: 8,
+      usage: { inputTokens: 9, outputTokens: 8, estimated: false },
     });
   });
 
-  it('reports tokens_per_second as null when all text arrived at one clock reading', async () => {
+  it('reports tokensPerSecond as null when all text arrived at one clock reading', async () => {
     const source = scriptedSource([...words(12), { type: 'usage', outputTokens: 12 }]);
     const events = await collect(createManagedStream(source, { buffer: false, clock: () => 5000 }));
     expect(events.at(-1)).toMatchObject({
       type: 'complete',
-      total_tokens: 12,
-      duration_ms: 0,
-      ttft_ms: 0,
-      tokens_per_second: null,
+      totalTokens: 12,
+      durationMs: 0,
+      ttftMs: 0,
+      tokensPerSecond: null,
     });
   });
 
   it('completes an empty response with zero tokens and no time to first token', async () => {
     const events = await collect(createManagedStream(scriptedSource([]), { buffer: false }));
     expect(events.map((event) => event.type)).toEqual(['start', 'complete']);
-    expect(events[1]).toMatchObject({ total_tokens: 0, ttft_ms: null, tokens_per_second: 0 });
+    expect(events[1]).toMatchObject({ totalTokens: 0, ttftMs: null, tokensPerSecond: 0 });
   });
 
   it('has a single reader', () => {
@@ -163,13 +163,13 @@ describe('managed stream: token, progress and time arithmetic', () => {
       expect(list).toHaveLength(600);
       // The report (120, then the words since) re-bases the total below the 300 estimated before
       // it; progress holds the highest percent reached until the total passes it again.
-      expect(list[300]!.total_tokens).toBeLessThan(list[299]!.total_tokens);
+      expect(list[300]!.totalTokens).toBeLessThan(list[299]!.totalTokens);
       let highest = 0;
       for (const chunk of list) {
-        highest = Math.max(highest, percentOf(chunk.total_tokens, basis));
-        expect(chunk.progress_percent).toBe(highest);
+        highest = Math.max(highest, percentOf(chunk.totalTokens, basis));
+        expect(chunk.progressPercent).toBe(highest);
       }
-      expect(events.at(-1)).toMatchObject({ type: 'complete', total_tokens: 420 });
+      expect(events.at(-1)).toMatchObject({ type: 'complete', totalTokens: 420 });
     }
   });
 
@@ -180,12 +180,12 @@ describe('managed stream: token, progress and time arithmetic', () => {
     });
     const events = await collect(stream);
     // 0.3 per delta: ceil(0.3), ceil(0.6), ... ceil(3.0), where the float sum is 3.0000000000000004.
-    expect(chunks(events).map((chunk) => chunk.total_tokens)).toEqual([
+    expect(chunks(events).map((chunk) => chunk.totalTokens)).toEqual([
       1, 1, 1, 2, 2, 2, 3, 3, 3, 3,
     ]);
     expect(events.at(-1)).toMatchObject({
       type: 'complete',
-      usage: { output_tokens: 3, estimated: true },
+      usage: { outputTokens: 3, estimated: true },
     });
   });
 
@@ -207,7 +207,7 @@ describe('managed stream: token, progress and time arithmetic', () => {
     const events = await collect(createManagedStream(source, { buffer: false, clock: () => now }));
     const list = chunks(events);
     expect(list.map((chunk) => chunk.timestamp)).toEqual(readings);
-    expect(list.map((chunk) => chunk.elapsed_seconds)).toEqual([0, 0.25, 0.25, 1, 2.345, 2.345]);
+    expect(list.map((chunk) => chunk.elapsedSeconds)).toEqual([0, 0.25, 0.25, 1, 2.345, 2.345]);
   });
 });
 
@@ -266,7 +266,7 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     const source = scriptedSource(words(12));
     const events = await collect(createManagedStream(source));
     const list = chunks(events);
-    expect(list.map((chunk) => chunk.tokens_in_chunk)).toEqual([1, 5, 5, 1]);
+    expect(list.map((chunk) => chunk.tokensInChunk)).toEqual([1, 5, 5, 1]);
     expect(list.map((chunk) => chunk.content).join('')).toBe(
       words(12)
         .map((event) => (event.type === 'text' ? event.text : ''))
@@ -279,7 +279,7 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     const source = scriptedSource(words(12));
     const events = await collect(createManagedStream(source, { buffer: { holdFirstToken: true } }));
     const list = chunks(events);
-    expect(list.map((chunk) => chunk.tokens_in_chunk)).toEqual([5, 5, 2]);
+    expect(list.map((chunk) => chunk.tokensInChunk)).toEqual([5, 5, 2]);
     expect(list.map((chunk) => chunk.content).join('')).toBe(
       words(12)
         .map((event) => (event.type === 'text' ? event.text : ''))
@@ -300,8 +300,8 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     const list = chunks(events);
     expect(list.map((chunk) => chunk.content.length)).toEqual([20, 20, 8]);
     const complete = events.at(-1)!;
-    expect(complete).toMatchObject({ type: 'complete', total_tokens: 6 });
-    expect(list.at(-1)!.total_tokens).toBe(6);
+    expect(complete).toMatchObject({ type: 'complete', totalTokens: 6 });
+    expect(list.at(-1)!.totalTokens).toBe(6);
     expect(await timersLeft()).toBe(0);
   });
 
@@ -367,22 +367,22 @@ describe('managed stream: buffering and progress (fake timers)', () => {
     const reading = collect(stream);
     await vi.advanceTimersByTimeAsync(450);
     const info = stream.info();
-    expect(info).toMatchObject({ phase: 'streaming', ttft_ms: 200, total_tokens: 3 });
-    expect(info.elapsed_seconds).toBeCloseTo(0.45);
-    expect(info.progress_percent).toBe(15);
+    expect(info).toMatchObject({ phase: 'streaming', ttftMs: 200, totalTokens: 3 });
+    expect(info.elapsedSeconds).toBeCloseTo(0.45);
+    expect(info.progressPercent).toBe(15);
     await vi.advanceTimersByTimeAsync(1000);
     const events = await reading;
     const list = chunks(events);
-    expect(list.map((chunk) => chunk.progress_percent)).toEqual(
+    expect(list.map((chunk) => chunk.progressPercent)).toEqual(
       Array.from({ length: 10 }, (_, index) => (index + 1) * 5),
     );
-    expect(list[0]).toMatchObject({ elapsed_seconds: 0.2, timestamp: 1_000_200 });
+    expect(list[0]).toMatchObject({ elapsedSeconds: 0.2, timestamp: 1_000_200 });
     expect(events.at(-1)).toMatchObject({
       type: 'complete',
-      ttft_ms: 200,
-      duration_ms: 1200,
+      ttftMs: 200,
+      durationMs: 1200,
       // 10 tokens over the second after the first token.
-      tokens_per_second: 10,
+      tokensPerSecond: 10,
     });
   });
 
@@ -393,12 +393,12 @@ describe('managed stream: buffering and progress (fake timers)', () => {
         expectedTokens: 8,
       }),
     );
-    expect(chunks(events).map((chunk) => chunk.progress_percent)).toEqual([12.5, 25, 37.5, 50]);
+    expect(chunks(events).map((chunk) => chunk.progressPercent)).toEqual([12.5, 25, 37.5, 50]);
   });
 
   it('reports null progress without a basis', async () => {
     const events = await collect(createManagedStream(scriptedSource(words(2)), { buffer: false }));
-    expect(chunks(events)[0]!.progress_percent).toBeNull();
+    expect(chunks(events)[0]!.progressPercent).toBeNull();
   });
 
   it('clears its flush timer when cancelled while a buffer waits', async () => {
@@ -467,7 +467,7 @@ describe('managed stream: cancellation and usage on abort', () => {
     expect(events.at(-1)).toMatchObject({
       type: 'cancelled',
       reason: 'user',
-      usage: { input_tokens: 7, output_tokens: 43, estimated: true },
+      usage: { inputTokens: 7, outputTokens: 43, estimated: true },
     });
   });
 
@@ -502,7 +502,7 @@ describe('managed stream: cancellation and usage on abort', () => {
       code: 'STREAM_INTERRUPTED',
       retryable: true,
       status: 529,
-      usage: { output_tokens: 5, estimated: true },
+      usage: { outputTokens: 5, estimated: true },
     });
     expect(source.opens).toBe(1);
   });

@@ -131,15 +131,15 @@ describe('mock provider', () => {
       const stream = createManagedStream(mock.source(), { buffer: false });
       const reading = read(stream);
       await vi.advanceTimersByTimeAsync(299);
-      expect(stream.info().chunk_number).toBe(0);
+      expect(stream.info().chunkNumber).toBe(0);
       await vi.advanceTimersByTimeAsync(1);
-      expect(stream.info()).toMatchObject({ chunk_number: 1, ttft_ms: 300 });
+      expect(stream.info()).toMatchObject({ chunkNumber: 1, ttftMs: 300 });
       await vi.advanceTimersByTimeAsync(200);
       const events = await reading;
       expect(events.at(-1)).toMatchObject({
         type: 'complete',
-        duration_ms: 500,
-        tokens_per_second: 25,
+        durationMs: 500,
+        tokensPerSecond: 25,
       });
     });
 

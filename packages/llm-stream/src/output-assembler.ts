@@ -1,11 +1,11 @@
 /** A tool call whose arguments are complete, parsed when they are valid JSON. */
 export interface AssembledToolCall {
-  readonly tool_call_index: number;
-  readonly tool_call_id: string;
-  readonly tool_name: string;
+  readonly toolCallIndex: number;
+  readonly toolCallId: string;
+  readonly toolName: string;
   readonly arguments: string;
   readonly input: unknown;
-  readonly parse_error: string | null;
+  readonly parseError: string | null;
   readonly signature: string | null;
 }
 
@@ -85,12 +85,12 @@ export class OutputAssembler {
       }`;
     }
     return {
-      tool_call_index: index,
-      tool_call_id: call.id,
-      tool_name: call.name,
+      toolCallIndex: index,
+      toolCallId: call.id,
+      toolName: call.name,
       arguments: text,
       input,
-      parse_error: parseError,
+      parseError: parseError,
       signature: signature ?? null,
     };
   }

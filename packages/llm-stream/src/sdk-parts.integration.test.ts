@@ -83,40 +83,40 @@ describe.each(Object.entries(adapters))('%s through the official SDK', (name, so
     const calls = events.filter((event) => event.type === 'tool_call');
     expect(calls).toMatchObject([
       {
-        tool_call_index: 0,
-        tool_call_id: 'call_w',
-        tool_name: 'weather',
+        toolCallIndex: 0,
+        toolCallId: 'call_w',
+        toolName: 'weather',
         arguments: weatherArguments,
         input: JSON.parse(weatherArguments),
-        parse_error: null,
+        parseError: null,
       },
       {
-        tool_call_index: 1,
-        tool_call_id: 'call_t',
-        tool_name: 'time',
+        toolCallIndex: 1,
+        toolCallId: 'call_t',
+        toolName: 'time',
         input: { zone: 'Europe/Paris' },
       },
     ]);
     const starts = events.filter((event) => event.type === 'tool_call_start');
-    expect(starts.map((event) => [event.tool_call_index, event.tool_call_id])).toEqual([
+    expect(starts.map((event) => [event.toolCallIndex, event.toolCallId])).toEqual([
       [0, 'call_w'],
       [1, 'call_t'],
     ]);
     const deltas = events.filter(
-      (event) => event.type === 'tool_call_delta' && event.tool_call_index === 0,
+      (event) => event.type === 'tool_call_delta' && event.toolCallIndex === 0,
     );
     // Gemini sends a call whole; the others stream the 12 fragments as they came.
     expect(deltas).toHaveLength(name === 'Gemini' ? 1 : 12);
     expect(
       deltas
-        .map((event) => (event.type === 'tool_call_delta' ? event.arguments_delta : ''))
+        .map((event) => (event.type === 'tool_call_delta' ? event.argumentsDelta : ''))
         .join(''),
     ).toBe(name === 'Gemini' ? JSON.stringify(JSON.parse(weatherArguments)) : weatherArguments);
     const end = events.at(-1);
     expect(end).toMatchObject({
       type: 'complete',
-      finish_reason: 'tool_calls',
-      usage: { input_tokens: 40, output_tokens: 90, reasoning_tokens: 30, estimated: false },
+      finishReason: 'tool_calls',
+      usage: { inputTokens: 40, outputTokens: 90, reasoningTokens: 30, estimated: false },
     });
   });
 });
@@ -136,7 +136,7 @@ describe('parts only some providers have', () => {
     expect(
       events.filter((event) => event.type === 'refusal').map((event) => event.content),
     ).toEqual(["I'm sorry, ", "I can't help with that."]);
-    expect(events.at(-1)).toMatchObject({ finish_reason: 'content_filter' });
+    expect(events.at(-1)).toMatchObject({ finishReason: 'content_filter' });
   });
 
   it('Anthropic: redacted thinking passes through unchanged, then text', async () => {
@@ -165,13 +165,13 @@ describe('parts only some providers have', () => {
     });
     const events = await collect(createStreamManager({ buffer: false }).stream(adapters.Gemini!()));
     expect(events.find((event) => event.type === 'tool_call')).toMatchObject({
-      tool_name: 'lookup',
+      toolName: 'lookup',
       input: { q: 'x' },
       signature: 'gem-sig',
     });
     expect(events.at(-1)).toMatchObject({
-      finish_reason: 'tool_calls',
-      provider_finish_reason: 'STOP',
+      finishReason: 'tool_calls',
+      providerFinishReason: 'STOP',
     });
   });
 });
@@ -218,7 +218,7 @@ describe('time limits through the official SDKs', () => {
       type: 'error',
       code: 'IDLE_TIMEOUT',
       // The prompt as message_start reported it; the output is estimated from the text received.
-      usage: { input_tokens: 25, estimated: true },
+      usage: { inputTokens: 25, estimated: true },
     });
     await expect(server.requests[0]!.finished).resolves.toBe('client-closed');
   });
@@ -241,7 +241,7 @@ describe('time limits through the official SDKs', () => {
     // 28 + 34 characters weigh 15.5 tokens, plus 3 per message and 3 before the reply.
     await expect(stream.done).resolves.toMatchObject({
       type: 'cancelled',
-      usage: { input_tokens: 16 + 2 * 3 + 3, estimated: true },
+      usage: { inputTokens: 16 + 2 * 3 + 3, estimated: true },
     });
   });
 });

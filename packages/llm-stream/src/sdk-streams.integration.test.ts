@@ -41,8 +41,8 @@ describe('managed streams over the official SDKs', () => {
       type: 'complete',
       provider: 'openai',
       model: 'gpt-4o-mini',
-      usage: { input_tokens: 11, output_tokens: 3, estimated: false },
-      finish_reason: 'stop',
+      usage: { inputTokens: 11, outputTokens: 3, estimated: false },
+      finishReason: 'stop',
     });
     expect(provider.requests[0]!.body).toMatchObject({
       stream: true,
@@ -79,7 +79,7 @@ describe('managed streams over the official SDKs', () => {
     expect(await provider.requests[0]!.finished).toBe('client-closed');
     // No usage chunk arrived: the prompt and the text received are estimated.
     expect(end.type === 'cancelled' && end.usage).toMatchObject({ estimated: true });
-    expect(end.type === 'cancelled' && end.usage.output_tokens).toBeGreaterThanOrEqual(3);
+    expect(end.type === 'cancelled' && end.usage.outputTokens).toBeGreaterThanOrEqual(3);
     expect(provider.requests[0]!.chunksSent).toBeLessThan(400);
   });
 
@@ -101,7 +101,7 @@ describe('managed streams over the official SDKs', () => {
     let chunks = 0;
     for await (const event of stream) {
       if (event.type === 'chunk' && ++chunks === 5) {
-        expect(manager.get(stream.id)).toMatchObject({ phase: 'streaming', progress_percent: 0.5 });
+        expect(manager.get(stream.id)).toMatchObject({ phase: 'streaming', progressPercent: 0.5 });
         manager.cancel(stream.id, 'admin');
       }
     }
@@ -109,7 +109,7 @@ describe('managed streams over the official SDKs', () => {
     expect(end).toMatchObject({ type: 'cancelled', reason: 'admin', provider: 'anthropic' });
     // message_start reported the input tokens; the output so far is an estimate.
     expect(end.type === 'cancelled' && end.usage).toMatchObject({
-      input_tokens: 25,
+      inputTokens: 25,
       estimated: true,
     });
     expect(await provider.requests[0]!.finished).toBe('client-closed');
@@ -136,7 +136,7 @@ describe('managed streams over the official SDKs', () => {
     });
     const seen: string[] = [];
     manager.on('retry', (event) => seen.push(`retry:${event.model}`));
-    manager.on('failover', (event) => seen.push(`failover:${event.from_model}->${event.model}`));
+    manager.on('failover', (event) => seen.push(`failover:${event.fromModel}->${event.model}`));
     const events: string[] = [];
     const end = await manager.stream([source('claude-a'), source('claude-b')]).consume((event) => {
       if (event.type === 'chunk') events.push(event.content);
@@ -146,7 +146,7 @@ describe('managed streams over the official SDKs', () => {
     expect(end).toMatchObject({
       type: 'complete',
       model: 'claude-b',
-      usage: { input_tokens: 5, output_tokens: 2, estimated: false },
+      usage: { inputTokens: 5, outputTokens: 2, estimated: false },
     });
     expect(provider.requests).toHaveLength(3);
   });
@@ -187,7 +187,7 @@ describe('managed streams over the official SDKs', () => {
     expect(await provider.requests[0]!.finished).toBe('client-closed');
     const usage = end.type === 'cancelled' ? end.usage : undefined;
     expect(usage?.estimated).toBe(true);
-    expect(usage?.input_tokens).toBe(10);
-    expect(usage?.output_tokens).toBeGreaterThanOrEqual(5);
+    expect(usage?.inputTokens).toBe(10);
+    expect(usage?.outputTokens).toBeGreaterThanOrEqual(5);
   });
 });

@@ -39,8 +39,8 @@ describe('simulated streaming', () => {
     expect(events.at(-1)).toMatchObject({
       type: 'complete',
       provider: 'simulated',
-      usage: { input_tokens: 4, output_tokens: 3, estimated: false },
-      finish_reason: 'stop',
+      usage: { inputTokens: 4, outputTokens: 3, estimated: false },
+      finishReason: 'stop',
     });
   });
 
@@ -80,7 +80,7 @@ describe('simulated streaming', () => {
       const stream = createManagedStream(source, { buffer: false });
       const reading = collect(stream);
       await vi.advanceTimersByTimeAsync(150);
-      expect(stream.info().chunk_number).toBe(2);
+      expect(stream.info().chunkNumber).toBe(2);
       stream.cancel();
       const events = await reading;
       expect(contents(events)).toEqual(['a', ' b']);

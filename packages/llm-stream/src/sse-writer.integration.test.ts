@@ -106,7 +106,7 @@ describe('pipeSse over node:http', () => {
     const end = (await ended) as StreamCancelledEvent;
     expect(end).toMatchObject({ type: 'cancelled', reason: 'client_disconnected' });
     expect(end.usage.estimated).toBe(true);
-    expect(end.usage.output_tokens).toBeGreaterThanOrEqual(3);
+    expect(end.usage.outputTokens).toBeGreaterThanOrEqual(3);
     expect(manager.size).toBe(0);
   });
 

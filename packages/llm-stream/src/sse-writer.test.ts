@@ -15,13 +15,13 @@ describe('SSE encoding', () => {
   it('never sends the server-side error object (its cause may hold the provider response)', () => {
     const event: StreamErrorEvent = {
       type: 'error',
-      stream_id: 's',
+      streamId: 's',
       model: 'm',
       provider: 'p',
       code: 'UPSTREAM_ERROR',
       message: 'boom',
       retryable: true,
-      usage: { input_tokens: 1, output_tokens: 2, estimated: true },
+      usage: { inputTokens: 1, outputTokens: 2, estimated: true },
       error: new StreamError('UPSTREAM_ERROR', 'boom', {
         retryable: true,
         attempts: 1,
@@ -32,6 +32,15 @@ describe('SSE encoding', () => {
     const text = serializeSseEvent(event);
     expect(text.startsWith('event: error\ndata: {')).toBe(true);
     expect(text).not.toContain('sk-123');
-    expect(JSON.parse(text.slice(text.indexOf('{'))).usage).toEqual(event.usage);
+    expect(JSON.parse(text.slice(text.indexOf('{')))).toEqual({
+      type: 'error',
+      stream_id: 's',
+      model: 'm',
+      provider: 'p',
+      code: 'UPSTREAM_ERROR',
+      message: 'boom',
+      retryable: true,
+      usage: { input_tokens: 1, output_tokens: 2, estimated: true },
+    });
   });
 });

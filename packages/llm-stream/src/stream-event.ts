@@ -6,24 +6,24 @@ import type { StreamError, StreamErrorCode } from './stream-error.js';
  * reported one after the last output; otherwise (and always on `cancelled` and `error`) it is
  * the last cumulative provider count plus an estimate of the output received since (text,
  * reasoning, tool arguments, refusals), flagged `estimated`. Before the provider reports input
- * tokens, `input_tokens` is the source's `promptTokens` (counted from the request's prompt).
+ * tokens, `inputTokens` is the source's `promptTokens` (counted from the request's prompt).
  */
 export interface StreamUsage {
-  readonly input_tokens: number;
+  readonly inputTokens: number;
   /** Every output token, reasoning included. */
-  readonly output_tokens: number;
+  readonly outputTokens: number;
   /**
-   * The part of `output_tokens` spent on reasoning: the provider's count, or an estimate of the
+   * The part of `outputTokens` spent on reasoning: the provider's count, or an estimate of the
    * reasoning text received. Absent when the stream had no reasoning and the provider gave no count.
    */
-  readonly reasoning_tokens?: number;
+  readonly reasoningTokens?: number;
   /** True when any part of the counts is a local estimate rather than the provider's report. */
   readonly estimated: boolean;
 }
 
 /** Fields every stream event carries, so a listener on the manager knows whose event it is. */
 export interface StreamEventBase {
-  readonly stream_id: string;
+  readonly streamId: string;
   /** The model serving the stream; it changes only through a failover before the first token. */
   readonly model: string;
   readonly provider: string;
@@ -40,27 +40,27 @@ export interface StreamStartEvent extends StreamEventBase {
 export interface StreamChunkEvent extends StreamEventBase {
   readonly type: 'chunk';
   /** 1-based position of this chunk in the stream. */
-  readonly chunk_number: number;
+  readonly chunkNumber: number;
   readonly content: string;
   /**
-   * `total_tokens` now minus `total_tokens` at the previous chunk, never below 0: the sum equals
-   * `total_tokens` unless a provider report lowered the estimate.
+   * `totalTokens` now minus `totalTokens` at the previous chunk, never below 0: the sum equals
+   * `totalTokens` unless a provider report lowered the estimate.
    */
-  readonly tokens_in_chunk: number;
+  readonly tokensInChunk: number;
   /**
    * Output tokens so far: the provider's latest cumulative count (Anthropic, Gemini report one
    * during the stream) plus an estimate of the output since. An estimate until the provider reports;
-   * a report re-bases it, so it can drop below the previous chunk's. `complete.total_tokens` is
+   * a report re-bases it, so it can drop below the previous chunk's. `complete.totalTokens` is
    * the authoritative count.
    */
-  readonly total_tokens: number;
+  readonly totalTokens: number;
   /** Seconds since the stream started. */
-  readonly elapsed_seconds: number;
+  readonly elapsedSeconds: number;
   /**
    * Percent of `max_tokens` (or of the expected length), capped at 100, never below the previous
-   * chunk's (a report that lowers `total_tokens` does not move it back); null without a basis.
+   * chunk's (a report that lowers `totalTokens` does not move it back); null without a basis.
    */
-  readonly progress_percent: number | null;
+  readonly progressPercent: number | null;
   /** Epoch milliseconds. */
   readonly timestamp: number;
 }
@@ -69,28 +69,28 @@ export interface StreamChunkEvent extends StreamEventBase {
 export interface StreamCompleteEvent extends StreamEventBase {
   readonly type: 'complete';
   /**
-   * Equals `usage.output_tokens`: the provider's count when it reported one after the last text.
-   * It can be lower than the last chunk's `total_tokens` when that chunk was still an estimate
+   * Equals `usage.outputTokens`: the provider's count when it reported one after the last text.
+   * It can be lower than the last chunk's `totalTokens` when that chunk was still an estimate
    * (OpenAI reports usage only after the last text).
    */
-  readonly total_tokens: number;
+  readonly totalTokens: number;
   readonly usage: StreamUsage;
   /** Milliseconds from the stream's start to the first token received, retries included. */
-  readonly ttft_ms: number | null;
-  readonly duration_ms: number;
+  readonly ttftMs: number | null;
+  readonly durationMs: number;
   /**
    * Output tokens per second after the first token; 0 without tokens, null when every token
    * arrived at the same clock reading (no time to measure a rate over).
    */
-  readonly tokens_per_second: number | null;
+  readonly tokensPerSecond: number | null;
   /**
    * Why the model stopped, in one vocabulary: `stop`, `length`, `tool_calls`, `content_filter`
    * or `other`. `tool_calls` whenever the stream carried a tool call, also when the provider said
    * `stop` (Gemini, some OpenAI-compatible servers); `stop` when the source gave no reason.
    */
-  readonly finish_reason: NormalizedFinishReason;
+  readonly finishReason: NormalizedFinishReason;
   /** The provider's own stop reason (`end_turn`, `STOP`, `tool_use`...); null when it gave none. */
-  readonly provider_finish_reason: string | null;
+  readonly providerFinishReason: string | null;
 }
 
 /** The stream failed: before the first token after retries and failover, or mid-stream. */
@@ -103,7 +103,7 @@ export interface StreamErrorEvent extends StreamEventBase {
   /** The upstream HTTP status, when there was one. */
   readonly status?: number;
   /** How long to wait before retrying, when the provider or a breaker said so. */
-  readonly retry_after_ms?: number;
+  readonly retryAfterMs?: number;
   readonly usage: StreamUsage;
   /** The error itself, with the upstream error as `cause`. Not serialized by the writers. */
   readonly error: StreamError;
@@ -146,34 +146,34 @@ export interface StreamRedactedReasoningEvent extends StreamEventBase {
 /** Fields every tool-call event carries. */
 export interface StreamToolCallBase extends StreamEventBase {
   /** 0-based position of the call in this response: parallel calls have 0, 1, 2... */
-  readonly tool_call_index: number;
+  readonly toolCallIndex: number;
   /** The provider's call id; a tool result must quote it. */
-  readonly tool_call_id: string;
+  readonly toolCallId: string;
 }
 
 /** A tool call begins: its id and the tool's name. Its arguments follow as deltas. */
 export interface StreamToolCallStartEvent extends StreamToolCallBase {
   readonly type: 'tool_call_start';
-  readonly tool_name: string;
+  readonly toolName: string;
 }
 
 /** A piece of a tool call's JSON arguments, as the provider streamed it (not valid JSON alone). */
 export interface StreamToolCallDeltaEvent extends StreamToolCallBase {
   readonly type: 'tool_call_delta';
-  readonly arguments_delta: string;
+  readonly argumentsDelta: string;
 }
 
 /**
  * A complete tool call. `arguments` is the whole JSON text (`'{}'` when the provider streamed
- * none); `input` is it parsed, or undefined when it is not valid JSON, and then `parse_error`
+ * none); `input` is it parsed, or undefined when it is not valid JSON, and then `parseError`
  * says why (the call is passed on; answering it with an error is the caller's choice).
  */
 export interface StreamToolCallEvent extends StreamToolCallBase {
   readonly type: 'tool_call';
-  readonly tool_name: string;
+  readonly toolName: string;
   readonly arguments: string;
   readonly input: unknown;
-  readonly parse_error: string | null;
+  readonly parseError: string | null;
   /** Gemini's `thoughtSignature` on the call, to send back with it; null otherwise. */
   readonly signature: string | null;
 }
@@ -205,7 +205,7 @@ export interface StreamRetryEvent extends StreamEventBase {
   readonly type: 'retry';
   /** 1-based number of the attempt that is about to start on this source. */
   readonly attempt: number;
-  readonly delay_ms: number;
+  readonly delayMs: number;
   readonly code: StreamErrorCode;
   readonly message: string;
 }
@@ -228,12 +228,12 @@ export interface StreamAttemptFailedEvent extends StreamEventBase {
 
 /**
  * Announces a move to the next source before the first token. `model` and `provider` name the
- * new source; `from_model` and `from_provider` the one that failed or was rejected by its guard.
+ * new source; `fromModel` and `fromProvider` the one that failed or was rejected by its guard.
  */
 export interface StreamFailoverEvent extends StreamEventBase {
   readonly type: 'failover';
-  readonly from_model: string;
-  readonly from_provider: string;
+  readonly fromModel: string;
+  readonly fromProvider: string;
   readonly code: StreamErrorCode;
   readonly message: string;
 }

@@ -20,24 +20,24 @@ describe('stream manager: registry', () => {
     const mock = createMockProvider({ ttftMs: 100, tokensPerSecond: 10, outputTokens: 20 });
     const first = manager.stream(mock.source({ maxTokens: 40 }), { metadata: { user: 'u1' } });
     const second = manager.stream(mock.source());
-    expect(manager.active().map((info) => info.stream_id)).toEqual(['s1', 's2']);
+    expect(manager.active().map((info) => info.streamId)).toEqual(['s1', 's2']);
     expect(manager.list()).toEqual(manager.active());
     const reading = first.consume();
     await vi.advanceTimersByTimeAsync(600);
     expect(manager.get('s1')).toMatchObject({
-      stream_id: 's1',
+      streamId: 's1',
       model: 'mock-1',
       provider: 'mock',
       phase: 'streaming',
       attempts: 1,
-      started_at: 5_000,
-      elapsed_seconds: 0.6,
-      chunk_number: 6,
-      ttft_ms: 100,
+      startedAt: 5_000,
+      elapsedSeconds: 0.6,
+      chunkNumber: 6,
+      ttftMs: 100,
       metadata: { user: 'u1' },
     });
-    expect(manager.get('s1')!.progress_percent).toBe(manager.get('s1')!.total_tokens * 2.5);
-    expect(manager.get('s2')).toMatchObject({ phase: 'connecting', attempts: 0, chunk_number: 0 });
+    expect(manager.get('s1')!.progressPercent).toBe(manager.get('s1')!.totalTokens * 2.5);
+    expect(manager.get('s2')).toMatchObject({ phase: 'connecting', attempts: 0, chunkNumber: 0 });
     await vi.advanceTimersByTimeAsync(2000);
     await reading;
     expect(manager.get('s1')).toBeUndefined();
@@ -66,7 +66,7 @@ describe('stream manager: registry', () => {
     expect(mock.stats).toMatchObject({ opened: 1, aborted: 1, completed: 0 });
   });
 
-  it('emits every event with stream_id, model and provider, and exactly one end per stream', async () => {
+  it('emits every event with streamId, model and provider, and exactly one end per stream', async () => {
     const manager = createStreamManager({ buffer: false });
     const received: StreamEvent[] = [];
     for (const type of ['start', 'chunk', 'complete', 'error', 'cancelled'] as const) {
@@ -86,12 +86,12 @@ describe('stream manager: registry', () => {
     manager.stream(scriptedSource(words(1), { model: 'm', provider: 'p' }), { id: 'c' }).cancel();
     for (const event of received) {
       expect(event).toMatchObject({ model: 'm', provider: 'p' });
-      expect(['a', 'b', 'c']).toContain(event.stream_id);
+      expect(['a', 'b', 'c']).toContain(event.streamId);
     }
     const ends = received.filter((event) =>
       ['complete', 'error', 'cancelled'].includes(event.type),
     );
-    expect(ends.map((event) => [event.stream_id, event.type])).toEqual([
+    expect(ends.map((event) => [event.streamId, event.type])).toEqual([
       ['a', 'complete'],
       ['b', 'error'],
       ['c', 'cancelled'],

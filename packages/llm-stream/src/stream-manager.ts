@@ -26,7 +26,7 @@ import {
   type StreamSources,
 } from './stream-options.js';
 
-/** Listener signatures of a {@link StreamManager}; every payload carries `stream_id`, `model`, `provider`. */
+/** Listener signatures of a {@link StreamManager}; every payload carries `streamId`, `model`, `provider`. */
 export interface StreamManagerEvents {
   start: (event: StreamStartEvent) => void;
   chunk: (event: StreamChunkEvent) => void;

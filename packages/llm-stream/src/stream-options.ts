@@ -81,7 +81,7 @@ export interface StreamOptions extends StreamDefaults {
   readonly signal?: AbortSignal;
   /** The stream's id. @default a random UUID (or the manager's `generateId`) */
   readonly id?: string;
-  /** Basis of `progress_percent` when it should not be the source's `maxTokens`. @default source.maxTokens */
+  /** Basis of `progressPercent` when it should not be the source's `maxTokens`. @default source.maxTokens */
   readonly expectedTokens?: number;
   /** Your own labels (user, tier, route); shown by `info()` and the registry. @default {} */
   readonly metadata?: Readonly<Record<string, unknown>>;

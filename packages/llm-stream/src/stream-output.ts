@@ -116,7 +116,7 @@ export class StreamOutput {
         this.#parts.addReasoning(event.text);
         this.#emitPart({
           type: 'reasoning',
-          stream_id: this.#host.id,
+          streamId: this.#host.id,
           model: this.#host.model,
           provider: this.#host.provider,
           content: event.text,
@@ -145,9 +145,9 @@ export class StreamOutput {
         this.#emitPart({
           type: 'tool_call_start',
           ...this.#base(),
-          tool_call_index: event.index,
-          tool_call_id: event.id,
-          tool_name: event.name,
+          toolCallIndex: event.index,
+          toolCallId: event.id,
+          toolName: event.name,
         });
         return;
       case 'tool-call-delta': {
@@ -157,12 +157,12 @@ export class StreamOutput {
         this.#meter.add(event.argumentsDelta);
         this.#emitPart({
           type: 'tool_call_delta',
-          stream_id: this.#host.id,
+          streamId: this.#host.id,
           model: this.#host.model,
           provider: this.#host.provider,
-          tool_call_index: event.index,
-          tool_call_id: id,
-          arguments_delta: event.argumentsDelta,
+          toolCallIndex: event.index,
+          toolCallId: id,
+          argumentsDelta: event.argumentsDelta,
         });
         return;
       }
@@ -286,20 +286,20 @@ export class StreamOutput {
     this.#lastTotal = total;
     this.#host.deliver({
       type: 'chunk',
-      stream_id: this.#host.id,
+      streamId: this.#host.id,
       model: this.#host.model,
       provider: this.#host.provider,
-      chunk_number: ++this.#chunkNumber,
+      chunkNumber: ++this.#chunkNumber,
       content,
-      tokens_in_chunk: total > previous ? total - previous : 0,
-      total_tokens: total,
-      elapsed_seconds: (now - this.#startedAt) / 1000,
-      progress_percent: this.progress(total),
+      tokensInChunk: total > previous ? total - previous : 0,
+      totalTokens: total,
+      elapsedSeconds: (now - this.#startedAt) / 1000,
+      progressPercent: this.progress(total),
       timestamp: now,
     });
   }
 
   #base(): StreamEventBase {
-    return { stream_id: this.#host.id, model: this.#host.model, provider: this.#host.provider };
+    return { streamId: this.#host.id, model: this.#host.model, provider: this.#host.provider };
   }
 }

@@ -35,8 +35,8 @@ describe('structured parts', () => {
     expect(events[3]).toMatchObject({ content: 'Let me think.', signature: 'sig-abc' });
     expect(events[4]).toMatchObject({ data: 'opaque==' });
     expect(events.at(-1)).toMatchObject({
-      finish_reason: 'stop',
-      provider_finish_reason: 'end_turn',
+      finishReason: 'stop',
+      providerFinishReason: 'end_turn',
     });
   });
 
@@ -68,25 +68,25 @@ describe('structured parts', () => {
     ]);
     const calls = events.filter((event) => event.type === 'tool_call');
     expect(calls).toMatchObject([
-      { tool_call_index: 1, tool_call_id: 'call_b', tool_name: 'time', input: { zone: 'CET' } },
+      { toolCallIndex: 1, toolCallId: 'call_b', toolName: 'time', input: { zone: 'CET' } },
       {
-        tool_call_index: 0,
-        tool_call_id: 'call_a',
+        toolCallIndex: 0,
+        toolCallId: 'call_a',
         arguments: '{"city":"Paris"}',
         input: { city: 'Paris' },
-        parse_error: null,
+        parseError: null,
         signature: null,
       },
     ]);
     const deltas = events.filter((event) => event.type === 'tool_call_delta');
-    expect(deltas.map((delta) => [delta.tool_call_id, delta.arguments_delta])).toEqual([
+    expect(deltas.map((delta) => [delta.toolCallId, delta.argumentsDelta])).toEqual([
       ['call_a', '{"city":'],
       ['call_a', '"Paris"}'],
       ['call_b', '{"zone":"CET"}'],
     ]);
     expect(events.at(-1)).toMatchObject({
-      finish_reason: 'tool_calls',
-      provider_finish_reason: 'stop',
+      finishReason: 'tool_calls',
+      providerFinishReason: 'stop',
     });
   });
 
@@ -101,13 +101,13 @@ describe('structured parts', () => {
     ]);
     const calls = events.filter((event) => event.type === 'tool_call');
     expect(calls[0]).toMatchObject({ input: undefined, arguments: '{"q": "unterminated' });
-    expect(calls[0]!.type === 'tool_call' && calls[0]!.parse_error).toMatch(
+    expect(calls[0]!.type === 'tool_call' && calls[0]!.parseError).toMatch(
       /^the arguments of search \(toolu_1\) are not valid JSON: /,
     );
     expect(calls[1]).toMatchObject({
       arguments: '{}',
       input: {},
-      parse_error: null,
+      parseError: null,
       signature: 'gem-sig',
     });
   });
@@ -129,8 +129,8 @@ describe('structured parts', () => {
     ]);
     expect(events.filter((event) => event.type === 'refusal')).toHaveLength(2);
     expect(events.at(-1)).toMatchObject({
-      finish_reason: 'content_filter',
-      provider_finish_reason: 'content_filter',
+      finishReason: 'content_filter',
+      providerFinishReason: 'content_filter',
     });
   });
 
@@ -143,7 +143,7 @@ describe('structured parts', () => {
     ]);
     // 10 (reasoning) + 0.25 (name) + 10 (arguments) + 5 (text), rounded up.
     expect(estimated.at(-1)).toMatchObject({
-      usage: { output_tokens: 26, reasoning_tokens: 10, estimated: true },
+      usage: { outputTokens: 26, reasoningTokens: 10, estimated: true },
     });
     const reported = await run([
       { type: 'reasoning', text: 'a'.repeat(40) },
@@ -151,7 +151,7 @@ describe('structured parts', () => {
       { type: 'usage', inputTokens: 30, outputTokens: 61, reasoningTokens: 48 },
     ]);
     expect(reported.at(-1)).toMatchObject({
-      usage: { input_tokens: 30, output_tokens: 61, reasoning_tokens: 48, estimated: false },
+      usage: { inputTokens: 30, outputTokens: 61, reasoningTokens: 48, estimated: false },
     });
   });
 
@@ -164,7 +164,7 @@ describe('structured parts', () => {
     stream.cancel('test');
     await expect(stream.done).resolves.toMatchObject({
       type: 'cancelled',
-      usage: { input_tokens: 11, output_tokens: 1, estimated: true },
+      usage: { inputTokens: 11, outputTokens: 1, estimated: true },
     });
   });
 });

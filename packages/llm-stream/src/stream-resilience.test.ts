@@ -80,7 +80,7 @@ describe('resilience before the first token', () => {
     expect(source.opens).toBe(3);
     const events = await reading;
     expect(events.map((event) => event.type)).toEqual(['start', 'chunk', 'chunk', 'complete']);
-    expect(retries.map((event) => [event.attempt, event.delay_ms, event.code])).toEqual([
+    expect(retries.map((event) => [event.attempt, event.delayMs, event.code])).toEqual([
       [2, 125, 'UPSTREAM_ERROR'],
       [3, 250, 'UPSTREAM_ERROR'],
     ]);
@@ -119,7 +119,7 @@ describe('resilience before the first token', () => {
       code: 'RATE_LIMITED',
       retryable: true,
       status: 429,
-      retry_after_ms: 2000,
+      retryAfterMs: 2000,
     });
     expect(end.type === 'error' && end.error.attempts).toBe(2);
     expect(source.opens).toBe(2);
@@ -139,8 +139,8 @@ describe('resilience before the first token', () => {
     expect(primary.opens).toBe(1);
     expect(failovers).toMatchObject([
       {
-        from_model: 'big',
-        from_provider: 'openai',
+        fromModel: 'big',
+        fromProvider: 'openai',
         model: 'small',
         provider: 'anthropic',
         code: 'RATE_LIMITED',
@@ -329,7 +329,7 @@ describe('resilience before the first token', () => {
     };
     const events = await collect(manager.stream(source));
     expect(events.map((event) => event.type)).toEqual(['start', 'chunk', 'complete']);
-    expect(events.at(-1)).toMatchObject({ usage: { input_tokens: 9, output_tokens: 1 } });
+    expect(events.at(-1)).toMatchObject({ usage: { inputTokens: 9, outputTokens: 1 } });
     expect(attempt).toBe(2);
   });
 
@@ -412,7 +412,7 @@ describe('breaker permits', () => {
       type: 'error',
       code: 'CIRCUIT_OPEN',
       retryable: true,
-      retry_after_ms: 30_000,
+      retryAfterMs: 30_000,
     });
     expect(source.opens).toBe(0);
   });
@@ -448,6 +448,6 @@ describe('breaker permits', () => {
     expect(outcomes).toEqual(['resolved']);
     open = false;
     const refused = await collect(manager.stream({ source: scriptedSource(words(1)), guard }));
-    expect(refused.at(-1)).toMatchObject({ code: 'CIRCUIT_OPEN', retry_after_ms: 5 });
+    expect(refused.at(-1)).toMatchObject({ code: 'CIRCUIT_OPEN', retryAfterMs: 5 });
   });
 });

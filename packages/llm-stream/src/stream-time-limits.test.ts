@@ -101,7 +101,7 @@ describe('time limits', () => {
       type: 'error',
       code: 'IDLE_TIMEOUT',
       model: 'stalls',
-      usage: { input_tokens: 12, output_tokens: 3, estimated: true },
+      usage: { inputTokens: 12, outputTokens: 3, estimated: true },
     });
     // After text, nothing fails over: the reader already has part of this answer.
     expect(backup.opens).toBe(0);
@@ -157,7 +157,7 @@ describe('time limits', () => {
     expect((await reading).at(-1)).toMatchObject({
       type: 'error',
       code: 'DEADLINE_EXCEEDED',
-      usage: { output_tokens: 0, estimated: true },
+      usage: { outputTokens: 0, estimated: true },
     });
     expect(failed).toMatchObject([{ code: 'DEADLINE_EXCEEDED', next: 'none' }]);
     expect(hanging.signal?.aborted).toBe(true);

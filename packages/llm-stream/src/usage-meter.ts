@@ -77,7 +77,7 @@ export class UsageMeter {
 
   /**
    * The usage to report; `forceEstimated` for a stream that ended before the provider's final
-   * count. `estimated` speaks for input and output; `reasoning_tokens` is an estimate whenever
+   * count. `estimated` speaks for input and output; `reasoningTokens` is an estimate whenever
    * the provider gave no reasoning count.
    */
   usage(forceEstimated: boolean): StreamUsage {
@@ -86,9 +86,9 @@ export class UsageMeter {
       this.#reportedReasoning ??
       (this.#sawReasoning ? Math.min(output, wholeTokens(this.#reasoning)) : undefined);
     return {
-      input_tokens: this.#reportedInput ?? this.#promptTokens,
-      output_tokens: output,
-      ...(reasoning === undefined ? {} : { reasoning_tokens: reasoning }),
+      inputTokens: this.#reportedInput ?? this.#promptTokens,
+      outputTokens: output,
+      ...(reasoning === undefined ? {} : { reasoningTokens: reasoning }),
       estimated:
         forceEstimated ||
         this.#reportedInput === undefined ||

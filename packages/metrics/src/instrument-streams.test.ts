@@ -7,13 +7,13 @@ import { createMetrics } from './create-metrics.js';
 import { instrumentStreams } from './instrument-streams.js';
 
 interface Base {
-  stream_id: string;
+  streamId: string;
   model: string;
   provider: string;
 }
 interface Usage {
-  input_tokens: number;
-  output_tokens: number;
+  inputTokens: number;
+  outputTokens: number;
   estimated: boolean;
 }
 
@@ -23,24 +23,24 @@ class FakeStreamManager extends EventEmitter<{
   chunk: (
     event: Base & {
       type: 'chunk';
-      chunk_number: number;
+      chunkNumber: number;
       content: string;
-      tokens_in_chunk: number;
-      total_tokens: number;
-      elapsed_seconds: number;
-      progress_percent: number | null;
+      tokensInChunk: number;
+      totalTokens: number;
+      elapsedSeconds: number;
+      progressPercent: number | null;
       timestamp: number;
     },
   ) => void;
   complete: (
     event: Base & {
       type: 'complete';
-      total_tokens: number;
+      totalTokens: number;
       usage: Usage;
-      ttft_ms: number | null;
-      duration_ms: number;
-      tokens_per_second: number;
-      finish_reason: string | null;
+      ttftMs: number | null;
+      durationMs: number;
+      tokensPerSecond: number;
+      finishReason: string | null;
     },
   ) => void;
   error: (
@@ -67,7 +67,7 @@ class FakeStreamManager extends EventEmitter<{
     event: Base & {
       type: 'retry';
       attempt: number;
-      delay_ms: number;
+      delayMs: number;
       code: string;
       message: string;
     },
@@ -75,8 +75,8 @@ class FakeStreamManager extends EventEmitter<{
   failover: (
     event: Base & {
       type: 'failover';
-      from_model: string;
-      from_provider: string;
+      fromModel: string;
+      fromProvider: string;
       code: string;
       message: string;
     },
@@ -90,20 +90,20 @@ class FakeStreamManager extends EventEmitter<{
     this.emit('chunk', {
       ...base,
       type: 'chunk',
-      chunk_number: number,
+      chunkNumber: number,
       content: 'x',
-      tokens_in_chunk: 1,
-      total_tokens: number,
-      elapsed_seconds: elapsedSeconds,
-      progress_percent: null,
+      tokensInChunk: 1,
+      totalTokens: number,
+      elapsedSeconds: elapsedSeconds,
+      progressPercent: null,
       timestamp: 0,
     });
   }
 }
 
 const usage = (input: number, output: number, estimated = false) => ({
-  input_tokens: input,
-  output_tokens: output,
+  inputTokens: input,
+  outputTokens: output,
   estimated,
 });
 
@@ -116,7 +116,7 @@ describe('instrumentStreams', () => {
     const metrics = createMetrics();
     const manager = new FakeStreamManager();
     const stop = instrumentStreams(metrics, manager);
-    const stream = { stream_id: 's1', model: 'gpt-4o', provider: 'openai' };
+    const stream = { streamId: 's1', model: 'gpt-4o', provider: 'openai' };
     const labels = { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4o' };
     const { registry, names } = metrics;
 
@@ -128,12 +128,12 @@ describe('instrumentStreams', () => {
     manager.emit('complete', {
       ...stream,
       type: 'complete',
-      total_tokens: 3,
+      totalTokens: 3,
       usage: usage(1000, 200),
-      ttft_ms: 200,
-      duration_ms: 400,
-      tokens_per_second: 10,
-      finish_reason: 'stop',
+      ttftMs: 200,
+      durationMs: 400,
+      tokensPerSecond: 10,
+      finishReason: 'stop',
     });
 
     const gpt = { gen_ai_operation_name: 'chat', ...labels };
@@ -167,7 +167,7 @@ describe('instrumentStreams', () => {
     ] as const) {
       expect(manager.listenerCount(event)).toBe(0);
     }
-    manager.start({ ...stream, stream_id: 's2' });
+    manager.start({ ...stream, streamId: 's2' });
     expect(await sampleValue(registry, names.streamsActive, labels)).toBe(0);
   });
 
@@ -176,7 +176,7 @@ describe('instrumentStreams', () => {
     const manager = new FakeStreamManager();
     const stop = instrumentStreams(metrics, manager);
     const { registry, names } = metrics;
-    const primary = { stream_id: 's1', model: 'gpt-4o', provider: 'openai' };
+    const primary = { streamId: 's1', model: 'gpt-4o', provider: 'openai' };
     // The stream failed over before its first chunk: its chunks come from the backup.
     const backup = { ...primary, model: 'claude-opus-4-5', provider: 'anthropic' };
     const backupLabels = {
@@ -203,7 +203,7 @@ describe('instrumentStreams', () => {
     expect(await sampleValue(registry, names.timePerOutputChunk, backupTime, '_count')).toBe(101);
 
     // A stream that started before the subscription counts its chunks too.
-    manager.chunk({ ...backup, stream_id: 'older' }, 7, 3);
+    manager.chunk({ ...backup, streamId: 'older' }, 7, 3);
     expect(await sampleValue(registry, names.streamChunks, backupLabels)).toBe(103);
 
     manager.chunk(backup, 103, 1.04);
@@ -220,8 +220,8 @@ describe('instrumentStreams', () => {
     });
     const manager = new FakeStreamManager();
     instrumentStreams(metrics, manager);
-    const failing = { stream_id: 'f', model: 'claude-sonnet-4-5', provider: 'anthropic' };
-    const leaving = { stream_id: 'c', model: 'claude-sonnet-4-5', provider: 'anthropic' };
+    const failing = { streamId: 'f', model: 'claude-sonnet-4-5', provider: 'anthropic' };
+    const leaving = { streamId: 'c', model: 'claude-sonnet-4-5', provider: 'anthropic' };
     manager.start(failing);
     manager.start(leaving);
     vi.advanceTimersByTime(1500);
@@ -288,9 +288,9 @@ describe('instrumentStreams', () => {
       recordEstimatedUsage: false,
       operation: 'text_completion',
     });
-    const stream = { stream_id: 'e', model: 'gpt-4o', provider: 'openai' };
+    const stream = { streamId: 'e', model: 'gpt-4o', provider: 'openai' };
     manager.start(stream);
-    manager.start({ ...stream, stream_id: 'open' });
+    manager.start({ ...stream, streamId: 'open' });
     manager.emit('error', {
       ...stream,
       type: 'error',
@@ -325,13 +325,13 @@ describe('instrumentStreams attempts', () => {
   const working = { model: 'working', provider: 'anthropic' };
   const failed = (
     manager: FakeStreamManager,
-    stream_id: string,
+    streamId: string,
     attempt: number,
     code: string,
     next: 'retry' | 'failover' | 'none',
   ) =>
     manager.emit('attempt_failed', {
-      stream_id,
+      streamId,
       ...broken,
       type: 'attempt_failed',
       attempt,
@@ -347,37 +347,37 @@ describe('instrumentStreams attempts', () => {
     });
     const manager = new FakeStreamManager();
     instrumentStreams(metrics, manager);
-    manager.start({ stream_id: 's1', ...broken });
+    manager.start({ streamId: 's1', ...broken });
     failed(manager, 's1', 1, 'UPSTREAM_ERROR', 'retry');
     manager.emit('retry', {
-      stream_id: 's1',
+      streamId: 's1',
       ...broken,
       type: 'retry',
       attempt: 2,
-      delay_ms: 100,
+      delayMs: 100,
       code: 'UPSTREAM_ERROR',
       message: '503',
     });
     failed(manager, 's1', 2, 'FIRST_TOKEN_TIMEOUT', 'failover');
     manager.emit('failover', {
-      stream_id: 's1',
+      streamId: 's1',
       ...working,
       type: 'failover',
-      from_model: 'broken',
-      from_provider: 'openai',
+      fromModel: 'broken',
+      fromProvider: 'openai',
       code: 'FIRST_TOKEN_TIMEOUT',
       message: 'no first token within 5000 ms',
     });
     manager.emit('complete', {
-      stream_id: 's1',
+      streamId: 's1',
       ...working,
       type: 'complete',
-      total_tokens: 2,
+      totalTokens: 2,
       usage: usage(10, 2),
-      ttft_ms: 40,
-      duration_ms: 90,
-      tokens_per_second: 10,
-      finish_reason: 'stop',
+      ttftMs: 40,
+      durationMs: 90,
+      tokensPerSecond: 10,
+      finishReason: 'stop',
     });
 
     const { registry, names } = metrics;
@@ -412,10 +412,10 @@ describe('instrumentStreams attempts', () => {
     });
     const manager = new FakeStreamManager();
     instrumentStreams(metrics, manager);
-    manager.start({ stream_id: 's1', ...broken });
+    manager.start({ streamId: 's1', ...broken });
     failed(manager, 's1', 1, 'IDLE_TIMEOUT', 'none');
     manager.emit('error', {
-      stream_id: 's1',
+      streamId: 's1',
       ...broken,
       type: 'error',
       code: 'IDLE_TIMEOUT',
@@ -470,7 +470,7 @@ describe('instrumentStreams task types', () => {
         return stream.metadata.endpoint === '/v1/summarize' ? 'summary' : undefined;
       },
     });
-    const stream = { stream_id: 's1', model: 'gpt-4o', provider: 'openai' };
+    const stream = { streamId: 's1', model: 'gpt-4o', provider: 'openai' };
     manager.emit('start', {
       ...stream,
       type: 'start',
@@ -488,7 +488,7 @@ describe('instrumentStreams task types', () => {
     // Started before anyone listened and carrying nothing: the function sees `{}`, answers undefined.
     manager.emit('cancelled', {
       ...stream,
-      stream_id: 's2',
+      streamId: 's2',
       type: 'cancelled',
       reason: 'client_disconnected',
       usage: usage(1000, 200),
@@ -508,7 +508,7 @@ describe('instrumentStreams task types', () => {
       { ...stream, type: 'start', timestamp: 0, metadata: { endpoint: '/v1/summarize' } },
       {
         ...stream,
-        stream_id: 's2',
+        streamId: 's2',
         type: 'cancelled',
         reason: 'client_disconnected',
         usage: usage(1000, 200),

@@ -3,9 +3,9 @@ import { type Metrics, metricsInternals, type StreamLabels } from './metrics.js'
 /** Token usage as the stream manager reports it. */
 export interface StreamUsageLike {
   /** Input tokens of the stream. */
-  readonly input_tokens?: number | null;
+  readonly inputTokens?: number | null;
   /** Output tokens of the stream. */
-  readonly output_tokens?: number | null;
+  readonly outputTokens?: number | null;
   /** True when the counts are estimated rather than reported by the provider. */
   readonly estimated?: boolean;
 }
@@ -13,7 +13,7 @@ export interface StreamUsageLike {
 /** Fields every stream-manager event carries. */
 export interface MetricsStreamEventBase {
   /** Identifies the stream across its events. */
-  readonly stream_id: string;
+  readonly streamId: string;
   /** The requested model id. */
   readonly model: string;
   /** The provider (`openai`, `anthropic`, …). */
@@ -24,14 +24,14 @@ export interface MetricsStreamEventBase {
 
 /** The stream {@link InstrumentStreamsOptions.taskType} labels: its start event and its metadata. */
 export interface MetricsStreamTaskEvent extends MetricsStreamEventBase {
-  /** The event's own `metadata`, else the manager's `get(stream_id)?.metadata`, else `{}`. */
+  /** The event's own `metadata`, else the manager's `get(streamId)?.metadata`, else `{}`. */
   readonly metadata: Readonly<Record<string, unknown>>;
 }
 
 /** `chunk` payload of a stream manager. */
 export interface MetricsStreamChunkEvent extends MetricsStreamEventBase {
   /** Seconds since the stream started, when the chunk arrived. */
-  readonly elapsed_seconds?: number;
+  readonly elapsedSeconds?: number;
 }
 
 /** `complete` payload of a stream manager. */
@@ -39,9 +39,9 @@ export interface MetricsStreamCompleteEvent extends MetricsStreamEventBase {
   /** Token usage of the stream. */
   readonly usage?: StreamUsageLike | null;
   /** Time to the first token, in milliseconds. */
-  readonly ttft_ms?: number | null;
+  readonly ttftMs?: number | null;
   /** Duration of the whole stream, in milliseconds. */
-  readonly duration_ms: number;
+  readonly durationMs: number;
 }
 
 /** `error` payload of a stream manager. */
@@ -82,9 +82,9 @@ export interface MetricsStreamRetryEvent extends MetricsStreamEventBase {
 /** `failover` payload of a stream manager: `model` and `provider` name the next source. */
 export interface MetricsStreamFailoverEvent extends MetricsStreamEventBase {
   /** The model left behind. */
-  readonly from_model: string;
+  readonly fromModel: string;
   /** The provider left behind. */
-  readonly from_provider: string;
+  readonly fromProvider: string;
   /** Error code of the attempt that made the stream move on. */
   readonly code: string;
 }
@@ -228,8 +228,8 @@ export function instrumentStreams(
 
   function usageOf(usage: StreamUsageLike | null | undefined) {
     if (!usage || (usage.estimated === true && !recordEstimatedUsage)) return undefined;
-    const inputTokens = count(usage.input_tokens);
-    const outputTokens = count(usage.output_tokens);
+    const inputTokens = count(usage.inputTokens);
+    const outputTokens = count(usage.outputTokens);
     if (inputTokens === undefined && outputTokens === undefined) return undefined;
     return { inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0 };
   }
@@ -237,7 +237,7 @@ export function instrumentStreams(
   function taskTypeOf(event: MetricsStreamEventBase): string {
     const metadata =
       event.metadata ??
-      (typeof manager.get === 'function' ? manager.get(event.stream_id)?.metadata : undefined);
+      (typeof manager.get === 'function' ? manager.get(event.streamId)?.metadata : undefined);
     const value = taskType({
       ...event,
       metadata: metadata !== null && typeof metadata === 'object' ? metadata : emptyMetadata,
@@ -268,9 +268,9 @@ export function instrumentStreams(
   }
 
   const onStart = (event: MetricsStreamEventBase) => {
-    if (open.has(event.stream_id)) return;
+    if (open.has(event.streamId)) return;
     const labels = { provider: event.provider, model: event.model, operation };
-    open.set(event.stream_id, {
+    open.set(event.streamId, {
       labels,
       taskType: taskTypeOf(event),
       startedAt: clock(),
@@ -283,7 +283,7 @@ export function instrumentStreams(
   };
 
   const onChunk = (event: MetricsStreamChunkEvent) => {
-    const stream = open.get(event.stream_id);
+    const stream = open.get(event.streamId);
     if (!stream) {
       // Started before the subscription: no previous chunk to time against.
       metrics.recordStreamChunk({ provider: event.provider, model: event.model, operation });
@@ -295,7 +295,7 @@ export function instrumentStreams(
       stream.chunkLabels = { provider: event.provider, model: event.model, operation };
     }
     stream.chunks++;
-    const elapsed = count(event.elapsed_seconds);
+    const elapsed = count(event.elapsedSeconds);
     if (elapsed !== undefined) {
       if (stream.lastChunkSeconds !== undefined) {
         stream.gapsMs.push(Math.max(0, elapsed - stream.lastChunkSeconds) * 1000);
@@ -306,21 +306,21 @@ export function instrumentStreams(
   };
 
   const onComplete = (event: MetricsStreamCompleteEvent) => {
-    const stream = close(event.stream_id, 'complete');
+    const stream = close(event.streamId, 'complete');
     metrics.recordAiRequest({
       provider: event.provider,
       model: event.model,
       operation,
-      durationMs: count(event.duration_ms),
+      durationMs: count(event.durationMs),
       status: 'success',
       usage: usageOf(event.usage),
-      timeToFirstChunkMs: count(event.ttft_ms),
+      timeToFirstChunkMs: count(event.ttftMs),
       taskType: stream?.taskType ?? taskTypeOf(event),
     });
   };
 
   const onError = (event: MetricsStreamErrorEvent) => {
-    const stream = close(event.stream_id, 'error');
+    const stream = close(event.streamId, 'error');
     metrics.recordAiRequest({
       provider: event.provider,
       model: event.model,
@@ -336,7 +336,7 @@ export function instrumentStreams(
   const onCancelled = (event: MetricsStreamCancelledEvent) => {
     const reason =
       typeof event.reason === 'string' && event.reason !== '' ? event.reason : undefined;
-    const stream = close(event.stream_id, 'cancelled', reason);
+    const stream = close(event.streamId, 'cancelled', reason);
     metrics.recordAiRequest({
       provider: event.provider,
       model: event.model,
@@ -370,8 +370,8 @@ export function instrumentStreams(
 
   const onFailover = (event: MetricsStreamFailoverEvent) =>
     metrics.recordAiFailover({
-      provider: event.from_provider,
-      model: event.from_model,
+      provider: event.fromProvider,
+      model: event.fromModel,
       operation,
       errorType: errorTypeOf(event.code),
     });

@@ -23,8 +23,8 @@ function useExporter() {
   return { exporter, provider, tracer: provider.getTracer('test') };
 }
 
-const broken = { stream_id: 's1', model: 'broken', provider: 'openai' };
-const working = { stream_id: 's1', model: 'working', provider: 'anthropic' };
+const broken = { streamId: 's1', model: 'broken', provider: 'openai' };
+const working = { streamId: 's1', model: 'working', provider: 'anthropic' };
 
 /** The manager-level events of a failover-heavy stream: one retry, then a failover that succeeds. */
 function failoverScenario(manager: EventEmitter) {
@@ -42,7 +42,7 @@ function failoverScenario(manager: EventEmitter) {
     ...broken,
     type: 'retry',
     attempt: 2,
-    delay_ms: 100,
+    delayMs: 100,
     code: 'UPSTREAM_ERROR',
     message: 'HTTP 503',
   });
@@ -57,8 +57,8 @@ function failoverScenario(manager: EventEmitter) {
   manager.emit('failover', {
     ...working,
     type: 'failover',
-    from_model: 'broken',
-    from_provider: 'openai',
+    fromModel: 'broken',
+    fromProvider: 'openai',
     code: 'FIRST_TOKEN_TIMEOUT',
     message: 'no first token within 5000 ms',
   });
@@ -66,10 +66,10 @@ function failoverScenario(manager: EventEmitter) {
   manager.emit('complete', {
     ...working,
     type: 'complete',
-    usage: { input_tokens: 12, output_tokens: 30, reasoning_tokens: 8, estimated: false },
-    ttft_ms: 250,
-    duration_ms: 900,
-    finish_reason: 'stop',
+    usage: { inputTokens: 12, outputTokens: 30, reasoningTokens: 8, estimated: false },
+    ttftMs: 250,
+    durationMs: 900,
+    finishReason: 'stop',
   });
 }
 
@@ -160,9 +160,9 @@ describe('traceStreams', () => {
       type: 'error',
       code: 'IDLE_TIMEOUT',
       message: 'no chunk for 30000 ms',
-      usage: { input_tokens: 5, output_tokens: 2, estimated: true },
+      usage: { inputTokens: 5, outputTokens: 2, estimated: true },
     });
-    manager.emit('start', { ...broken, stream_id: 'left-open', type: 'start' });
+    manager.emit('start', { ...broken, streamId: 'left-open', type: 'start' });
     stop();
 
     const [failed, open] = exporter.getFinishedSpans();

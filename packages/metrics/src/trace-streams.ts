@@ -13,11 +13,11 @@ export const TRACER_NAME = '@breakwater/metrics';
 /** Token usage as a stream manager reports it. */
 export interface TraceStreamUsage {
   /** Input tokens, cached ones included. */
-  readonly input_tokens?: number | null;
+  readonly inputTokens?: number | null;
   /** Output tokens, reasoning ones included. */
-  readonly output_tokens?: number | null;
+  readonly outputTokens?: number | null;
   /** Output tokens spent on reasoning, when the provider reports them. */
-  readonly reasoning_tokens?: number | null;
+  readonly reasoningTokens?: number | null;
   /** True when the counts are estimated rather than reported by the provider. */
   readonly estimated?: boolean;
 }
@@ -25,7 +25,7 @@ export interface TraceStreamUsage {
 /** Fields every traced stream event carries. */
 export interface TraceStreamEventBase {
   /** Identifies the stream across its events. */
-  readonly stream_id: string;
+  readonly streamId: string;
   /** The model serving the stream (it changes only through a failover). */
   readonly model: string;
   /** The provider serving the stream (`openai`, `anthropic`, `gcp.gemini`, …). */
@@ -55,7 +55,7 @@ export interface TraceStreamRetryEvent extends TraceStreamEventBase {
   /** 1-based number of the attempt about to start. */
   readonly attempt: number;
   /** Wait before it, in milliseconds. */
-  readonly delay_ms: number;
+  readonly delayMs: number;
   /** Error code of the attempt it replaces. */
   readonly code: string;
 }
@@ -63,9 +63,9 @@ export interface TraceStreamRetryEvent extends TraceStreamEventBase {
 /** `failover` payload: `model` and `provider` name the next source. */
 export interface TraceStreamFailoverEvent extends TraceStreamEventBase {
   /** The model left behind. */
-  readonly from_model: string;
+  readonly fromModel: string;
   /** The provider left behind. */
-  readonly from_provider: string;
+  readonly fromProvider: string;
   /** Error code of the attempt that made the stream move on. */
   readonly code: string;
 }
@@ -75,9 +75,9 @@ export interface TraceStreamCompleteEvent extends TraceStreamEventBase {
   /** Token usage of the stream. */
   readonly usage?: TraceStreamUsage | null;
   /** Time to the first token, in milliseconds. */
-  readonly ttft_ms?: number | null;
+  readonly ttftMs?: number | null;
   /** Why the model stopped (`stop`, `length`, `tool_calls`, `content_filter`, `other`). */
-  readonly finish_reason?: string | null;
+  readonly finishReason?: string | null;
 }
 
 /** `error` payload. */
@@ -153,9 +153,9 @@ function nonNegative(value: number | null | undefined): number | undefined {
 function setUsage(span: Span, usage: TraceStreamUsage | null | undefined): void {
   if (!usage) return;
   const attributes: Attributes = {};
-  const input = nonNegative(usage.input_tokens);
-  const output = nonNegative(usage.output_tokens);
-  const reasoning = nonNegative(usage.reasoning_tokens);
+  const input = nonNegative(usage.inputTokens);
+  const output = nonNegative(usage.outputTokens);
+  const reasoning = nonNegative(usage.reasoningTokens);
   if (input !== undefined) attributes['gen_ai.usage.input_tokens'] = input;
   if (output !== undefined) attributes['gen_ai.usage.output_tokens'] = output;
   if (reasoning !== undefined) attributes['gen_ai.usage.reasoning.output_tokens'] = reasoning;
@@ -205,7 +205,7 @@ export function traceStreams(
   };
 
   const onStart = (event: TraceStreamStartEvent) => {
-    if (open.has(event.stream_id)) return;
+    if (open.has(event.streamId)) return;
     const span = tracer.startSpan(`${operation} ${event.model}`, {
       kind: SpanKind.CLIENT,
       startTime: typeof event.timestamp === 'number' ? event.timestamp : undefined,
@@ -215,11 +215,11 @@ export function traceStreams(
         'gen_ai.request.model': event.model,
       },
     });
-    if (span.isRecording()) open.set(event.stream_id, span);
+    if (span.isRecording()) open.set(event.streamId, span);
     else span.end();
   };
   const onAttemptFailed = (event: TraceStreamAttemptFailedEvent) => {
-    const span = open.get(event.stream_id);
+    const span = open.get(event.streamId);
     if (!span) return;
     const attributes: Attributes = {
       'breakwater.attempt': event.attempt,
@@ -234,18 +234,18 @@ export function traceStreams(
     span.addEvent('breakwater.attempt_failed', attributes);
   };
   const onRetry = (event: TraceStreamRetryEvent) => {
-    open.get(event.stream_id)?.addEvent('breakwater.retry', {
+    open.get(event.streamId)?.addEvent('breakwater.retry', {
       'breakwater.attempt': event.attempt,
-      'breakwater.retry.delay_ms': event.delay_ms,
+      'breakwater.retry.delay_ms': event.delayMs,
       'error.type': errorTypeOf(event.code),
     });
   };
   const onFailover = (event: TraceStreamFailoverEvent) => {
-    const span = open.get(event.stream_id);
+    const span = open.get(event.streamId);
     if (!span) return;
     span.addEvent('breakwater.failover', {
-      'breakwater.failover.from_provider': event.from_provider,
-      'breakwater.failover.from_model': event.from_model,
+      'breakwater.failover.from_provider': event.fromProvider,
+      'breakwater.failover.from_model': event.fromModel,
       'gen_ai.provider.name': event.provider,
       'gen_ai.request.model': event.model,
       'error.type': errorTypeOf(event.code),
@@ -254,19 +254,19 @@ export function traceStreams(
     span.setAttribute('gen_ai.provider.name', event.provider);
   };
   const onComplete = (event: TraceStreamCompleteEvent) => {
-    const span = end(event.stream_id);
+    const span = end(event.streamId);
     if (!span) return;
     span.setAttribute('gen_ai.response.model', event.model);
-    if (typeof event.finish_reason === 'string' && event.finish_reason !== '') {
-      span.setAttribute('gen_ai.response.finish_reasons', [event.finish_reason]);
+    if (typeof event.finishReason === 'string' && event.finishReason !== '') {
+      span.setAttribute('gen_ai.response.finish_reasons', [event.finishReason]);
     }
-    const ttft = nonNegative(event.ttft_ms);
+    const ttft = nonNegative(event.ttftMs);
     if (ttft !== undefined) span.setAttribute('gen_ai.response.time_to_first_chunk', ttft / 1000);
     setUsage(span, event.usage);
     span.end();
   };
   const onError = (event: TraceStreamErrorEvent) => {
-    const span = end(event.stream_id);
+    const span = end(event.streamId);
     if (!span) return;
     span.setAttribute('error.type', errorTypeOf(event.code));
     setUsage(span, event.usage);
@@ -274,7 +274,7 @@ export function traceStreams(
     span.end();
   };
   const onCancelled = (event: TraceStreamCancelledEvent) => {
-    const span = end(event.stream_id);
+    const span = end(event.streamId);
     if (!span) return;
     if (typeof event.reason === 'string')
       span.setAttribute('breakwater.cancel_reason', event.reason);

@@ -33,7 +33,7 @@ const end = await breakers.get('openai:gpt-4o-mini').execute(() =>
     .consume(),
 );
 assert.equal(end.type, 'complete');
-if (end.type === 'complete') await reservation.commit(end.usage.output_tokens);
+if (end.type === 'complete') await reservation.commit(end.usage.outputTokens);
 
 const exposition = await metrics.metrics();
 assert.match(exposition, /model="gpt-4o-mini"/);

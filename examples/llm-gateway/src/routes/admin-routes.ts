@@ -1,5 +1,6 @@
 import { createFastifyMetricsHandler } from '@breakwater/metrics';
 import type { FastifyPluginAsync } from 'fastify';
+import { activeStreamJson } from '../active-stream-json.js';
 import { breakerJson } from '../breaker-json.js';
 import { problem, sendProblem } from '../problem.js';
 import { emptyQuery, nameParam } from '../schemas.js';
@@ -119,7 +120,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
       const visible = request.isAdmin
         ? all
         : all.filter((info) => info.metadata.user_id === request.identity?.userId);
-      return { active_streams: visible, count: visible.length };
+      return { active_streams: visible.map(activeStreamJson), count: visible.length };
     },
   );
 

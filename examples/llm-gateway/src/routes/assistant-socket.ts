@@ -2,7 +2,11 @@ import { pipeWebSocket } from '@breakwater/llm-stream';
 import { formatRateLimitHeaders } from '@breakwater/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
-import { type AssistantServerMessage, createAssistantSerializer } from '../assistant-wire.js';
+import {
+  type AssistantServerMessage,
+  createAssistantSerializer,
+  wholeAnswerChunk,
+} from '../assistant-wire.js';
 import { jsonDepth, MAX_JSON_DEPTH } from '../hooks/json-body-parser.js';
 import type { Identity } from '../identity.js';
 import { problem, sendProblem } from '../problem.js';
@@ -254,14 +258,7 @@ export const assistantSocket: FastifyPluginAsync = async (app) => {
             // `stream: false` sends the whole answer as one chunk just before stream_end.
             if (!input.stream && event.type === 'chunk') return null;
             if (!input.stream && event.type === 'complete') {
-              send(socket, {
-                type: 'stream_chunk',
-                stream_id: event.stream_id,
-                content: answer,
-                progress_percent: 100,
-                chunk_number: 1,
-                total_tokens: event.total_tokens,
-              });
+              send(socket, wholeAnswerChunk(event, answer));
             }
             metrics.recordWebSocketMessage('outbound');
             return serialize(event);

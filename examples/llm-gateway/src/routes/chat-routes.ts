@@ -1,4 +1,9 @@
-import { pipeSse, type StreamEndEvent, type StreamEvent } from '@breakwater/llm-stream';
+import {
+  pipeSse,
+  type StreamEndEvent,
+  type StreamEvent,
+  toWireEvent,
+} from '@breakwater/llm-stream';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { RefusedTurn, StartedTurn } from '../chat-pipeline.js';
 import type { OpenAIPassthrough } from '../model-catalog.js';
@@ -103,9 +108,7 @@ function endProblem(end: Exclude<StreamEndEvent, { type: 'complete' }>) {
   }
   const status = end.code === 'CIRCUIT_OPEN' || end.code === 'RATE_LIMITED' ? 503 : 502;
   const retrySeconds =
-    end.retry_after_ms === undefined
-      ? undefined
-      : Math.max(1, Math.ceil(end.retry_after_ms / 1000));
+    end.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(end.retryAfterMs / 1000));
   return {
     status,
     headers: (retrySeconds === undefined ? {} : { 'Retry-After': String(retrySeconds) }) as Record<
@@ -199,7 +202,7 @@ export const chatRoutes: FastifyPluginAsync = async (app) => {
 
 /** The default `event: <type>` framing, with `cached: true` on a replayed answer's start event. */
 function markCached(event: StreamEvent): string {
-  const { error: _error, ...wire } = event as StreamEvent & { error?: unknown };
+  const wire = toWireEvent(event);
   const data = event.type === 'start' ? { ...wire, cached: true } : wire;
   return `event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`;
 }

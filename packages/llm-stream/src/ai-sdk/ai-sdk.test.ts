@@ -113,13 +113,13 @@ describe('aiSdkSource', () => {
       'complete',
     ]);
     expect(events[2]).toMatchObject({ content: 'Think.', signature: 'sig' });
-    expect(events[6]).toMatchObject({ tool_call_id: 'call_1', input: { city: 'Oslo' } });
+    expect(events[6]).toMatchObject({ toolCallId: 'call_1', input: { city: 'Oslo' } });
     expect(events.at(-1)).toMatchObject({
       provider: 'mock-provider',
       model: 'thinker',
-      finish_reason: 'tool_calls',
-      provider_finish_reason: 'tool_use',
-      usage: { input_tokens: 20, output_tokens: 40, reasoning_tokens: 25, estimated: false },
+      finishReason: 'tool_calls',
+      providerFinishReason: 'tool_use',
+      usage: { inputTokens: 20, outputTokens: 40, reasoningTokens: 25, estimated: false },
     });
   });
 
@@ -143,7 +143,7 @@ describe('aiSdkSource', () => {
       type: 'error',
       code: 'RATE_LIMITED',
       status: 429,
-      retry_after_ms: 7_000,
+      retryAfterMs: 7_000,
     });
   });
 });

@@ -181,8 +181,8 @@ export function breakwaterMiddleware(
             flushText();
             content.push({
               type: 'tool-call',
-              toolCallId: event.tool_call_id,
-              toolName: event.tool_name,
+              toolCallId: event.toolCallId,
+              toolName: event.toolName,
               input: event.arguments,
             });
             break;

@@ -18,22 +18,22 @@ const UNIFIED: Readonly<Record<NormalizedFinishReason, LanguageModelV3FinishReas
 export function toAiSdkFinishReason(
   event: Extract<StreamEvent, { type: 'complete' }>,
 ): LanguageModelV3FinishReason {
-  return { unified: UNIFIED[event.finish_reason], raw: event.provider_finish_reason ?? undefined };
+  return { unified: UNIFIED[event.finishReason], raw: event.providerFinishReason ?? undefined };
 }
 
 /** A stream's usage in the AI SDK's shape. */
 export function toAiSdkUsage(usage: StreamUsage): LanguageModelV3Usage {
-  const reasoning = usage.reasoning_tokens;
+  const reasoning = usage.reasoningTokens;
   return {
     inputTokens: {
-      total: usage.input_tokens,
+      total: usage.inputTokens,
       noCache: undefined,
       cacheRead: undefined,
       cacheWrite: undefined,
     },
     outputTokens: {
-      total: usage.output_tokens,
-      text: reasoning === undefined ? undefined : usage.output_tokens - reasoning,
+      total: usage.outputTokens,
+      text: reasoning === undefined ? undefined : usage.outputTokens - reasoning,
       reasoning,
     },
   };
@@ -89,16 +89,16 @@ export class AiSdkPartWriter {
         ];
       }
       case 'tool_call_start':
-        return [{ type: 'tool-input-start', id: event.tool_call_id, toolName: event.tool_name }];
+        return [{ type: 'tool-input-start', id: event.toolCallId, toolName: event.toolName }];
       case 'tool_call_delta':
-        return [{ type: 'tool-input-delta', id: event.tool_call_id, delta: event.arguments_delta }];
+        return [{ type: 'tool-input-delta', id: event.toolCallId, delta: event.argumentsDelta }];
       case 'tool_call':
         return [
-          { type: 'tool-input-end', id: event.tool_call_id },
+          { type: 'tool-input-end', id: event.toolCallId },
           {
             type: 'tool-call',
-            toolCallId: event.tool_call_id,
-            toolName: event.tool_name,
+            toolCallId: event.toolCallId,
+            toolName: event.toolName,
             input: event.arguments,
           },
         ];
