@@ -37,8 +37,14 @@ const RULES: ReadonlyArray<readonly [string, (url: string, name: string) => bool
     (url) => /fastify|find-my-way|secure-json-parse|ajv|avvio/.test(url),
   ],
   ['openai SDK', (url) => /node_modules\/openai\//.test(url)],
-  ['gateway code (pipeline, lean client, wire formats)', (url) => url.includes('examples/')],
-  ['bench floor proxy code', (url) => url.includes('bench/lib/')],
+  // The servers' own code: both parse and re-encode the API; the gateway also runs its pipeline.
+  [
+    "the server's own code (API parsing and encoding; the gateway's pipeline and lean client)",
+    (url, name) =>
+      url.includes('examples/') ||
+      url.includes('bench/lib/') ||
+      (url === '' && /^(parse|stringify)$/.test(name)),
+  ],
   ['AbortController and AbortSignal', (url) => /abort_controller|event_target/.test(url)],
   ['API key hash (crypto)', (url) => url.includes('node:internal/crypto')],
   ['timers', (url) => /timers/.test(url)],
@@ -60,7 +66,7 @@ const RULES: ReadonlyArray<readonly [string, (url: string, name: string) => bool
 export function costOf(node: ProfileNode): string {
   const { url, functionName } = node.callFrame;
   for (const [cost, matches] of RULES) if (matches(url, functionName)) return cost;
-  return 'other (built-ins: Map and Set, string slicing…)';
+  return 'other built-ins (Map and Set, UUIDs, strings)';
 }
 
 /** One line of {@link featureCosts}. */
