@@ -7,7 +7,7 @@
  *
  * Every server and the load generator run in their own process, started through `sh` so each
  * raises its file-descriptor limit to the hard limit first; everything stays on 127.0.0.1.
- * The gateway is started as a process (its `src/main.ts` with a generated config file), not
+ * The gateway is started as a process (its compiled `dist/main.js` with a generated config file), not
  * imported. Run: `pnpm build && cd bench && npx tsx gateway-scale.bench.ts`, with e.g.
  * `SCALE_CLIENTS=500 SCALE_SECONDS=10` for a quick run.
  */
@@ -197,8 +197,9 @@ async function startGateway(upstreamUrl: string, configDir: string) {
   const profile = settings.cpuProfileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`]
     : [];
-  const nodeArgs = ['--expose-gc', ...profile, '--import=tsx', `--import=${heapProbe}`];
-  const child = spawnNode([...nodeArgs, 'src/main.ts'], {
+  // The production build (`pnpm build` compiles it), as `pnpm start:prod` and the Dockerfile run it.
+  const nodeArgs = ['--expose-gc', ...profile, `--import=${heapProbe}`];
+  const child = spawnNode([...nodeArgs, 'dist/main.js'], {
     cwd: gatewayDir,
     env: {
       GATEWAY_CONFIG: config,

@@ -1,7 +1,7 @@
 /**
  * The servers of the gateway benchmarks, each in a process of its own like in production: the
  * fake OpenAI upstream, the two floor proxies (`server-role.ts` runs them) and the example
- * gateway (its own `src/main.ts`, as a user starts it).
+ * gateway (its compiled `dist/main.js`, as it runs in production).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -95,7 +95,7 @@ const gatewayConfig = {
   ],
 };
 
-/** Starts the example gateway the way a user does (its `src/main.ts`), on a free port. */
+/** Starts the example gateway as it runs in production (its compiled `dist/main.js`), on a free port. */
 export async function startGateway(
   upstreamUrl: string,
   pacedUrl: string,
@@ -107,11 +107,10 @@ export async function startGateway(
   try {
     return await startPrinting(
       process.execPath,
-      [...nodeArgs, '--import', 'tsx', 'src/main.ts'],
+      // The production build (`pnpm build` compiles it), as `pnpm start:prod` and the Dockerfile run it.
+      [...nodeArgs, 'dist/main.js'],
       {
         GATEWAY_CONFIG: configFile,
-        // The workspace packages resolve to their sources, as under `pnpm start`.
-        TSX_TSCONFIG_PATH: fileURLToPath(new URL('../../tsconfig.json', import.meta.url)),
         PORT: '0',
         HOST: '127.0.0.1',
         OPENAI_API_KEY: 'sk-upstream',
