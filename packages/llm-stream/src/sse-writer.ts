@@ -46,9 +46,6 @@ export interface SseNodeResponse {
   flushHeaders?(): void;
   /** Set by compression middleware: pushes compressed bytes out now. */
   flush?(): void;
-  /** Holds writes in memory until `uncork()`, so they leave in one system call. */
-  cork?(): void;
-  uncork?(): void;
 }
 
 /** A Fastify reply: the writer hijacks it and writes to `reply.raw`. */
@@ -140,29 +137,13 @@ export async function pipeSse(
         resolve();
       };
     });
-  // What is written before the next tick (the headers with the first event, the events of one
-  // upstream read) leaves in one system call: the response is corked at the first write and
-  // uncorked on the next tick. A paced stream still sends each event as it comes; a burst costs
-  // one write instead of one per event, and the headers no longer cost one of their own.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    response.uncork?.();
-    response.flush?.();
-  };
+  // Node sends what one tick writes to a response in one system call. The headers wait for the
+  // first event of this tick to go out with it; when nothing is written in this tick they are
+  // flushed on their own on the next one, so the client still sees the stream open at once.
   const write = (text: string): boolean => {
-    if (response.cork === undefined) {
-      // A response that cannot cork (HTTP/2 compatibility, a custom one): each write goes out.
-      const writable = response.write(text);
-      response.flush?.();
-      return writable;
-    }
-    if (!corked) {
-      corked = true;
-      response.cork();
-      process.nextTick(uncork);
-    }
-    return response.write(text);
+    const writable = response.write(text);
+    response.flush?.();
+    return writable;
   };
   response.on('close', onClose);
   response.on('drain', onDrain);
@@ -177,9 +158,9 @@ export async function pipeSse(
         if (isHttp2 && name === 'connection') continue;
         response.setHeader(name, value);
       }
-      if (response.cork === undefined) response.flushHeaders?.();
-      // Corked, the headers go out with the first event written in this turn, or alone at its end.
-      else write('');
+      process.nextTick(() => {
+        if (!response.headersSent && !response.writableEnded) response.flushHeaders?.();
+      });
     }
     if (heartbeatMs > 0) {
       heartbeat = setInterval(() => {

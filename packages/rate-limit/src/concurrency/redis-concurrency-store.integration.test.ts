@@ -34,15 +34,25 @@ describe('RedisConcurrencyStore', () => {
   });
 
   it('loads its script again after SCRIPT FLUSH', async () => {
-    const store = createRedisConcurrencyStore({
-      client: redis.client,
-      prefix: `${redis.prefix}cc`,
-    });
-    await redis.client.script('FLUSH');
-    expect(await redis.client.script('EXISTS', ACQUIRE_SCRIPT.sha)).toEqual([0]);
-    expect(
-      (await store.acquire({ key: 'k', leaseId: 'a', limit: 1, leaseMs: 1_000 })).acquired,
-    ).toBe(true);
+    // A server of its own: on the shared one, a test running in parallel may load the script
+    // again between the flush and the check.
+    const server = await startRedisServer();
+    const client = new Redis(server.url);
+    try {
+      const store = createRedisConcurrencyStore({ client, prefix: 'cc' });
+      expect(
+        (await store.acquire({ key: 'k', leaseId: 'a', limit: 2, leaseMs: 1_000 })).acquired,
+      ).toBe(true);
+      await client.script('FLUSH');
+      expect(await client.script('EXISTS', ACQUIRE_SCRIPT.sha)).toEqual([0]);
+      expect(
+        (await store.acquire({ key: 'k', leaseId: 'b', limit: 2, leaseMs: 1_000 })).acquired,
+      ).toBe(true);
+      expect(await client.script('EXISTS', ACQUIRE_SCRIPT.sha)).toEqual([1]);
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
   });
 
   it('leaks no slot over 100,000 acquire/release cycles with random aborts', async () => {
