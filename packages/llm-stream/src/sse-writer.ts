@@ -140,6 +140,7 @@ export async function pipeSse(
   // Node sends what one tick writes to a response in one system call. The headers wait for the
   // first event of this tick to go out with it; when nothing is written in this tick they are
   // flushed on their own on the next one, so the client still sees the stream open at once.
+  // (No cork() of our own: Node 22 drops what a response still holds corked when it ends.)
   const write = (text: string): boolean => {
     const writable = response.write(text);
     response.flush?.();
