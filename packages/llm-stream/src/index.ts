@@ -91,4 +91,9 @@ export {
   type WebSocketLike,
   type WebSocketWriterOptions,
 } from './websocket-writer.js';
-export { toWireEvent, type WireEvent, type WireUsage } from './wire-event.js';
+export {
+  toWireEvent,
+  type WireEvent,
+  type WireEventBase,
+  type WireUsage,
+} from './wire-event.js';

@@ -10,119 +10,95 @@ export interface WireUsage {
   readonly estimated: boolean;
 }
 
+/** The fields every {@link WireEvent} carries. */
+export interface WireEventBase {
+  readonly stream_id: string;
+  readonly model: string;
+  readonly provider: string;
+}
+
 /**
  * A stream event as sent to clients (the JSON of the default SSE and WebSocket writers): the
  * fields of the in-process {@link StreamEvent} in snake_case, without the server-side `error`
  * object of an `error` event. `type` is the same as in process, and is the SSE `event:` name.
  */
-export type WireEvent =
-  | {
-      readonly type: 'start';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly timestamp: number;
-    }
-  | {
-      readonly type: 'chunk';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly chunk_number: number;
-      readonly content: string;
-      readonly tokens_in_chunk: number;
-      readonly total_tokens: number;
-      readonly elapsed_seconds: number;
-      readonly progress_percent: number | null;
-      readonly timestamp: number;
-    }
-  | {
-      readonly type: 'reasoning' | 'refusal';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly content: string;
-    }
-  | {
-      readonly type: 'reasoning_end';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly content: string;
-      readonly signature: string | null;
-    }
-  | {
-      readonly type: 'redacted_reasoning';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly data: string;
-    }
-  | {
-      readonly type: 'tool_call_start';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly tool_call_index: number;
-      readonly tool_call_id: string;
-      readonly tool_name: string;
-    }
-  | {
-      readonly type: 'tool_call_delta';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly tool_call_index: number;
-      readonly tool_call_id: string;
-      readonly arguments_delta: string;
-    }
-  | {
-      readonly type: 'tool_call';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly tool_call_index: number;
-      readonly tool_call_id: string;
-      readonly tool_name: string;
-      readonly arguments: string;
-      /** Absent when `arguments` is not valid JSON (`parse_error` says why). */
-      readonly input: unknown;
-      readonly parse_error: string | null;
-      readonly signature: string | null;
-    }
-  | {
-      readonly type: 'complete';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly total_tokens: number;
-      readonly usage: WireUsage;
-      readonly ttft_ms: number | null;
-      readonly duration_ms: number;
-      readonly tokens_per_second: number | null;
-      readonly finish_reason: NormalizedFinishReason;
-      readonly provider_finish_reason: string | null;
-    }
-  | {
-      readonly type: 'error';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly code: StreamErrorCode;
-      readonly message: string;
-      readonly retryable: boolean;
-      readonly status?: number;
-      readonly retry_after_ms?: number;
-      readonly usage: WireUsage;
-    }
-  | {
-      readonly type: 'cancelled';
-      readonly stream_id: string;
-      readonly model: string;
-      readonly provider: string;
-      readonly reason: string;
-      readonly usage: WireUsage;
-    };
+export type WireEvent = WireEventBase &
+  (
+    | {
+        readonly type: 'start';
+        readonly timestamp: number;
+      }
+    | {
+        readonly type: 'chunk';
+        readonly chunk_number: number;
+        readonly content: string;
+        readonly tokens_in_chunk: number;
+        readonly total_tokens: number;
+        readonly elapsed_seconds: number;
+        readonly progress_percent: number | null;
+        readonly timestamp: number;
+      }
+    | {
+        readonly type: 'reasoning' | 'refusal';
+        readonly content: string;
+      }
+    | {
+        readonly type: 'reasoning_end';
+        readonly content: string;
+        readonly signature: string | null;
+      }
+    | {
+        readonly type: 'redacted_reasoning';
+        readonly data: string;
+      }
+    | {
+        readonly type: 'tool_call_start';
+        readonly tool_call_index: number;
+        readonly tool_call_id: string;
+        readonly tool_name: string;
+      }
+    | {
+        readonly type: 'tool_call_delta';
+        readonly tool_call_index: number;
+        readonly tool_call_id: string;
+        readonly arguments_delta: string;
+      }
+    | {
+        readonly type: 'tool_call';
+        readonly tool_call_index: number;
+        readonly tool_call_id: string;
+        readonly tool_name: string;
+        readonly arguments: string;
+        /** Absent when `arguments` is not valid JSON (`parse_error` says why). */
+        readonly input: unknown;
+        readonly parse_error: string | null;
+        readonly signature: string | null;
+      }
+    | {
+        readonly type: 'complete';
+        readonly total_tokens: number;
+        readonly usage: WireUsage;
+        readonly ttft_ms: number | null;
+        readonly duration_ms: number;
+        readonly tokens_per_second: number | null;
+        readonly finish_reason: NormalizedFinishReason;
+        readonly provider_finish_reason: string | null;
+      }
+    | {
+        readonly type: 'error';
+        readonly code: StreamErrorCode;
+        readonly message: string;
+        readonly retryable: boolean;
+        readonly status?: number;
+        readonly retry_after_ms?: number;
+        readonly usage: WireUsage;
+      }
+    | {
+        readonly type: 'cancelled';
+        readonly reason: string;
+        readonly usage: WireUsage;
+      }
+  );
 
 function toWireUsage(usage: StreamUsage): WireUsage {
   return usage.reasoningTokens === undefined
