@@ -59,7 +59,8 @@ Numbers from \`pnpm bench\`: every peer measured in the same run on the same mac
 ratios so they travel between machines better than raw numbers do. Re-run them on your own
 hardware before you rely on them.
 
-How to run: \`pnpm bench\` builds the packages, runs every section, each in a fresh process
+How to run: \`pnpm bench\` builds the packages and the example gateway (the gateway sections
+run its compiled \`dist/main.js\`), runs every section, each in a fresh process
 (about 5 minutes; Redis sections start their own \`redis-server\`), and rewrites this file. One section alone, without
 rewriting it: \`pnpm build && BENCH=rate-limit pnpm --filter @breakwater/bench run bench\`
 (sections: circuit-breaker, rate-limit, concurrency, llm-stream, metrics, gateway). Run on an idle machine:

@@ -31,9 +31,10 @@ for (const settings of runs) {
 
 const header = `# Gateway at scale
 
-Numbers from \`pnpm bench:scale\` (builds the packages, then about 8 minutes): many concurrent
-SSE streams through one gateway process, side by side with a bare node:http proxy under the
-same load. Run on an idle machine; it needs about two file descriptors per stream in each
+Numbers from \`pnpm bench:scale\` (it builds the packages and the example gateway, whose
+compiled \`dist/main.js\` it runs; then about 8 minutes): many concurrent SSE streams through one
+gateway process, side by side with a bare node:http proxy under the same load. Run on an idle
+machine; it needs about two file descriptors per stream in each
 relaying process. The request-level gateway numbers are in [benchmarks.md](benchmarks.md);
 what the numbers mean and where the CPU per chunk goes: [gateway-performance.md](gateway-performance.md#at-scale).
 

@@ -50,7 +50,7 @@ export function startRole(
   );
 }
 
-/** The example gateway's directory; the bench runs its start script, never imports its files. */
+/** The example gateway's directory; the bench runs its compiled `dist/main.js`, never imports its files. */
 const gatewayDir = fileURLToPath(new URL('../../examples/llm-gateway/', import.meta.url));
 
 /** The gateway's configuration for the benchmark: both provider styles, one upstream each way. */
