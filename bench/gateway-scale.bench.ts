@@ -37,7 +37,6 @@ const settings = {
 const tokensPerStream = Math.round(settings.tokensPerSecond * settings.streamSeconds);
 const thisFile = fileURLToPath(import.meta.url);
 const gatewayDir = fileURLToPath(new URL('../examples/llm-gateway/', import.meta.url));
-/** USER_HZ of Linux's /proc accounting, 100 on every mainstream build. */
 const API_KEY = 'sk-scale-bench';
 
 // Answers `heap` over IPC with the heap in use after a full collection (needs --expose-gc),

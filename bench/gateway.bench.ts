@@ -8,14 +8,13 @@ import type { ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { cpuOf, startPortkey } from './lib/bench-processes.js';
-import { autocannon, startGateway, startRole } from './lib/bench-servers.js';
+import { autocannon, chatRequestBody, startGateway, startRole } from './lib/bench-servers.js';
 import { formatOps, formatRatio, installedVersion, markdownTable } from './lib/measure.js';
 
 const CONNECTIONS = 10;
 const DURATION_S = 1.5;
 const ROUNDS = 2;
 const WARMUP_S = 2;
-/** USER_HZ of Linux's /proc accounting, 100 on every mainstream build. */
 const LATENCY_SAMPLES = 600;
 const TTFT_SAMPLES = 50;
 
@@ -28,14 +27,6 @@ interface Target {
   /** The process serving it, asked for its CPU time around each load run. */
   readonly process?: ChildProcess;
 }
-
-const body = (stream: boolean, model = 'gpt-4o') =>
-  JSON.stringify({
-    model,
-    messages: [{ role: 'user', content: 'Benchmark the gateway.' }],
-    max_tokens: 64,
-    ...(stream ? { stream: true } : {}),
-  });
 
 /** Sequential requests over one keep-alive connection: precise per-request latency. */
 async function sequential(
@@ -173,7 +164,7 @@ export default async function gatewayBench(): Promise<string> {
         const probe = await fetch(target.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...target.headers },
-          body: body(stream, target.model),
+          body: chatRequestBody(stream, target.model),
         });
         await probe.arrayBuffer();
         if (probe.status === 200) live.push(target);
@@ -186,7 +177,7 @@ export default async function gatewayBench(): Promise<string> {
           duration,
           method: 'POST',
           headers: { 'content-type': 'application/json', ...target.headers },
-          body: body(stream, target.model),
+          body: chatRequestBody(stream, target.model),
         });
       // Warm-up: JIT-compiles every server's hot path before anything is measured.
       for (const target of live) await load(target, WARMUP_S);
@@ -211,7 +202,7 @@ export default async function gatewayBench(): Promise<string> {
       for (const target of live) {
         const latency = await sequential(
           target,
-          body(stream, target.model),
+          chatRequestBody(stream, target.model),
           LATENCY_SAMPLES,
           'end',
         );
@@ -228,7 +219,7 @@ export default async function gatewayBench(): Promise<string> {
       if (failed[`${target.name} streaming`]) continue;
       ttft[target.name] = await sequential(
         target,
-        body(true, target.model),
+        chatRequestBody(true, target.model),
         TTFT_SAMPLES,
         'first-content',
       );

@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuOf } from './lib/bench-processes.js';
-import { autocannon, startGateway, startRole } from './lib/bench-servers.js';
+import { autocannon, chatRequestBody, startGateway, startRole } from './lib/bench-servers.js';
 import type { Profile } from './lib/cpu-profile.js';
 import { type FeatureCost, featureCosts } from './lib/feature-costs.js';
 import { markdownTable } from './lib/measure.js';
@@ -31,12 +31,7 @@ async function cpuPerRequest(server: ChildProcess, url: string, model: string): 
       amount,
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
-      body: JSON.stringify({
-        model,
-        messages: [{ role: 'user', content: 'Benchmark the gateway.' }],
-        max_tokens: 64,
-        ...(streaming ? { stream: true } : {}),
-      }),
+      body: chatRequestBody(streaming, model),
     });
   await load(WARMUP_REQUESTS);
   const before = cpuOf(server);

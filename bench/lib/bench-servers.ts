@@ -31,6 +31,16 @@ export type Autocannon = (options: {
 
 export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
+/** The Chat Completions request every gateway benchmark sends. */
+export function chatRequestBody(stream: boolean, model = 'gpt-4o'): string {
+  return JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: 'Benchmark the gateway.' }],
+    max_tokens: 64,
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
 /** What `server-role.ts` can run. */
 export type ServerRole = 'upstream' | 'floor' | 'rewriting';
 

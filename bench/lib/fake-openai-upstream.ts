@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readText } from './read-text.js';
 
 /** Options for {@link startFakeOpenAIServer}. */
 export interface FakeOpenAIServerOptions {
@@ -24,13 +25,6 @@ export interface FakeOpenAIServer {
   /** Streaming responses in progress. */
   readonly openStreams: number;
   close(): Promise<void>;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  let body = '';
-  request.setEncoding('utf8');
-  for await (const piece of request) body += piece;
-  return body;
 }
 
 /**
@@ -58,7 +52,7 @@ export async function startFakeOpenAIServer(
       return;
     }
     requests += 1;
-    const body = JSON.parse(await readBody(request)) as { model?: string; stream?: boolean };
+    const body = JSON.parse(await readText(request)) as { model?: string; stream?: boolean };
     const model = body.model ?? 'gpt-4o';
     const id = `chatcmpl-${requests}`;
     const created = Math.floor(Date.now() / 1000);

@@ -12,6 +12,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readText } from './read-text.js';
 
 /**
  * The floor: the least a Node.js proxy can do per request (node:http in and out, a keep-alive
@@ -65,19 +66,6 @@ function upstreamPoster(upstreamUrl: string) {
       },
       onAnswer,
     );
-}
-
-/** The whole body of a message as text. */
-function readText(message: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    message.setEncoding('utf8');
-    message.on('data', (piece: string) => {
-      text += piece;
-    });
-    message.once('end', () => resolve(text));
-    message.once('error', reject);
-  });
 }
 
 interface ChatRequest {
