@@ -115,11 +115,16 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
         enableOfflineQueue: false,
       })
     : undefined;
+  // A Redis that does not answer at start is an outage like one during the run: the limits,
+  // slots and cache use their fallbacks (health says degraded) while ioredis keeps reconnecting.
+  let redisAtStart: unknown;
   if (redis) {
     redis.on('error', () => {
       // Failures surface through the breakers and the limiter's fallback; ioredis reconnects.
     });
-    await redis.connect();
+    await redis.connect().catch((error: unknown) => {
+      redisAtStart = error;
+    });
   }
 
   const mockPrices = Object.fromEntries(
@@ -205,6 +210,13 @@ export async function buildGateway(input: Partial<GatewayConfig> = {}): Promise<
       : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+
+  if (redisAtStart !== undefined) {
+    app.log.warn(
+      { err: redisAtStart },
+      'Redis does not answer; serving on the fallbacks until it does',
+    );
+  }
 
   const chat = createChatPipeline({
     config,

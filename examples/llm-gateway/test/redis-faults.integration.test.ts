@@ -119,3 +119,56 @@ describe('a paused Redis (its own server, so pausing it disturbs no other test)'
     );
   });
 });
+
+describe('a Redis that is down when the gateway starts', () => {
+  let server: RedisServerHandle;
+  let gateway: Gateway;
+  let url = '';
+
+  beforeAll(async () => {
+    // Started once for its port, stopped before the gateway starts: nothing answers there.
+    server = await startRedisServer();
+    await server.stop();
+    gateway = await buildGateway({
+      logger: false,
+      redisUrl: server.url,
+      redisTimeoutMs: 200,
+      models: [fastMock('mock')],
+      apiKeys: [{ key, userId: 'rita', tier: 'PRO' }],
+    });
+    url = await gateway.listen(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await server?.stop();
+  });
+
+  const chat = async () => {
+    const body = { model: 'mock', messages: [{ role: 'user', content: 'hello' }] };
+    const response = await postJson(`${url}/v1/chat/completions`, body, auth);
+    await response.text();
+    return response.status;
+  };
+  const health = async () => (await fetch(`${url}/api/health`)).json();
+
+  it('starts, serves on the fallbacks while Redis is down, and uses Redis once it answers', async () => {
+    expect(await chat()).toBe(200);
+    expect(await health()).toMatchObject({ status: 'degraded' });
+
+    await server.start();
+    await eventually(
+      // The limiter's fallback probes Redis on the requests it serves, at most once a second.
+      async () => (await chat()) === 200 && (await health()).status === 'healthy',
+      'the gateway to reconnect to Redis and leave its fallbacks',
+      15_000,
+    );
+    const control = new Redis(server.url);
+    try {
+      expect(await chat()).toBe(200);
+      // The request's limits, slot and token reservation now live in Redis.
+      expect(await control.dbsize()).toBeGreaterThan(0);
+    } finally {
+      control.disconnect();
+    }
+  });
+});
